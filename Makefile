@@ -1,0 +1,74 @@
+# PersX — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+MANAGE := $(PY) manage.py
+
+.PHONY: run test bench install install-dev migrate seed lint check-services test-services browser-deps clean
+
+$(VENV)/.base-installed: requirements/base.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.base-installed requirements/dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.base-installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+## Install, migrate, load the demo content and serve the site on http://127.0.0.1:$(PORT)
+run: seed
+	$(MANAGE) collectstatic --noinput -v 0
+	@$(MANAGE) demo_banner --port $(PORT)
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## Browser tests need Debian's chromium; install it when missing and we are root.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "!!! could not install chromium: browser tests will SKIP"; \
+	  else \
+	    echo "!!! /usr/bin/chromium is missing and we are not root: browser tests will SKIP"; \
+	  fi; \
+	fi
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	DJANGO_SETTINGS_MODULE=persx.settings.test $(MANAGE) makemigrations --check --dry-run
+
+## Every test: lint, type checks, import contract, migrations check, then the suite on
+## SQLite + locmem, then the Django suite again on PostgreSQL + Redis when they are reachable.
+test: install-dev browser-deps lint
+	$(PY) -m pytest
+	@$(MAKE) --no-print-directory test-services
+
+test-services: install-dev
+	@if $(PY) scripts/services_available.py; then \
+	  echo "== Django suite on PostgreSQL + Redis =="; \
+	  DATABASE_URL=$${PERSX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/persx} \
+	  REDIS_URL=$${PERSX_TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
+	  $(PY) -m pytest tests/web -m "not browser" -p no:cacheprovider; \
+	else \
+	  echo "!!! SKIPPED: PostgreSQL/Redis suite (services not reachable; see message above)"; \
+	fi
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

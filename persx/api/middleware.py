@@ -1,0 +1,31 @@
+"""Refuse oversized API bodies before anything reads them (413, JSON, names the limit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from persx.api.errors import error_response
+
+
+class ApiBodyLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            limit = settings.PERSX["API_MAX_BODY_BYTES"]
+            raw_length = request.META.get("CONTENT_LENGTH") or "0"
+            try:
+                length = int(raw_length)
+            except ValueError:
+                return error_response(400, "Content-Length header is not a number", [])
+            if length > limit:
+                return error_response(
+                    413,
+                    f"body: request body is {length} bytes; the limit is {limit} bytes",
+                    [{"loc": ["body"], "msg": f"larger than {limit} bytes"}],
+                )
+        return self.get_response(request)

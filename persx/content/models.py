@@ -1,0 +1,150 @@
+"""The demo site's page types and the Test Ideas library."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
+from modelcluster.fields import ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from persx.content.blocks import CtaBlock, body_blocks
+from persx.content.page_validation import personalized_block_errors
+from persx.content.preview import PersonalizedPreviewMixin
+
+
+class PersonalizedPage(PersonalizedPreviewMixin, Page):
+    """A page whose StreamField blocks are validated against their schemas on every save."""
+
+    streamfield_names: tuple[str, ...] = ("body",)
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        for name in self.streamfield_names:
+            messages = personalized_block_errors(getattr(self, name))
+            if messages:
+                errors[name] = messages
+        if errors:
+            raise ValidationError(errors)
+
+
+class HomePage(PersonalizedPage):
+    body = StreamField(body_blocks(), blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    max_count = 1
+    template = "content/pages/home_page.html"
+
+
+class StandardPage(PersonalizedPage):
+    body = StreamField(body_blocks(), blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    template = "content/pages/standard_page.html"
+
+
+class BlogIndexPage(Page):
+    intro = models.TextField(blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["persx_content.BlogPostPage"]
+    template = "content/pages/blog_index_page.html"
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from persx.content.tagged_index import ranked_entries
+
+        context = super().get_context(request, *args, **kwargs)
+        context["posts"] = ranked_entries(request, kind="post")
+        return context
+
+
+class BlogPostPage(PersonalizedPage):
+    date = models.DateField()
+    author = models.CharField(max_length=120, blank=True)
+    intro = models.TextField(max_length=400)
+    body = RichTextField(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
+    industries = ParentalManyToManyField("persx_catalog.Industry", blank=True, related_name="+")
+    goals = ParentalManyToManyField("persx_catalog.Goal", blank=True, related_name="+")
+    cta = StreamField([("cta", CtaBlock())], blank=True, max_num=1)
+
+    streamfield_names = ("cta",)
+    parent_page_types = ["persx_content.BlogIndexPage"]
+    template = "content/pages/blog_post_page.html"
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("author"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("industries", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("goals", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("cta"),
+    ]
+
+
+class TestIdeasPage(Page):
+    intro = models.TextField(blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    max_count = 1
+    template = "content/pages/test_ideas_page.html"
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from persx.content.tagged_index import ranked_entries
+
+        context = super().get_context(request, *args, **kwargs)
+        context["ideas"] = ranked_entries(request, kind="idea")
+        return context
+
+
+class PersonasPage(Page):
+    intro = models.TextField(blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    max_count = 1
+    template = "content/pages/personas_page.html"
+
+
+@register_snippet
+class TestIdea(index.Indexed, ClusterableModel):
+    IMPACT = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
+    EFFORT = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=160)
+    summary = models.TextField(max_length=600)
+    hypothesis = models.TextField(max_length=600, blank=True)
+    industries = ParentalManyToManyField("persx_catalog.Industry", blank=True, related_name="+")
+    goals = ParentalManyToManyField("persx_catalog.Goal", blank=True, related_name="+")
+    impact = models.CharField(max_length=10, choices=IMPACT, default="medium")
+    effort = models.CharField(max_length=10, choices=EFFORT, default="medium")
+    metric = models.CharField(max_length=120, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldPanel("summary"),
+        FieldPanel("hypothesis"),
+        FieldPanel("industries", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("goals", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("impact"),
+        FieldPanel("effort"),
+        FieldPanel("metric"),
+        FieldPanel("sort_order"),
+    ]
+    search_fields = [index.SearchField("title"), index.SearchField("summary")]
+
+    class Meta:
+        ordering = ("sort_order", "title")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from persx.demo.services import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog, pages, posts, test ideas and admin login (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = seed_demo()
+        if report.created:
+            self.stdout.write(f"Demo content: created {len(report.created)} items.")
+        else:
+            self.stdout.write("Demo content already loaded; nothing changed.")

@@ -1,0 +1,40 @@
+"""A personalization decision and the reason codes that explain it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from persx.engine.audience import GENERIC
+
+
+class Reason(StrEnum):
+    PERSONA_MATCH = "persona_match"
+    INDUSTRY_MATCH = "industry_match"
+    NO_PROFILE = "no_profile"
+    VARIANT_MISSING = "variant_missing"
+    EXPERIMENT_CONTROL = "experiment_control"
+    HOLDOUT = "holdout"
+    DISABLED = "disabled"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Which variant a block shows, and why. ``variant_key`` is ``generic`` or an audience key."""
+
+    variant_key: str
+    reason: Reason
+    arm: str | None = None
+
+    @property
+    def is_personalized(self) -> bool:
+        return self.variant_key != GENERIC
+
+
+NO_PROFILE = Decision(GENERIC, Reason.NO_PROFILE)
+VARIANT_MISSING = Decision(GENERIC, Reason.VARIANT_MISSING)
+DISABLED = Decision(GENERIC, Reason.DISABLED)
+ERROR = Decision(GENERIC, Reason.ERROR)
+TIMEOUT = Decision(GENERIC, Reason.TIMEOUT)

@@ -1,0 +1,24 @@
+"""POST /contact/submit/: store the lead, go back to the page with a thank-you."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.views.decorators.http import require_POST
+
+from persx.leads.forms import LeadForm
+from persx.leads.services import record_lead
+from persx.profiles.api import visitor
+from persx.profiles.views import safe_next
+
+
+@require_POST
+def submit(request: HttpRequest) -> HttpResponse:
+    form = LeadForm(request.POST)
+    if not form.is_valid():
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+        message = "; ".join(f"{f}: {msgs[0]}" for f, msgs in errors.items())
+        return JsonResponse({"message": message, "errors": errors}, status=400)
+    back = safe_next(request, form.cleaned_data.get("next"))
+    record_lead(form.cleaned_data, visitor(request).profile, back)
+    separator = "&" if "?" in back else "?"
+    return HttpResponseRedirect(f"{back}{separator}sent=1#main")

@@ -1,0 +1,68 @@
+"""Staff preview: see any industry, persona or generic without touching the real profile.
+
+``?persx_preview=industry:saas`` (or ``persona:<slug>`` / ``generic``) stores the choice in
+the staff member's session; ``?persx_preview=off`` ends it. Ignored for everyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from persx.catalog.repository import current_catalog
+from persx.engine.audience import GENERIC, parse_audience
+from persx.engine.profile import VisitorProfile
+
+PARAM = "persx_preview"
+SESSION_KEY = "persx_preview"
+PREVIEW_VISITOR_ID = "staff-preview"
+
+
+@dataclass(frozen=True)
+class Preview:
+    key: str
+    profile: VisitorProfile | None
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def update_preview_from_query(request: HttpRequest) -> None:
+    """Store or clear the staff preview named in the query string (staff only)."""
+    wanted = request.GET.get(PARAM)
+    if wanted is None or not _is_staff(request):
+        return
+    if wanted == "off":
+        request.session.pop(SESSION_KEY, None)
+    elif wanted == GENERIC or current_catalog().is_valid_audience(wanted):
+        request.session[SESSION_KEY] = wanted
+
+
+def preview_profile(request: HttpRequest) -> Preview | None:
+    session = getattr(request, "session", None)
+    if session is None or not session.session_key or not _is_staff(request):
+        return None
+    key = session.get(SESSION_KEY)
+    if not key:
+        return None
+    if key != GENERIC and not current_catalog().is_valid_audience(key):
+        return None
+    return Preview(key, audience_profile(key))
+
+
+def audience_profile(key: str) -> VisitorProfile | None:
+    """A stand-in profile for an audience key (``generic`` and unknown keys → None)."""
+    parsed = parse_audience(key)
+    if parsed is None:
+        return None
+    catalog = current_catalog()
+    kind, slug = parsed
+    if kind == "industry" and catalog.industry(slug):
+        return VisitorProfile(PREVIEW_VISITOR_ID, industry=slug)
+    persona = catalog.persona(slug)
+    if kind == "persona" and persona:
+        return VisitorProfile(PREVIEW_VISITOR_ID, industry=persona.industry, persona=slug)
+    return None

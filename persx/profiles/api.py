@@ -1,0 +1,87 @@
+"""/api/personalization: read, set and forget the visitor's profile."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from ninja import Router
+from ninja.security import APIKeyCookie
+
+from persx.api.errors import FieldError
+from persx.catalog.repository import current_catalog
+from persx.engine.profile import Provenance
+from persx.engine.profile_update import apply_choices
+from persx.profiles import services
+from persx.profiles.presenters import personalization_state
+from persx.profiles.schemas import Forgotten, PersonalizationState, ProfileUpdate
+from persx.profiles.state import VisitorState
+
+
+class VisitorCookie(APIKeyCookie):
+    """The visitor is whoever holds the profile cookie (or nobody yet); writes need CSRF."""
+
+    param_name = settings.PERSX["PROFILE_COOKIE_NAME"]
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> VisitorState:
+        return visitor(request)
+
+
+def visitor(request: HttpRequest) -> VisitorState:
+    state: VisitorState = getattr(request, "visitor", None) or VisitorState()
+    request.visitor = state  # type: ignore[attr-defined]
+    return state
+
+
+router = Router(tags=["personalization"])
+
+
+@router.get("/personalization", response=PersonalizationState)
+def get_state(request: HttpRequest) -> PersonalizationState:
+    """The visitor's current profile. Also sets the CSRF cookie that writes need."""
+    get_token(request)
+    return personalization_state(visitor(request), current_catalog())
+
+
+@router.put("/personalization", response=PersonalizationState, auth=VisitorCookie())
+def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationState:
+    """Set industry (required), goals, tools and role; answers the new state, sets the cookie."""
+    catalog = current_catalog()
+    if catalog.industry(payload.industry) is None:
+        raise FieldError("industry", f"unknown industry '{payload.industry}'")
+    for field, values, known in (
+        ("goals", payload.goals, catalog.goal_slugs()),
+        ("tools", payload.tools, catalog.tool_slugs()),
+    ):
+        unknown = [v for v in values or () if v not in known]
+        if unknown:
+            raise FieldError(field, f"unknown {field}: {', '.join(sorted(unknown))}")
+    if payload.goals is not None and not payload.goals:
+        raise FieldError("goals", "choose at least one goal (or omit the field)")
+    state = visitor(request)
+    profile = apply_choices(
+        catalog,
+        state.profile,
+        services.new_visitor_id(),
+        payload.industry,
+        timezone.now(),
+        Provenance.MANUAL,
+        goals=payload.goals,
+        tools=payload.tools,
+        role=payload.role,
+    )
+    services.save_profile(profile, request.user)
+    state.remember(profile)
+    return personalization_state(state, catalog)
+
+
+@router.delete("/personalization", response=Forgotten, auth=VisitorCookie())
+def forget(request: HttpRequest) -> Forgotten:
+    """Forget me: delete the cookie and every stored record of this visitor."""
+    state = visitor(request)
+    deleted = services.forget_visitor(
+        state.profile.visitor_id if state.profile else None, request.user
+    )
+    state.forget()
+    return Forgotten(forgotten=True, records_deleted=deleted)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ProfilesConfig(AppConfig):
+    name = "persx.profiles"
+    label = "persx_profiles"
+    verbose_name = "Visitor profiles"
+
+    def ready(self) -> None:
+        from persx.profiles import signals  # noqa: F401  (links profiles to accounts on login)

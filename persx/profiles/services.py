@@ -1,0 +1,49 @@
+"""Writes to visitor profiles: the only module that changes VisitorProfileRecord."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from persx.engine.profile import VisitorProfile
+from persx.profiles.mappers import profile_to_fields, record_to_profile
+from persx.profiles.models import VisitorProfileRecord
+
+
+def new_visitor_id() -> str:
+    """A random, opaque visitor id (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
+def save_profile(profile: VisitorProfile, user: Any | None = None) -> None:
+    """Upsert the durable record; link it to ``user`` when signed in."""
+    fields = profile_to_fields(profile)
+    if user is not None and getattr(user, "is_authenticated", False):
+        fields["user"] = user
+    with transaction.atomic():
+        VisitorProfileRecord.objects.update_or_create(
+            visitor_id=profile.visitor_id, defaults=fields
+        )
+
+
+def account_profile(user: Any) -> VisitorProfile | None:
+    """The signed-in user's most recent profile, for a device that has no cookie yet."""
+    record = VisitorProfileRecord.objects.filter(user=user).exclude(industry="").first()
+    return record_to_profile(record) if record else None
+
+
+def link_visitor_to_user(visitor_id: str, user: Any) -> None:
+    VisitorProfileRecord.objects.filter(visitor_id=visitor_id).update(user=user)
+
+
+def forget_visitor(visitor_id: str | None, user: Any | None = None) -> int:
+    """Delete the visitor's records (and, when signed in, every record of the account)."""
+    with transaction.atomic():
+        deleted = 0
+        if visitor_id:
+            deleted += VisitorProfileRecord.objects.filter(visitor_id=visitor_id).delete()[0]
+        if user is not None and getattr(user, "is_authenticated", False):
+            deleted += VisitorProfileRecord.objects.filter(user=user).delete()[0]
+        return deleted

@@ -1,0 +1,111 @@
+"""The start form at /start/ and the one-question industry prompt. Work with JavaScript off."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from persx.catalog.repository import current_catalog
+from persx.engine.profile import Provenance
+from persx.engine.profile_update import apply_choices
+from persx.profiles import services
+from persx.profiles.api import visitor
+from persx.profiles.forms import IndustryForm, StartForm
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    """A same-site path to return to; anything else (other hosts, schemes) becomes "/"."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(candidate)
+        path = parts.path or "/"
+        if path.startswith("/start/"):
+            return "/"
+        return path + (f"?{parts.query}" if parts.query else "")
+    return "/"
+
+
+def _referer_path(request: HttpRequest) -> str:
+    return safe_next(request, request.headers.get("Referer"))
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    catalog = current_catalog()
+    state = visitor(request)
+    if request.method == "POST":
+        form = StartForm(request.POST, catalog=catalog)
+        if form.is_valid():
+            data = form.cleaned_data
+            profile = apply_choices(
+                catalog,
+                state.profile,
+                services.new_visitor_id(),
+                data["industry"],
+                timezone.now(),
+                Provenance.START_FORM,
+                goals=data["goals"],
+                tools=data["tools"],
+                role=data["role"],
+            )
+            services.save_profile(profile, request.user)
+            state.remember(profile)
+            return HttpResponseRedirect(safe_next(request, data.get("next")))
+        return render(request, "profiles/start.html", {"form": form}, status=400)
+    current = state.profile
+    initial = {
+        "next": safe_next(request, request.GET.get("next"))
+        if "next" in request.GET
+        else _referer_path(request)
+    }
+    if current is not None:
+        initial |= {
+            "industry": current.industry,
+            "goals": list(current.goals),
+            "tools": list(current.tools),
+            "role": current.role,
+        }
+    return render(
+        request, "profiles/start.html", {"form": StartForm(initial=initial, catalog=catalog)}
+    )
+
+
+@require_POST
+def set_industry(request: HttpRequest) -> HttpResponse:
+    """One question: the industry. Keeps the visitor's goals and tools."""
+    catalog = current_catalog()
+    form = IndustryForm(request.POST, catalog=catalog)
+    if not form.is_valid():
+        return render(
+            request,
+            "profiles/start.html",
+            {"form": StartForm(catalog=catalog), "industry_error": True},
+            status=400,
+        )
+    state = visitor(request)
+    profile = apply_choices(
+        catalog,
+        state.profile,
+        services.new_visitor_id(),
+        form.cleaned_data["industry"],
+        timezone.now(),
+        Provenance.MANUAL,
+    )
+    services.save_profile(profile, request.user)
+    state.remember(profile)
+    return HttpResponseRedirect(safe_next(request, form.cleaned_data.get("next")))
+
+
+@require_POST
+def forget_me(request: HttpRequest) -> HttpResponse:
+    """The no-JavaScript twin of DELETE /api/personalization."""
+    state = visitor(request)
+    services.forget_visitor(state.profile.visitor_id if state.profile else None, request.user)
+    state.forget()
+    return HttpResponseRedirect("/")

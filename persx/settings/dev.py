@@ -1,0 +1,5 @@
+"""Laptop settings: `make run`."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True

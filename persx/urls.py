@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from persx.api.root import api
+from persx.leads import views as lead_views
+from persx.profiles import views as profile_views
+
+urlpatterns = [
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/", api.urls),
+    path("start/", profile_views.start, name="start"),
+    path("start/industry/", profile_views.set_industry, name="set-industry"),
+    path("start/forget/", profile_views.forget_me, name="forget-me"),
+    path("contact/submit/", lead_views.submit, name="contact-submit"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="profiles/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include(wagtail_urls)),
+]
