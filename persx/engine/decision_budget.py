@@ -15,24 +15,32 @@ from persx.engine.ports import MonotonicClock
 
 
 class DecisionBudget:
-    """Runs decisions for one page within ``budget_seconds`` of wall time in total."""
+    """Runs the decisions of one page within ``budget_seconds`` of decision time in total.
 
-    __slots__ = ("_clock", "_deadline", "exhausted")
+    Only time spent inside decisions counts (rendering and other work between blocks do
+    not), so the budget bounds what personalization itself adds to a page.
+    """
+
+    __slots__ = ("_budget", "_clock", "exhausted", "spent")
 
     def __init__(self, clock: MonotonicClock, budget_seconds: float) -> None:
         self._clock = clock
-        self._deadline = clock() + budget_seconds
+        self._budget = budget_seconds
+        self.spent = 0.0
         self.exhausted = False
 
     def run(self, decide: Callable[[], Decision]) -> tuple[Decision, BaseException | None]:
         """Return the decision (or the generic fallback) and the exception that caused it."""
         if self.exhausted:
             return TIMEOUT, None
+        started = self._clock()
         try:
             decision = decide()
         except Exception as exc:  # any failure of personalization degrades to generic
+            self.spent += self._clock() - started
             return ERROR, exc
-        if self._clock() > self._deadline:
+        self.spent += self._clock() - started
+        if self.spent > self._budget:
             self.exhausted = True
             return TIMEOUT, None
         return decision, None

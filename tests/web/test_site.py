@@ -1,0 +1,101 @@
+"""Demo seed, leads, Wagtail admin screens and preview modes."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from wagtail.models import Page, Revision
+
+from persx.catalog.models import Industry, Persona
+from persx.content import models as content
+from persx.content.models import StandardPage
+from persx.demo.services import seed_demo
+from persx.leads.models import Lead
+from tests.web.conftest import client_with_profile, variants
+
+
+@pytest.mark.django_db
+def test_seed_is_idempotent() -> None:
+    before = (Page.objects.count(), Revision.objects.count(), content.TestIdea.objects.count())
+    report = seed_demo()
+    assert report.created == []
+    assert (Page.objects.count(), Revision.objects.count(), content.TestIdea.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_seeded_demo_has_what_the_site_promises() -> None:
+    assert Industry.objects.count() == 5 and Persona.objects.count() == 15
+    assert content.TestIdea.objects.count() >= 30
+    assert Page.objects.live().filter(depth=4).count() >= 6  # blog posts
+    contact = StandardPage.objects.get(slug="contact")
+    form = next(c for c in contact.body if c.block_type == "contact_form")
+    audiences = {v["audience"] for v in form.value["variants"]}
+    assert {f"industry:{i.slug}" for i in Industry.objects.all()} <= audiences
+
+
+@pytest.mark.django_db
+def test_contact_form_stores_a_lead_with_what_the_visitor_saw() -> None:
+    client = client_with_profile("saas")
+    response = client.post(
+        "/contact/submit/",
+        {"name": "Ada", "email": "ada@example.com", "company": "Relaydesk", "variant": "industry:saas", "next": "/contact/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/contact/?sent=1")
+    lead = Lead.objects.get()
+    assert (lead.industry, lead.variant, lead.email) == ("saas", "industry:saas", "ada@example.com")
+    assert 'data-testid="contact-sent"' in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_bad_lead_is_refused_naming_the_field() -> None:
+    response = Client().post("/contact/submit/", {"name": "Ada", "email": "not-an-email"})
+    assert response.status_code == 400
+    assert "email" in response.json()["message"]
+    assert not Lead.objects.exists()
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_wagtail_admin_screens_load(admin_client: Client) -> None:
+    contact = StandardPage.objects.get(slug="contact")
+    for url in (
+        "/cms/",
+        f"/cms/pages/{contact.pk}/edit/",
+        "/cms/snippets/persx_catalog/persona/",
+        "/cms/snippets/persx_leads/lead/",
+        "/cms/snippets/persx_content/testidea/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_preview_modes_render_each_audience(db: None) -> None:
+    contact = StandardPage.objects.get(slug="contact")
+    modes = dict(contact.preview_modes)
+    assert "industry:healthcare" in modes and "persona:saas-growth-lead" in modes
+    for mode, expected in (
+        ("industry:healthcare", "industry:healthcare"),
+        ("persona:saas-growth-lead", "persona:saas-growth-lead"),
+        ("generic", "generic"),
+    ):
+        response = contact.make_preview_request(preview_mode=mode)
+        assert response.status_code == 200, mode
+        if hasattr(response, "render"):
+            response.render()
+        assert ("contact-reasons", expected) in variants(response.content), mode
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_friendly_404() -> None:
+    response = client_with_profile("saas").get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
