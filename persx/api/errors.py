@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,7 +26,7 @@ class FieldError(Exception):
         self.status = status
 
 
-def field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+def field_name(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc if str(p) not in _CONTAINER_PARTS]
     return ".".join(parts) or "body"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from persx.api.errors import error_response
+from persx.config import config
 
 
 class ApiBodyLimitMiddleware:
@@ -16,7 +16,7 @@ class ApiBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
-            limit = settings.PERSX["API_MAX_BODY_BYTES"]
+            limit = config().api_max_body_bytes
             raw_length = request.META.get("CONTENT_LENGTH") or "0"
             try:
                 length = int(raw_length)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from django.conf import settings
+from persx.config import config
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ class Snapshot(Generic[T]):
 
     def get(self) -> T:
         value = self._value
-        ttl = settings.PERSX["CACHE_TTL_SECONDS"]
+        ttl = config().cache_ttl_seconds
         if value is not None and time.monotonic() - self._built_at < ttl:
             return value
         with self._lock:

@@ -29,4 +29,4 @@ class PersonalizedPreviewMixin:
 
         force_audience(request, mode_name)
         parent: Any = super()
-        return parent.serve_preview(request, mode_name)  # type: ignore[no-any-return]
+        return parent.serve_preview(request, mode_name)

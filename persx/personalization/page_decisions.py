@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.http import HttpRequest
 
+from persx.config import config
 from persx.engine.decision_budget import DecisionBudget
 from persx.engine.profile import VisitorProfile
 from persx.personalization.preview import preview_profile
@@ -41,7 +41,7 @@ def page_decisions(request: HttpRequest | None) -> PageDecisions:
     existing: PageDecisions | None = getattr(request, "persx", None)
     if existing is not None:
         return existing
-    conf = settings.PERSX
+    conf = config()
     state = getattr(request, "visitor", None)
     profile: VisitorProfile | None = state.profile if state is not None else None
     preview = preview_profile(request) if request is not None else None
@@ -50,8 +50,8 @@ def page_decisions(request: HttpRequest | None) -> PageDecisions:
     decisions = PageDecisions(
         profile=profile,
         audience_keys=profile.audience_keys() if profile else (),
-        enabled=bool(conf["PERSONALIZATION_ENABLED"]),
-        budget=DecisionBudget(time.perf_counter, conf["DECISION_BUDGET_MS"] / 1000.0),
+        enabled=conf.personalization_enabled,
+        budget=DecisionBudget(time.perf_counter, conf.decision_budget_ms / 1000.0),
         preview=preview.key if preview else None,
     )
     if request is not None:
@@ -65,12 +65,12 @@ def force_audience(request: HttpRequest, audience: str) -> PageDecisions:
 
     request.persx = None  # type: ignore[attr-defined]
     profile = audience_profile(audience)
-    conf = settings.PERSX
+    conf = config()
     decisions = PageDecisions(
         profile=profile,
         audience_keys=profile.audience_keys() if profile else (),
         enabled=True,
-        budget=DecisionBudget(time.perf_counter, conf["DECISION_BUDGET_MS"] / 1000.0),
+        budget=DecisionBudget(time.perf_counter, conf.decision_budget_ms / 1000.0),
         preview=audience,
     )
     request.persx = decisions  # type: ignore[attr-defined]

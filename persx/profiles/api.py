@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -11,6 +10,7 @@ from ninja.security import APIKeyCookie
 
 from persx.api.errors import FieldError
 from persx.catalog.repository import current_catalog
+from persx.config import config
 from persx.engine.profile import Provenance
 from persx.engine.profile_update import apply_choices
 from persx.profiles import services
@@ -22,7 +22,7 @@ from persx.profiles.state import VisitorState
 class VisitorCookie(APIKeyCookie):
     """The visitor is whoever holds the profile cookie (or nobody yet); writes need CSRF."""
 
-    param_name = settings.PERSX["PROFILE_COOKIE_NAME"]
+    param_name = config().profile_cookie_name
 
     def authenticate(self, request: HttpRequest, key: str | None) -> VisitorState:
         return visitor(request)

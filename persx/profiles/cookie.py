@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 
+from persx.config import config
 from persx.engine.catalog import Catalog
 from persx.engine.profile import ConsentState, Provenance, VisitorProfile
 
@@ -72,10 +72,11 @@ def _slug_list(value: Any, allowed: frozenset[str]) -> tuple[str, ...]:
 def decode(raw: str | None, catalog: Catalog) -> DecodedCookie:
     if not raw:
         return DecodedCookie(None)
-    if len(raw) > settings.PERSX["PROFILE_COOKIE_MAX_BYTES"]:
+    conf = config()
+    if len(raw) > conf.profile_cookie_max_bytes:
         return DecodedCookie(None, problem="oversized")
     try:
-        payload = signing.loads(raw, salt=SALT, max_age=settings.PERSX["PROFILE_COOKIE_MAX_AGE"])
+        payload = signing.loads(raw, salt=SALT, max_age=conf.profile_cookie_max_age)
     except signing.SignatureExpired:
         return DecodedCookie(None, problem="expired")
     except (signing.BadSignature, ValueError, UnicodeError, OverflowError):
@@ -111,7 +112,7 @@ def decode(raw: str | None, catalog: Catalog) -> DecodedCookie:
         set_at=_dt(payload.get("sa")),
         updated_at=_dt(payload.get("ua")),
         consent=ConsentState(consent)
-        if consent in ConsentState._value2member_map_
+        if isinstance(consent, str) and consent in ConsentState._value2member_map_
         else ConsentState.UNKNOWN,
     )
     return DecodedCookie(profile, float(issued) if isinstance(issued, int | float) else 0.0)

@@ -11,12 +11,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from persx.catalog.repository import current_catalog
+from persx.config import config
 from persx.engine.profile import Provenance, needs_reconfirmation
 from persx.engine.profile_update import apply_choices
 from persx.profiles import cookie, services
@@ -36,15 +36,15 @@ class VisitorProfileMiddleware:
         state = self._read_state(request)
         request.visitor = state  # type: ignore[attr-defined]
         response = self.get_response(request)
-        self._write_cookie(state, response)
+        self._write_cookie(request, state, response)
         return response
 
     def _read_state(self, request: HttpRequest) -> VisitorState:
         state = VisitorState()
-        conf = settings.PERSX
+        conf = config()
         try:
             catalog = current_catalog()
-            decoded = cookie.decode(request.COOKIES.get(conf["PROFILE_COOKIE_NAME"]), catalog)
+            decoded = cookie.decode(request.COOKIES.get(conf.profile_cookie_name), catalog)
             state.cookie_problem = decoded.problem
             if decoded.profile is not None:
                 state.profile, state.layer = decoded.profile, "cookie"
@@ -72,24 +72,26 @@ class VisitorProfileMiddleware:
                     state.remember(account, layer="account")
             if state.profile is not None:
                 state.needs_reconfirmation = needs_reconfirmation(
-                    state.profile, timezone.now(), conf["PROFILE_RECONFIRM_DAYS"]
+                    state.profile, timezone.now(), conf.profile_reconfirm_days
                 )
         except Exception:  # a profile problem must never break the page
             logger.exception("visitor profile could not be read; serving generic content")
             return VisitorState(cookie_problem="error")
         return state
 
-    def _write_cookie(self, state: VisitorState, response: HttpResponse) -> None:
-        conf = settings.PERSX
-        name = conf["PROFILE_COOKIE_NAME"]
+    def _write_cookie(
+        self, request: HttpRequest, state: VisitorState, response: HttpResponse
+    ) -> None:
+        conf = config()
+        name = conf.profile_cookie_name
         if state.cookie_action is CookieAction.SET and state.profile is not None:
             response.set_cookie(
                 name,
                 cookie.encode(state.profile, timezone.now()),
-                max_age=conf["PROFILE_COOKIE_MAX_AGE"],
+                max_age=conf.profile_cookie_max_age,
                 httponly=True,
                 samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
+                secure=request.is_secure(),
             )
         elif state.cookie_action is CookieAction.DELETE:
             response.delete_cookie(name, samesite="Lax")

@@ -59,7 +59,7 @@ def start(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(safe_next(request, data.get("next")))
         return render(request, "profiles/start.html", {"form": form}, status=400)
     current = state.profile
-    initial = {
+    initial: dict[str, object] = {
         "next": safe_next(request, request.GET.get("next"))
         if "next" in request.GET
         else _referer_path(request)

@@ -4,4 +4,4 @@ from .base import *  # noqa: F403
 from .base import LOGGING
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGGING["loggers"]["persx"]["level"] = "WARNING"
+LOGGING["loggers"]["persx"]["level"] = "WARNING"  # type: ignore[index]

@@ -48,9 +48,11 @@ def test_put_sets_profile_cookie_and_record_then_get_reads_it() -> None:
     assert state["industry_source"] == "manual"
     assert COOKIE in response.cookies
     record = VisitorProfileRecord.objects.get(visitor_id=state["visitor_id"])
-    assert record.industry == "ecommerce" and record.persona == "ecommerce-growth-lead"
+    assert record.industry == "ecommerce"
+    assert record.persona == "ecommerce-growth-lead"
     again = client.get(URL).json()
-    assert again["industry"]["slug"] == "ecommerce" and again["layer"] == "cookie"
+    assert again["industry"]["slug"] == "ecommerce"
+    assert again["layer"] == "cookie"
     assert ("contact-reasons", "persona:ecommerce-growth-lead") in variants(
         client.get("/contact/").content
     )
@@ -129,7 +131,11 @@ def test_delete_forgets_cookie_and_record() -> None:
 def test_catalog() -> None:
     data = Client().get("/api/catalog").json()
     assert [i["slug"] for i in data["industries"]] == [
-        "ecommerce", "healthcare", "saas", "financial-services", "travel",
+        "ecommerce",
+        "healthcare",
+        "saas",
+        "financial-services",
+        "travel",
     ]
     assert len(data["personas"]) == 15
     for industry in data["industries"]:

@@ -74,7 +74,10 @@ def test_invalid_variants_are_refused(variants: list[dict[str, Any]], needle: st
 def test_hero_link_must_be_a_site_path_or_http_url() -> None:
     block = HeroBlock()
     value = block.to_python(
-        {"base": {"headline": "Hi", "cta_label": "Go", "cta_url": "javascript:alert(1)"}, "variants": []}
+        {
+            "base": {"headline": "Hi", "cta_label": "Go", "cta_url": "javascript:alert(1)"},
+            "variants": [],
+        }
     )
     with pytest.raises(StructBlockValidationError) as info:
         block.clean(value)
@@ -85,13 +88,24 @@ def test_hero_link_must_be_a_site_path_or_http_url() -> None:
 @pytest.mark.parametrize(
     ("stream", "needle"),
     [
-        ([{"type": "contact_form", "value": {"base": {**BASE, "reasons": REASONS[:1]}, "variants": []}}], "reasons"),
+        (
+            [
+                {
+                    "type": "contact_form",
+                    "value": {"base": {**BASE, "reasons": REASONS[:1]}, "variants": []},
+                }
+            ],
+            "reasons",
+        ),
         ([{"type": "contact_form", "value": {"base": {}, "variants": []}}], "base"),
         (
             [
                 {
                     "type": "contact_form",
-                    "value": {"base": BASE, "variants": [{"audience": "persona:nobody", "content": BASE}]},
+                    "value": {
+                        "base": BASE,
+                        "variants": [{"audience": "persona:nobody", "content": BASE}],
+                    },
                 }
             ],
             "persona:nobody",
@@ -116,7 +130,15 @@ def test_page_with_invalid_block_cannot_be_saved_or_published(
 def test_valid_edit_publishes() -> None:
     contact = StandardPage.objects.get(slug="contact")
     contact.body = json.dumps(
-        [{"type": "contact_form", "value": {"base": BASE, "variants": [{"audience": "industry:saas", "content": BASE}]}}]
+        [
+            {
+                "type": "contact_form",
+                "value": {
+                    "base": BASE,
+                    "variants": [{"audience": "industry:saas", "content": BASE}],
+                },
+            }
+        ]
     )
     contact.save_revision().publish()
     contact.refresh_from_db()

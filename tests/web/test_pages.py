@@ -57,7 +57,9 @@ def test_every_page_renders_with_the_right_variants(industry: str | None) -> Non
     for page in pages:
         response = client.get(page.url)
         assert response.status_code == 200, page.url
-        shown = [b for b in variants(response.content) if b[0] in {*TESTID.values(), "contact-reasons"}]
+        shown = [
+            b for b in variants(response.content) if b[0] in {*TESTID.values(), "contact-reasons"}
+        ]
         assert shown == expected_blocks(page, industry), page.url
 
 
@@ -101,6 +103,8 @@ def test_test_ideas_are_ordered_for_the_visitor() -> None:
     first_id = travel[first_any_idea:].split('id="', 1)[1].split('"', 1)[0]
     assert first_id in travel_slugs
     # ...while without a profile the editorial order stands.
-    first_generic = generic[generic.index('class="card idea"'):].split('id="', 1)[1].split('"', 1)[0]
+    first_generic = (
+        generic[generic.index('class="card idea"') :].split('id="', 1)[1].split('"', 1)[0]
+    )
     assert first_generic == SITE_DATA["test_ideas"]["ideas"][0]["slug"]
     assert ("test-ideas", "industry:travel") in variants(travel)

@@ -26,13 +26,17 @@ def generic_only(html: bytes) -> bool:
         pytest.param("x" * 5000, id="oversized"),
         pytest.param("not-a-cookie", id="garbage"),
         pytest.param("%ff%fe\u00e9", id="undecodable"),
-        pytest.param(signing.dumps({"v": "short", "i": "saas"}, salt="persx.profile.v1"), id="bad-visitor-id"),
+        pytest.param(
+            signing.dumps({"v": "short", "i": "saas"}, salt="persx.profile.v1"), id="bad-visitor-id"
+        ),
         pytest.param(signing.dumps(["a", "list"], salt="persx.profile.v1"), id="wrong-shape"),
         pytest.param(
             signing.dumps({"v": "0123456789abcdef", "i": "mining"}, salt="persx.profile.v1"),
             id="unknown-industry",
         ),
-        pytest.param(signing.dumps({"v": "0123456789abcdef", "i": "saas"}, salt="other"), id="wrong-salt"),
+        pytest.param(
+            signing.dumps({"v": "0123456789abcdef", "i": "saas"}, salt="other"), id="wrong-salt"
+        ),
     ],
 )
 def test_bad_cookie_is_ignored_and_cleared(raw: str) -> None:
@@ -90,7 +94,8 @@ def test_industry_param_sets_and_persists() -> None:
     client = Client()
     response = client.get("/about/?industry=financial-services")
     assert response.status_code == 200
-    assert COOKIE in response.cookies and response.cookies[COOKIE]["httponly"]
+    assert COOKIE in response.cookies
+    assert response.cookies[COOKIE]["httponly"]
     assert response.cookies[COOKIE]["samesite"] == "Lax"
     assert int(response.cookies[COOKIE]["max-age"]) == 7 * 24 * 3600
     later = client.get("/contact/")

@@ -20,12 +20,17 @@ def test_seed_is_idempotent() -> None:
     before = (Page.objects.count(), Revision.objects.count(), content.TestIdea.objects.count())
     report = seed_demo()
     assert report.created == []
-    assert (Page.objects.count(), Revision.objects.count(), content.TestIdea.objects.count()) == before
+    assert (
+        Page.objects.count(),
+        Revision.objects.count(),
+        content.TestIdea.objects.count(),
+    ) == before
 
 
 @pytest.mark.django_db
 def test_seeded_demo_has_what_the_site_promises() -> None:
-    assert Industry.objects.count() == 5 and Persona.objects.count() == 15
+    assert Industry.objects.count() == 5
+    assert Persona.objects.count() == 15
     assert content.TestIdea.objects.count() >= 30
     assert Page.objects.live().filter(depth=4).count() >= 6  # blog posts
     contact = StandardPage.objects.get(slug="contact")
@@ -39,7 +44,13 @@ def test_contact_form_stores_a_lead_with_what_the_visitor_saw() -> None:
     client = client_with_profile("saas")
     response = client.post(
         "/contact/submit/",
-        {"name": "Ada", "email": "ada@example.com", "company": "Relaydesk", "variant": "industry:saas", "next": "/contact/"},
+        {
+            "name": "Ada",
+            "email": "ada@example.com",
+            "company": "Relaydesk",
+            "variant": "industry:saas",
+            "next": "/contact/",
+        },
     )
     assert response.status_code == 302
     assert response["Location"].startswith("/contact/?sent=1")
@@ -81,7 +92,8 @@ def test_wagtail_admin_screens_load(admin_client: Client) -> None:
 def test_preview_modes_render_each_audience(db: None) -> None:
     contact = StandardPage.objects.get(slug="contact")
     modes = dict(contact.preview_modes)
-    assert "industry:healthcare" in modes and "persona:saas-growth-lead" in modes
+    assert "industry:healthcare" in modes
+    assert "persona:saas-growth-lead" in modes
     for mode, expected in (
         ("industry:healthcare", "industry:healthcare"),
         ("persona:saas-growth-lead", "persona:saas-growth-lead"),

@@ -118,7 +118,8 @@ def response_has_checked(html: str, name: str, value: str) -> bool:
 def test_one_question_prompt_keeps_goals_and_changes_industry() -> None:
     client = client_with_profile("travel", goals=("increase-direct-bookings",))
     response = client.post("/start/industry/", {"industry": "saas", "next": "/contact/"})
-    assert response.status_code == 302 and response["Location"] == "/contact/"
+    assert response.status_code == 302
+    assert response["Location"] == "/contact/"
     state = client.get("/api/personalization").json()
     assert state["industry"]["slug"] == "saas"
     assert state["goals"] == ["increase-direct-bookings"]

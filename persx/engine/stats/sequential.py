@@ -7,10 +7,13 @@ tightest, fixed per experiment before it starts):
 
 - rho = √((-2 ln alpha + ln(1 - 2 ln alpha)) / N*);
 - N = n_C + n_T; s² = SE²·N (SE of the fixed-horizon estimate);
-- half-width = s·√(2(Nrho² + 1)·ln(√(Nrho² + 1)/alpha) / (Nrho)²).
+- half-width = s·√(2(N·rho² + 1)·ln(√(N·rho² + 1)/alpha) / (N·rho)²).
 
 The sequence is wider than the fixed-horizon interval at every N, and its miscoverage
-over *all* looks together is (asymptotically) at most alpha.
+over *all* looks together is (asymptotically) at most alpha. "Asymptotically" matters at
+B2B rates: with only a handful of conversions per arm the approximation is
+anti-conservative, so :func:`sequential_relative_lift` withholds the sequence until each
+arm has ``min_conversions`` (default 30) conversions.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ Choices (all parameters):
 - P(PLI < target) is from Beta(1, 1) posteriors (:func:`prob_relative_lift_below`);
 - the minimum sample is ``min_visitors_per_arm`` in each arm and at least one control
   conversion (without one there is no baseline to be relative to).
+
+"Visitors still needed" plans for detecting the target lift itself; it can be 0 while the
+verdict is still undecided, which means the true PLI is close to the target and more data
+buys little.
 """
 
 from __future__ import annotations

@@ -1,0 +1,34 @@
+"""Typed access to the ``PERSX`` settings dict (read on each call, so tests can override)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+
+@dataclass(frozen=True, slots=True)
+class PersxConfig:
+    personalization_enabled: bool
+    decision_budget_ms: float
+    profile_cookie_name: str
+    profile_cookie_max_age: int
+    profile_cookie_max_bytes: int
+    profile_reconfirm_days: int
+    cache_ttl_seconds: float
+    api_max_body_bytes: int
+
+
+def config() -> PersxConfig:
+    raw: dict[str, Any] = settings.PERSX
+    return PersxConfig(
+        personalization_enabled=bool(raw["PERSONALIZATION_ENABLED"]),
+        decision_budget_ms=float(raw["DECISION_BUDGET_MS"]),
+        profile_cookie_name=str(raw["PROFILE_COOKIE_NAME"]),
+        profile_cookie_max_age=int(raw["PROFILE_COOKIE_MAX_AGE"]),
+        profile_cookie_max_bytes=int(raw["PROFILE_COOKIE_MAX_BYTES"]),
+        profile_reconfirm_days=int(raw["PROFILE_RECONFIRM_DAYS"]),
+        cache_ttl_seconds=float(raw["CACHE_TTL_SECONDS"]),
+        api_max_body_bytes=int(raw["API_MAX_BODY_BYTES"]),
+    )
