@@ -1,0 +1,492 @@
+"""Deterministic bucketing: golden vectors, GrowthBook parity, distribution and properties."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import pickle
+import random
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from persx.engine.bucketing import (
+    Assignment,
+    ExperimentSpec,
+    assign,
+    bucket_ranges,
+    choose_arm,
+    equal_weights,
+    fnv1a32,
+    hash_unit,
+    holdout,
+    in_namespace,
+    in_range,
+    is_valid_weights,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _design_fnv(text: str) -> int:
+    """DESIGN.md §6 pseudocode, literally (per character, ``ord(c)``)."""
+    h = 0x811C9DC5
+    for c in text:
+        h ^= ord(c)
+        h = (h * 0x01000193) % 2**32
+    return h
+
+
+def _visitor_ids(count: int, seed: int = 20240601) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{rng.getrandbits(128):032x}" for _ in range(count)]
+
+
+# --- golden vectors -----------------------------------------------------------------------
+
+# DESIGN.md §6, then GrowthBook's SDK conformance cases (cases.json "hash": seed, value,
+# version -> hash).
+HASH_VECTORS = [
+    ("", "a", 1, 0.22),
+    ("b", "a", 1, 0.946),
+    ("seed", "a", 2, 0.0505),
+    ("foo", "ab", 2, 0.2575),
+    ("90850943850283058242805", "123", 2, 0.7516),
+    ("", "b", 1, 0.077),
+    ("", "ab", 1, 0.946),
+    ("", "def", 1, 0.652),
+    ("", "8952klfjas09ujkasdf", 1, 0.549),
+    ("", "123", 1, 0.011),
+    ("", '___)((*":&', 1, 0.563),
+    ("seed", "b", 2, 0.2696),
+    ("foo", "def", 2, 0.2019),
+]
+
+
+@pytest.mark.parametrize(("seed", "value", "version", "expected"), HASH_VECTORS)
+def test_hash_unit_golden_vectors(seed: str, value: str, version: int, expected: float) -> None:
+    assert hash_unit(seed, value, version) == expected
+
+
+@pytest.mark.parametrize("version", [0, 3, -1, 99])
+def test_hash_unit_unknown_version_is_none(version: int) -> None:
+    assert hash_unit("seed", "a", version) is None
+
+
+def test_fnv1a32_known_values() -> None:
+    # Standard FNV-1a 32 test vectors.
+    assert fnv1a32("") == 0x811C9DC5
+    assert fnv1a32("a") == 0xE40C292C
+    assert fnv1a32("foobar") == 0xBF9CF968
+
+
+# (n_arms, coverage, weights) -> ranges, from DESIGN.md §6 and GrowthBook's cases.json.
+RANGE_VECTORS: list[tuple[str, int, float, list[float] | None, list[tuple[float, float]]]] = [
+    ("design: 3 arms, coverage 0.2", 3, 0.2, [0.2, 0.3, 0.5], [(0, 0.04), (0.2, 0.26), (0.5, 0.6)]),
+    ("normal 50/50", 2, 1, None, [(0, 0.5), (0.5, 1)]),
+    ("reduced coverage", 2, 0.5, None, [(0, 0.25), (0.5, 0.75)]),
+    ("zero coverage", 2, 0, None, [(0, 0), (0.5, 0.5)]),
+    ("4 variations", 4, 1, None, [(0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1)]),
+    ("uneven weights", 2, 1, [0.4, 0.6], [(0, 0.4), (0.4, 1)]),
+    ("uneven, 3 arms", 3, 1, [0.2, 0.3, 0.5], [(0, 0.2), (0.2, 0.5), (0.5, 1)]),
+    ("negative coverage", 2, -0.2, None, [(0, 0), (0.5, 0.5)]),
+    ("coverage above 1", 2, 1.5, None, [(0, 0.5), (0.5, 1)]),
+    ("weights sum below 1", 2, 1, [0.4, 0.1], [(0, 0.5), (0.5, 1)]),
+    ("weights sum above 1", 2, 1, [0.7, 0.6], [(0, 0.5), (0.5, 1)]),
+    (
+        "weights length mismatch",
+        4,
+        1,
+        [0.4, 0.4, 0.2],
+        [(0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1)],
+    ),
+    ("weights sum almost 1", 2, 1, [0.4, 0.5999], [(0, 0.4), (0.4, 0.9999)]),
+]
+
+
+@pytest.mark.parametrize(
+    ("n_arms", "coverage", "weights", "expected"),
+    [case[1:] for case in RANGE_VECTORS],
+    ids=[case[0] for case in RANGE_VECTORS],
+)
+def test_bucket_ranges_golden_vectors(
+    n_arms: int,
+    coverage: float,
+    weights: list[float] | None,
+    expected: list[tuple[float, float]],
+) -> None:
+    got = bucket_ranges(n_arms, coverage, weights)
+    assert len(got) == len(expected)
+    for (start, end), (want_start, want_end) in zip(got, expected, strict=True):
+        assert start == pytest.approx(want_start, abs=1e-12)
+        assert end == pytest.approx(want_end, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("n", "ranges", "expected"),
+    [
+        (0.2, [(0, 0.5), (0.5, 1)], 0),
+        (0.6, [(0, 0.5), (0.5, 1)], 1),
+        (0.5, [(0, 0.5), (0.5, 1)], 1),  # ranges are half-open
+        (0.8, [(0, 0.25), (0.5, 0.75)], None),
+        (0.25, [(0, 0.25), (0.5, 1)], None),
+        (0.5, [(0, 0), (0.5, 0.5)], None),
+        (0.0, [(0, 0), (0.5, 0.5)], None),
+        (0.0, [(0, 0.5), (0.5, 1)], 0),
+    ],
+)
+def test_choose_arm_cases(
+    n: float, ranges: list[tuple[float, float]], expected: int | None
+) -> None:
+    assert choose_arm(n, ranges) == expected
+
+
+@pytest.mark.parametrize(
+    ("visitor", "namespace", "expected"),
+    [
+        ("1", ("namespace1", 0, 0.4), False),
+        ("1", ("namespace1", 0.4, 1), True),
+        ("1", ("namespace2", 0, 0.4), False),
+        ("1", ("namespace2", 0.4, 1), True),
+        ("2", ("namespace1", 0, 0.4), False),
+        ("2", ("namespace1", 0.4, 1), True),
+        ("2", ("namespace2", 0, 0.4), False),
+        ("2", ("namespace2", 0.4, 1), True),
+    ],
+)
+def test_in_namespace_cases(
+    visitor: str, namespace: tuple[str, float, float], expected: bool
+) -> None:
+    assert in_namespace(visitor, namespace) is expected
+
+
+def test_equal_weights_and_validity() -> None:
+    assert equal_weights(0) == ()
+    assert equal_weights(4) == (0.25, 0.25, 0.25, 0.25)
+    assert is_valid_weights([0.5, 0.5], 2)
+    assert is_valid_weights((0.33, 0.33, 0.34), 3)
+    assert not is_valid_weights([0.5, 0.5], 3)
+    assert not is_valid_weights([1.2, -0.2], 2)
+    assert not is_valid_weights([math.nan, 1.0], 2)
+    assert not is_valid_weights([True, False], 2)
+    assert not is_valid_weights(None, 2)
+
+
+# --- GrowthBook parity (skipped when the SDK is not installed) --------------------------
+
+visitor_text = st.text(max_size=40)
+seed_text = st.text(max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=seed_text, value=visitor_text, version=st.integers(min_value=0, max_value=3))
+def test_hash_matches_growthbook(seed: str, value: str, version: int) -> None:
+    gb = pytest.importorskip("growthbook.core")
+    assert fnv1a32(seed + value) == gb.fnv1a32(seed + value)
+    assert hash_unit(seed, value, version) == gb.gbhash(seed, value, version)
+
+
+@given(text=st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"])))
+def test_fnv_is_design_pseudocode_in_the_bmp(text: str) -> None:
+    assert fnv1a32(text) == _design_fnv(text)
+
+
+def test_fnv_counts_utf16_code_units_outside_the_bmp() -> None:
+    # An emoji is two UTF-16 code units for JavaScript, so for GrowthBook's SDKs too.
+    emoji = "\U0001f600"
+    assert fnv1a32(emoji) == _design_fnv("\ud83d\ude00")
+    gb = pytest.importorskip("growthbook.core")
+    assert fnv1a32("visitor-" + emoji) == gb.fnv1a32("visitor-" + emoji)
+
+
+weights_strategy = st.one_of(
+    st.none(),
+    st.lists(st.floats(min_value=-0.5, max_value=1.5, allow_nan=False), min_size=1, max_size=5),
+    st.integers(min_value=1, max_value=5).flatmap(
+        lambda k: st.lists(st.floats(min_value=0.01, max_value=1), min_size=k, max_size=k).map(
+            lambda ws: [w / sum(ws) for w in ws]
+        )
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n_arms=st.integers(min_value=1, max_value=5),
+    coverage=st.floats(min_value=-0.5, max_value=1.5, allow_nan=False),
+    weights=weights_strategy,
+    n=st.floats(min_value=0, max_value=1, exclude_max=True),
+)
+def test_ranges_and_choice_match_growthbook(
+    n_arms: int, coverage: float, weights: list[float] | None, n: float
+) -> None:
+    gb = pytest.importorskip("growthbook.core")
+    ours = bucket_ranges(n_arms, coverage, weights)
+    theirs = gb.getBucketRanges(n_arms, coverage, weights)
+    assert ours == tuple(tuple(r) for r in theirs)
+    chosen = choose_arm(n, ours)
+    assert (-1 if chosen is None else chosen) == gb.chooseVariation(n, theirs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    visitor=visitor_text,
+    namespace_id=st.text(max_size=10),
+    bounds=st.tuples(st.floats(0, 1), st.floats(0, 1)).map(sorted),
+)
+def test_in_namespace_matches_growthbook(
+    visitor: str, namespace_id: str, bounds: Sequence[float]
+) -> None:
+    gb = pytest.importorskip("growthbook.core")
+    namespace = (namespace_id, bounds[0], bounds[1])
+    assert in_namespace(visitor, namespace) == gb.inNamespace(visitor, namespace)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    visitor=st.text(min_size=1, max_size=30),
+    seed=st.text(max_size=12),
+    n_arms=st.integers(min_value=2, max_value=4),
+    coverage=st.floats(min_value=0, max_value=1),
+    version=st.sampled_from([1, 2]),
+    use_namespace=st.booleans(),
+)
+def test_assign_matches_growthbook_run(
+    visitor: str, seed: str, n_arms: int, coverage: float, version: int, use_namespace: bool
+) -> None:
+    growthbook = pytest.importorskip("growthbook")
+    namespace = ("pricing", 0.2, 0.7) if use_namespace else None
+    spec = ExperimentSpec(
+        key="exp-key",
+        seed=seed,
+        arms=tuple(f"arm{i}" for i in range(n_arms)),
+        coverage=coverage,
+        hash_version=version,
+        namespace=namespace,
+    )
+    result = growthbook.GrowthBook(attributes={"id": visitor}).run(
+        growthbook.Experiment(
+            key="exp-key",
+            variations=list(range(n_arms)),
+            coverage=coverage,
+            seed=seed or None,
+            hashVersion=version,
+            namespace=namespace,
+        )
+    )
+    ours = assign(spec, visitor)
+    if ours is None:
+        assert not result.inExperiment
+    else:
+        assert result.inExperiment
+        assert result.variationId == ours.arm_index
+        assert result.bucket == ours.hash_value
+
+
+# --- assignment behaviour ------------------------------------------------------------------
+
+
+def test_assign_returns_arm_name_index_and_hash() -> None:
+    spec = ExperimentSpec(key="hero", seed="seed", arms=("generic", "personalized"))
+    got = assign(spec, "a")
+    assert got == Assignment(arm_index=0, arm="generic", hash_value=0.0505)
+
+
+def test_seed_defaults_to_key() -> None:
+    with_key = ExperimentSpec(key="hero-test", seed="", arms=("a", "b"))
+    explicit = ExperimentSpec(key="other", seed="hero-test", arms=("a", "b"))
+    ids = _visitor_ids(200)
+    assert [assign(with_key, v) for v in ids] == [assign(explicit, v) for v in ids]
+
+
+def test_empty_visitor_id_is_never_enrolled() -> None:
+    spec = ExperimentSpec(key="hero", seed="s", arms=("a", "b"))
+    assert assign(spec, "") is None
+    assert holdout("holdout-seed", "", 1.0) is False
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"arms": ("only",)},
+        {"hash_version": 3},
+        {"weights": (0.7, 0.6)},
+        {"weights": (0.5, 0.3, 0.2)},
+        {"weights": (1.2, -0.2)},
+        {"coverage": 1.5},
+        {"coverage": -0.1},
+        {"namespace": ("ns", 0.6, 0.4)},
+    ],
+)
+def test_experiment_spec_rejects_bad_configuration(kwargs: dict[str, object]) -> None:
+    base: dict[str, object] = {"key": "k", "seed": "s", "arms": ("a", "b")}
+    with pytest.raises(ValueError, match="experiment 'k'"):
+        ExperimentSpec(**{**base, **kwargs})  # type: ignore[arg-type]
+
+
+def test_spec_precomputes_ranges() -> None:
+    spec = ExperimentSpec(
+        key="k", seed="s", arms=("a", "b", "c"), weights=(0.2, 0.3, 0.5), coverage=0.2
+    )
+    assert spec.ranges == bucket_ranges(3, 0.2, (0.2, 0.3, 0.5))
+
+
+def test_fifty_fifty_split_over_50k_visitors() -> None:
+    spec = ExperimentSpec(key="hero", seed="hero-2024", arms=("generic", "personalized"))
+    counts = [0, 0]
+    for visitor in _visitor_ids(50_000):
+        got = assign(spec, visitor)
+        assert got is not None
+        counts[got.arm_index] += 1
+    assert abs(counts[0] / 50_000 - 0.5) <= 0.005
+
+
+def test_weighted_split_and_coverage() -> None:
+    spec = ExperimentSpec(
+        key="cta", seed="cta-1", arms=("a", "b", "c"), weights=(0.2, 0.3, 0.5), coverage=0.5
+    )
+    ids = _visitor_ids(50_000, seed=7)
+    counts = [0, 0, 0]
+    outside = 0
+    for visitor in ids:
+        got = assign(spec, visitor)
+        if got is None:
+            outside += 1
+        else:
+            counts[got.arm_index] += 1
+    assert abs(outside / len(ids) - 0.5) <= 0.01
+    for count, weight in zip(counts, (0.2, 0.3, 0.5), strict=True):
+        assert abs(count / len(ids) - 0.5 * weight) <= 0.01
+
+
+def test_holdout_share_and_independence_from_experiments() -> None:
+    ids = _visitor_ids(50_000, seed=11)
+    held = [holdout("global-holdout", v, 0.1) for v in ids]
+    assert abs(sum(held) / len(ids) - 0.1) <= 0.005
+    spec = ExperimentSpec(key="hero", seed="hero-2024", arms=("generic", "personalized"))
+    in_treatment = [
+        (a := assign(spec, v)) is not None and a.arm_index == 1
+        for v, h in zip(ids, held, strict=True)
+        if h
+    ]
+    assert abs(sum(in_treatment) / len(in_treatment) - 0.5) <= 0.03
+    assert all(holdout("s", v, 1.0) for v in ids[:100])
+    assert not any(holdout("s", v, 0.0) for v in ids[:100])
+
+
+def test_holdout_matches_a_growthbook_range_rule() -> None:
+    for visitor in _visitor_ids(500, seed=3):
+        n = hash_unit("global-holdout", visitor, 2)
+        assert n is not None
+        assert holdout("global-holdout", visitor, 0.2) == in_range(n, (0, 0.2))
+
+
+def test_namespaces_make_experiments_mutually_exclusive() -> None:
+    left = ExperimentSpec(key="a", seed="a", arms=("x", "y"), namespace=("hero", 0, 0.5))
+    right = ExperimentSpec(key="b", seed="b", arms=("x", "y"), namespace=("hero", 0.5, 1))
+    ids = _visitor_ids(20_000, seed=5)
+    in_left = [assign(left, v) is not None for v in ids]
+    in_right = [assign(right, v) is not None for v in ids]
+    assert not any(a and b for a, b in zip(in_left, in_right, strict=True))
+    assert all(a or b for a, b in zip(in_left, in_right, strict=True))  # together: everyone
+    assert abs(sum(in_left) / len(ids) - 0.5) <= 0.02
+
+
+def test_assignment_is_deterministic_across_processes() -> None:
+    ids = _visitor_ids(300, seed=99)
+    expected = [
+        [hash_unit("seed-x", v, 1), hash_unit("seed-x", v, 2), holdout("h", v, 0.3)] for v in ids
+    ]
+    script = (
+        "import json, sys\n"
+        "from persx.engine.bucketing import hash_unit, holdout\n"
+        "ids = json.load(sys.stdin)\n"
+        "print(json.dumps([[hash_unit('seed-x', v, 1), hash_unit('seed-x', v, 2),"
+        " holdout('h', v, 0.3)] for v in ids]))\n"
+    )
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO_ROOT)}
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            input=json.dumps(ids),
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=REPO_ROOT,
+        )
+        assert json.loads(out.stdout) == expected
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@given(seed=seed_text, value=visitor_text, version=st.sampled_from([1, 2]))
+def test_hash_is_in_unit_interval(seed: str, value: str, version: int) -> None:
+    n = hash_unit(seed, value, version)
+    assert n is not None
+    assert 0 <= n < 1
+
+
+@given(
+    n_arms=st.integers(min_value=1, max_value=8),
+    coverage=st.floats(min_value=-1, max_value=2, allow_nan=False),
+    weights=weights_strategy,
+)
+def test_ranges_are_ordered_disjoint_and_within_coverage(
+    n_arms: int, coverage: float, weights: list[float] | None
+) -> None:
+    ranges = bucket_ranges(n_arms, coverage, weights)
+    assert len(ranges) == n_arms
+    clamped = min(max(coverage, 0.0), 1.0)
+    used = weights if weights is not None and is_valid_weights(weights, n_arms) else None
+    for i, (start, end) in enumerate(ranges):
+        assert 0 <= start <= end <= 1.01 + 1e-9
+        w = used[i] if used is not None else 1 / n_arms
+        assert end - start == pytest.approx(clamped * w, abs=1e-9)
+        if i:
+            assert ranges[i - 1][1] <= start + 1e-12
+    assert sum(e - s for s, e in ranges) <= clamped * 1.01 + 1e-9
+
+
+@given(n=st.floats(min_value=0, max_value=1, exclude_max=True), coverage=st.floats(0, 1))
+def test_choice_agrees_with_ranges(n: float, coverage: float) -> None:
+    ranges = bucket_ranges(3, coverage, [0.2, 0.3, 0.5])
+    chosen = choose_arm(n, ranges)
+    if chosen is None:
+        assert not any(in_range(n, r) for r in ranges)
+    else:
+        assert in_range(n, ranges[chosen])
+
+
+@given(
+    visitor=st.text(min_size=1, max_size=20),
+    low=st.floats(0, 1),
+    high=st.floats(0, 1),
+)
+def test_raising_coverage_never_moves_a_visitor(visitor: str, low: float, high: float) -> None:
+    low, high = sorted((low, high))
+    small = ExperimentSpec(key="k", seed="s", arms=("a", "b", "c"), coverage=low)
+    large = ExperimentSpec(key="k", seed="s", arms=("a", "b", "c"), coverage=high)
+    before = assign(small, visitor)
+    if before is not None:
+        assert assign(large, visitor) == before
+
+
+def test_spec_survives_pickle_and_replace() -> None:
+    # Specs are cached (possibly pickled) by the web layer; derived data must follow.
+    spec = ExperimentSpec(key="k", seed="s", arms=("a", "b"), weights=(0.4, 0.6), coverage=0.5)
+    clone = pickle.loads(pickle.dumps(spec))
+    assert clone == spec
+    assert clone.ranges == spec.ranges
+    ids = _visitor_ids(100, seed=1)
+    assert [assign(clone, v) for v in ids] == [assign(spec, v) for v in ids]
+    wider = dataclasses.replace(spec, coverage=1.0)
+    assert wider.ranges == bucket_ranges(2, 1.0, (0.4, 0.6))
