@@ -6,7 +6,7 @@ from persx.caching.snapshot import Snapshot
 from persx.catalog.mappers import load_catalog
 from persx.engine.catalog import Catalog
 
-_catalog: Snapshot[Catalog] = Snapshot(load_catalog)
+_catalog: Snapshot[Catalog] = Snapshot("catalog", load_catalog)
 
 
 def current_catalog() -> Catalog:

@@ -79,7 +79,7 @@ def _build() -> tuple[Entry, ...]:
     return tuple(posts + ideas)
 
 
-_entries: Snapshot[tuple[Entry, ...]] = Snapshot(_build)
+_entries: Snapshot[tuple[Entry, ...]] = Snapshot("tagged-index", _build)
 
 
 def invalidate_tagged_index() -> None:

@@ -1,0 +1,167 @@
+"""`make bench`: figures, each against a baseline measured in the same process.
+
+1. Contact page, rendered in-process through the full middleware stack: personalized
+   (industry cookie) vs the same request with personalization switched off. Ratio and
+   SQL query counts.
+2. The engine alone: block decisions per second for a 10-block page.
+3. Experiment assignment: our bucketing vs the `growthbook` package evaluating the same
+   experiment (same hashing), evaluations per second.
+
+Runs on a fresh SQLite database in a temporary folder (migrate + seed take ~20 s).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django() -> None:
+    os.environ["PERSX_VAR_DIR"] = tempfile.mkdtemp(prefix="persx-bench-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "persx.settings.test"
+    os.environ.pop("DATABASE_URL", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host and an in-memory mail outbox
+    print("Preparing a fresh database (migrate + demo seed)...", flush=True)
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_demo", verbosity=0)
+
+
+def per_call_ms(fn: Callable[[], object], rounds: int, per_round: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(per_round):
+            fn()
+        samples.append((time.perf_counter() - start) * 1000 / per_round)
+    return samples
+
+
+def bench_contact_page() -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from tests.web.conftest import profile_cookie
+
+    client = Client()
+    client.cookies[settings.PERSX["PROFILE_COOKIE_NAME"]] = profile_cookie("healthcare")
+    on = settings.PERSX
+    off = {**settings.PERSX, "PERSONALIZATION_ENABLED": False}
+
+    def get() -> None:
+        response = client.get("/contact/")
+        assert response.status_code == 200
+
+    def queries(conf: dict[str, object]) -> int:
+        with override_settings(PERSX=conf):
+            get()
+            with CaptureQueriesContext(connection) as ctx:
+                get()
+        return len(ctx.captured_queries)
+
+    q_on, q_off = queries(on), queries(off)
+    # Interleave rounds so drift (CPU frequency, GC) hits both sides alike.
+    on_ms: list[float] = []
+    off_ms: list[float] = []
+    for _ in range(15):
+        with override_settings(PERSX=on):
+            on_ms += per_call_ms(get, 1, 40)
+        with override_settings(PERSX=off):
+            off_ms += per_call_ms(get, 1, 40)
+    med_on, med_off = statistics.median(on_ms), statistics.median(off_ms)
+    print("\n== Contact page, in-process (Django test client, full middleware) ==")
+    print(f"  personalized (industry:healthcare) : {med_on:7.3f} ms/request  {q_on} SQL queries")
+    print(f"  personalization switched off       : {med_off:7.3f} ms/request  {q_off} SQL queries")
+    print(f"  ratio personalized / off           : {med_on / med_off:7.3f}   (goal <= 1.05)")
+    print(f"  identical query counts             : {'yes' if q_on == q_off else 'NO'}")
+
+
+def bench_engine_decisions() -> None:
+    from persx.engine.profile import VisitorProfile
+    from persx.engine.selection import select_variant
+
+    profile = VisitorProfile("v", industry="healthcare", persona="healthcare-patient-acquisition")
+    keys = profile.audience_keys()
+    industries = ["ecommerce", "healthcare", "saas", "financial-services", "travel"]
+    page = [
+        {f"industry:{s}": i for s in industries[: (i % 5) + 1]} for i in range(10)
+    ]  # 10 blocks with 1..5 industry variants
+    blocks_per_page = len(page)
+
+    def decide_page() -> None:
+        for variants in page:
+            select_variant(keys, variants)
+
+    def baseline_page() -> None:  # the floor: one dict lookup per block
+        for variants in page:
+            variants.get("industry:healthcare")
+
+    rounds, per_round = 7, 20_000
+    t_engine = statistics.median(per_call_ms(decide_page, rounds, per_round))
+    t_base = statistics.median(per_call_ms(baseline_page, rounds, per_round))
+    print("\n== Engine alone: a 10-block page, one core ==")
+    print(
+        f"  block decisions per second  : {blocks_per_page / t_engine * 1000:12,.0f}"
+        "   (goal >= 100,000)"
+    )
+    print(f"  per 10-block page           : {t_engine * 1000:8.2f} µs")
+    print(
+        f"  baseline (bare dict lookups): {t_base * 1000:8.2f} µs"
+        f"  → engine/baseline {t_engine / t_base:5.2f}x"
+    )
+
+
+def bench_assignment() -> None:
+    from persx.engine.bucketing import ExperimentSpec, assign
+
+    ids = [f"visitor-{i}" for i in range(20_000)]
+    spec = ExperimentSpec(key="pli-contact", seed="pli-contact", arms=("control", "personalized"))
+    start = time.perf_counter()
+    ours = [assign(spec, v) for v in ids]
+    t_ours = time.perf_counter() - start
+    print("\n== Experiment assignment (20,000 visitors, 2 arms, hash v2) ==")
+    print(f"  persx.engine.bucketing.assign : {len(ids) / t_ours:12,.0f} evaluations/s")
+    try:
+        from growthbook import Experiment, GrowthBook
+    except ImportError:
+        print("  growthbook package not installed: comparison skipped")
+        return
+    gb_arms: list[int] = []
+    start = time.perf_counter()
+    for v in ids:
+        gb = GrowthBook(attributes={"id": v})
+        result = gb.run(
+            Experiment(key="pli-contact", variations=[0, 1], seed="pli-contact", hashVersion=2)
+        )
+        gb_arms.append(result.variationId if result.inExperiment else -1)
+    t_gb = time.perf_counter() - start
+    same = sum((a.arm_index if a else -1) == g for a, g in zip(ours, gb_arms, strict=True))
+    print(f"  growthbook GrowthBook.run     : {len(ids) / t_gb:12,.0f} evaluations/s")
+    print(f"  speed-up                      : {t_gb / t_ours:12.1f}x   (goal >= 3x)")
+    print(f"  same arm as growthbook        : {same}/{len(ids)}")
+
+
+def main() -> None:
+    setup_django()
+    bench_contact_page()
+    bench_engine_decisions()
+    bench_assignment()
+
+
+if __name__ == "__main__":
+    main()
