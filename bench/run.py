@@ -56,10 +56,11 @@ def bench_contact_page() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
 
+    from persx.config import config
     from tests.web.conftest import profile_cookie
 
     client = Client()
-    client.cookies[settings.PERSX["PROFILE_COOKIE_NAME"]] = profile_cookie("healthcare")
+    client.cookies[config().profile_cookie_name] = profile_cookie("healthcare")
     on = settings.PERSX
     off = {**settings.PERSX, "PERSONALIZATION_ENABLED": False}
 

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from persx.catalog.repository import invalidate_catalog
+from persx.config import config
 from persx.content.tagged_index import invalidate_tagged_index
 from persx.engine.profile import Provenance, VisitorProfile
 from persx.profiles import cookie
@@ -66,7 +67,7 @@ def profile_cookie(
 
 def client_with_profile(industry: str, persona: str | None = None, **kwargs: Any) -> Client:
     client = Client()
-    client.cookies[settings.PERSX["PROFILE_COOKIE_NAME"]] = profile_cookie(
+    client.cookies[config().profile_cookie_name] = profile_cookie(
         industry, persona, **kwargs
     )
     return client
