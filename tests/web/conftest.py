@@ -67,9 +67,7 @@ def profile_cookie(
 
 def client_with_profile(industry: str, persona: str | None = None, **kwargs: Any) -> Client:
     client = Client()
-    client.cookies[config().profile_cookie_name] = profile_cookie(
-        industry, persona, **kwargs
-    )
+    client.cookies[config().profile_cookie_name] = profile_cookie(industry, persona, **kwargs)
     return client
 
 
