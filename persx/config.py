@@ -18,6 +18,9 @@ class PersxConfig:
     profile_reconfirm_days: int
     cache_ttl_seconds: float
     api_max_body_bytes: int
+    events_max_body_bytes: int
+    holdout_share: float
+    holdout_seed: str
 
 
 def config() -> PersxConfig:
@@ -31,4 +34,7 @@ def config() -> PersxConfig:
         profile_reconfirm_days=int(raw["PROFILE_RECONFIRM_DAYS"]),
         cache_ttl_seconds=float(raw["CACHE_TTL_SECONDS"]),
         api_max_body_bytes=int(raw["API_MAX_BODY_BYTES"]),
+        events_max_body_bytes=int(raw["EVENTS_MAX_BODY_BYTES"]),
+        holdout_share=float(raw["HOLDOUT_SHARE"]),
+        holdout_seed=str(raw["HOLDOUT_SEED"]),
     )

@@ -16,7 +16,12 @@ class ApiBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
-            limit = config().api_max_body_bytes
+            conf = config()
+            limit = (
+                conf.events_max_body_bytes
+                if request.path.startswith("/api/events")
+                else conf.api_max_body_bytes
+            )
             raw_length = request.META.get("CONTENT_LENGTH") or "0"
             try:
                 length = int(raw_length)

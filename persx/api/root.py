@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from persx.api.errors import install_error_handlers
 from persx.catalog.api import router as catalog_router
+from persx.events.api import router as events_router
 from persx.profiles.api import router as profile_router
 
 api = NinjaAPI(
@@ -17,3 +18,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", profile_router)
 api.add_router("/", catalog_router)
+api.add_router("/", events_router)

@@ -27,6 +27,10 @@ class Decision:
     variant_key: str
     reason: Reason
     arm: str | None = None
+    experiment: str | None = None
+    # What the visitor would have seen outside the experiment/holdout (control exposures
+    # are "would have been personalized"), so arms stay comparable.
+    would_be: str | None = None
 
     @property
     def is_personalized(self) -> bool:

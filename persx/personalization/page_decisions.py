@@ -18,6 +18,9 @@ class ServedBlock:
     block_type: str
     variant_key: str
     reason: str
+    experiment: str | None = None
+    arm: str | None = None
+    would_be: str | None = None
 
 
 @dataclass

@@ -61,5 +61,15 @@ def choose_content(
             )
         content = holder.get("content", base) if decision.is_personalized else base
         choice = Choice(content, decision)
-    page.served.append(ServedBlock(block_type, choice.decision.variant_key, choice.decision.reason))
+    decision = choice.decision
+    page.served.append(
+        ServedBlock(
+            block_type,
+            decision.variant_key,
+            decision.reason,
+            decision.experiment,
+            decision.arm,
+            decision.would_be,
+        )
+    )
     return choice

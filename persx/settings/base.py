@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "persx.personalization",
     "persx.demo",
     "persx.leads",
+    "persx.experiments",
+    "persx.events",
+    "persx.analytics",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -160,8 +163,12 @@ PERSX = {
     "PROFILE_RECONFIRM_DAYS": 90,
     # Catalog and content indexes cached in-process for this long (also dropped on publish).
     "CACHE_TTL_SECONDS": 60,
-    # Largest JSON body accepted by /api/ (bytes).
+    # Largest JSON body accepted by /api/ (bytes); /api/events takes batches up to 500.
     "API_MAX_BODY_BYTES": 16_384,
+    "EVENTS_MAX_BODY_BYTES": 1_048_576,
+    # Global holdout: this share of profiled visitors always sees generic content.
+    "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.10")),
+    "HOLDOUT_SEED": "persx-global-holdout",
 }
 
 LOGGING = {

@@ -53,9 +53,11 @@
     if (!names[saved.industry]) { s.removeItem(KEY); return; }
     prompt.querySelector("[data-restore-industry]").textContent = names[saved.industry];
     prompt.hidden = false;
-    prompt.querySelector("[data-action=restore-profile]").addEventListener("click", function (ev) {
-      ev.currentTarget.disabled = true;
-      restore(saved).catch(function () { ev.currentTarget.disabled = false; });
+    var button = prompt.querySelector("[data-action=restore-profile]");
+    button.addEventListener("click", function () {
+      // Not ev.currentTarget: it is null by the time the promise settles.
+      button.disabled = true;
+      restore(saved).catch(function () { button.disabled = false; });
     });
     var forget = document.querySelector("[data-testid=forget-me]");
     if (forget) forget.addEventListener("click", function () { s.removeItem(KEY); });

@@ -1,0 +1,185 @@
+"""Experiments and the global holdout on top of variant selection.
+
+Order of a block decision for a profiled visitor:
+
+1. global holdout (own seed, default 10%) → generic, reason ``holdout``;
+2. the first running experiment whose scope covers the block, whose targeting admits the
+   visitor and whose bucketing puts the visitor in an arm:
+   - a ``generic`` arm → generic, reason ``experiment_control`` (``would_be`` records the
+     variant the visitor would have seen, so control exposures are comparable);
+   - a ``personalized`` arm → normal selection (persona > industry > generic);
+   - a ``variant`` arm → that arm's variant key when the block has it, else normal selection;
+3. otherwise normal selection.
+
+Visitors without a profile are never in a PLI experiment and never held out (they see
+generic content anyway). Namespaces keep experiments mutually exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from persx.engine.audience import GENERIC
+from persx.engine.bucketing import ExperimentSpec, assign, holdout
+from persx.engine.decision import NO_PROFILE, Decision, Reason
+from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.selection import select_variant
+
+HOLDOUT_EXPERIMENT = "global-holdout"
+
+
+class ArmKind(StrEnum):
+    GENERIC = "generic"
+    PERSONALIZED = "personalized"
+    VARIANT = "variant"
+
+
+class ScopeKind(StrEnum):
+    SITE = "site"
+    BLOCK_TYPE = "block_type"
+    PAGE = "page"
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    key: str
+    kind: ArmKind
+    weight: float
+    variant_key: str | None = None  # for VARIANT arms: the audience key to serve
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: ScopeKind = ScopeKind.SITE
+    value: str = ""  # block type or page id (as text)
+
+    def covers(self, block_type: str, page_id: str) -> bool:
+        if self.kind is ScopeKind.SITE:
+            return True
+        if self.kind is ScopeKind.BLOCK_TYPE:
+            return self.value == block_type
+        return self.value == page_id
+
+
+@dataclass(frozen=True, slots=True)
+class Targeting:
+    industries: tuple[str, ...] = ()  # empty: every industry
+    requires_profile: bool = True
+    requires_consent: bool = False
+
+    def admits(self, profile: VisitorProfile | None) -> bool:
+        if profile is None or profile.industry is None:
+            return not self.requires_profile and not self.industries
+        if self.industries and profile.industry not in self.industries:
+            return False
+        return not (self.requires_consent and profile.consent is not ConsentState.GRANTED)
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentDefinition:
+    key: str
+    arms: tuple[Arm, ...]
+    spec: ExperimentSpec
+    scope: Scope = Scope()
+    targeting: Targeting = Targeting()
+    primary_metric: str = "form_submission"
+    secondary_metrics: tuple[str, ...] = ()
+
+    @staticmethod
+    def build(
+        key: str,
+        arms: Sequence[Arm],
+        seed: str = "",
+        coverage: float = 1.0,
+        hash_version: int = 2,
+        namespace: tuple[str, float, float] | None = None,
+        scope: Scope = Scope(),
+        targeting: Targeting = Targeting(),
+        primary_metric: str = "form_submission",
+        secondary_metrics: Sequence[str] = (),
+    ) -> ExperimentDefinition:
+        """Validate and precompute bucketing (raises ValueError on an invalid setup)."""
+        spec = ExperimentSpec(
+            key=key,
+            seed=seed or key,
+            arms=tuple(a.key for a in arms),
+            weights=tuple(a.weight for a in arms),
+            coverage=coverage,
+            hash_version=hash_version,
+            namespace=namespace,
+        )
+        return ExperimentDefinition(
+            key, tuple(arms), spec, scope, targeting, primary_metric, tuple(secondary_metrics)
+        )
+
+    def arm_for(self, visitor_id: str) -> Arm | None:
+        assignment = assign(self.spec, visitor_id)
+        return self.arms[assignment.arm_index] if assignment else None
+
+
+@dataclass(frozen=True, slots=True)
+class Holdout:
+    seed: str
+    share: float
+
+    def holds_out(self, visitor_id: str) -> bool:
+        return self.share > 0 and holdout(self.seed, visitor_id, self.share)
+
+
+def decide(
+    profile: VisitorProfile | None,
+    audience_keys: Sequence[str],
+    available: Container[str],
+    experiments: Sequence[ExperimentDefinition] = (),
+    global_holdout: Holdout | None = None,
+    block_type: str = "",
+    page_id: str = "",
+) -> Decision:
+    """The decision for one block, with experiments and the holdout applied."""
+    if profile is None or not audience_keys:
+        return NO_PROFILE
+    natural = select_variant(audience_keys, available)
+    if global_holdout is not None and global_holdout.holds_out(profile.visitor_id):
+        return Decision(
+            GENERIC,
+            Reason.HOLDOUT,
+            arm="holdout",
+            experiment=HOLDOUT_EXPERIMENT,
+            would_be=natural.variant_key,
+        )
+    for experiment in experiments:
+        if not experiment.scope.covers(block_type, page_id):
+            continue
+        if not experiment.targeting.admits(profile):
+            continue
+        arm = experiment.arm_for(profile.visitor_id)
+        if arm is None:
+            continue
+        if arm.kind is ArmKind.GENERIC:
+            return Decision(
+                GENERIC,
+                Reason.EXPERIMENT_CONTROL,
+                arm=arm.key,
+                experiment=experiment.key,
+                would_be=natural.variant_key,
+            )
+        if arm.kind is ArmKind.VARIANT and arm.variant_key and arm.variant_key in available:
+            return Decision(
+                arm.variant_key,
+                Reason.INDUSTRY_MATCH
+                if arm.variant_key.startswith("industry:")
+                else Reason.PERSONA_MATCH,
+                arm=arm.key,
+                experiment=experiment.key,
+                would_be=natural.variant_key,
+            )
+        return Decision(
+            natural.variant_key,
+            natural.reason,
+            arm=arm.key,
+            experiment=experiment.key,
+            would_be=natural.variant_key,
+        )
+    return natural
