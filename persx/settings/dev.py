@@ -1,5 +1,10 @@
 """Laptop settings: `make run`."""
 
+import os
+
 from .base import *  # noqa: F403
+from .base import PERSX
 
 DEBUG = True
+# The demo tour must personalize for everyone; production holds out 10% by default.
+PERSX = {**PERSX, "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.0"))}

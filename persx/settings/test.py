@@ -1,7 +1,12 @@
 """Test settings: fast hashing, quiet logs; DATABASE_URL/REDIS_URL still honoured."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import LOGGING
+from .base import LOGGING, PERSX
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["loggers"]["persx"]["level"] = "WARNING"  # type: ignore[index]
+# Random visitor ids must not land in the global holdout by chance: tests that are about
+# the holdout switch it on explicitly.
+PERSX = {**PERSX, "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.0"))}
