@@ -250,7 +250,11 @@ def _personalizable(
             "__qualname__": f"{class_name}Variant",
             "audience": blocks.ChoiceBlock(choices=audience_choices, label="Audience"),
             "content": content_block(),
-            "Meta": type("Meta", (), {"icon": "user", "label": "Variant"}),
+            "Meta": type(
+                "Meta",
+                (),
+                {"icon": "user", "label": "Variant", "label_format": "Variant for {audience}"},
+            ),
         },
     )
     globals()[variant_cls.__name__] = variant_cls
@@ -272,7 +276,9 @@ def _personalizable(
             "__qualname__": class_name,
             "block_type": block_type,
             "base": content_block(label="Generic (base) — shown to everyone without a match"),
-            "variants": blocks.ListBlock(variant_cls(), default=[], label="Variants"),
+            "variants": blocks.ListBlock(
+                variant_cls(), default=[], label="Variants", collapsed=True
+            ),
             "Meta": meta,
         },
     )
