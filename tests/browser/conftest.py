@@ -1,0 +1,199 @@
+"""Browser tests: a real `runserver` process on a throwaway SQLite database, driven by Chromium.
+
+One server and one browser for the whole session. The tests talk to the server over HTTP
+only, so they never touch pytest-django's test database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.browser.support import ACTION_TIMEOUT_MS, MakeContext
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = (
+    "Debian chromium not installed: run as root `apt-get install chromium` "
+    "or `make test` which installs it"
+)
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_START_TIMEOUT_S = 60
+
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests after every other test.
+
+    Playwright's sync API keeps an asyncio loop "running" in the main thread from the first
+    browser test until the session ends, and Django refuses ORM calls while a loop runs
+    (SynchronousOnlyOperation). Run last, nothing touches the ORM while Playwright is up:
+    session fixtures are torn down in reverse, so Playwright stops before pytest-django
+    drops the test database.
+    """
+    here = Path(__file__).resolve().parent
+    browser = [item for item in items if here in item.path.resolve().parents]
+    if browser:
+        others = [item for item in items if here not in item.path.resolve().parents]
+        items[:] = others + browser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"!!! {CHROMIUM_MISSING}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(CHROMIUM_MISSING in str(getattr(r, "longrepr", "")) for r in skipped):
+        terminalreporter.write_sep("!", f"BROWSER TESTS SKIPPED: {CHROMIUM_MISSING}", red=True)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env |= {
+        "PERSX_VAR_DIR": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "persx.settings.test",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`manage.py {' '.join(args)}` failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}",
+            pytrace=False,
+        )
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"runserver exited with {proc.returncode}:\n{log.read_text()[-3000:]}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(
+        f"runserver did not answer {url} within {SERVER_START_TIMEOUT_S}s:\n"
+        f"{log.read_text()[-3000:]}",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def server_url(_require_chromium: None) -> Iterator[str]:
+    """Migrate and seed a fresh database, run the site, and yield its base URL."""
+    var_dir = Path(tempfile.mkdtemp(prefix="persx-browser-"))
+    env = _server_env(var_dir)
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "seed_demo")
+    port = _free_port()
+    log = var_dir / "runserver.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base_url}/", proc, log)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], _require_chromium: None
+) -> dict[str, Any]:
+    # No "--no-sandbox" needed as root: Playwright adds it itself (chromium_sandbox=False).
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(server_url: str) -> str:
+    """pytest-playwright's contexts resolve relative URLs (``page.goto("/contact/")``) here."""
+    return server_url
+
+
+@pytest.fixture
+def make_context(new_context: Callable[..., BrowserContext]) -> Iterator[MakeContext]:
+    """New browser contexts with the default timeouts, that fail the test on a JS error.
+
+    Built on pytest-playwright's ``new_context``, so they close after the test.
+    """
+    errors: list[str] = []
+
+    def make(**kwargs: Any) -> BrowserContext:
+        ctx = new_context(**kwargs)
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
+        ctx.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
+        ctx.on("weberror", lambda e: errors.append(f"{e.page.url if e.page else '?'}: {e.error}"))
+        return ctx
+
+    yield make
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+@pytest.fixture
+def context(make_context: MakeContext) -> BrowserContext:
+    return make_context()
