@@ -20,6 +20,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 
 from persx.content.schemas import content_errors
 from persx.engine.audience import GENERIC
+from persx.engine.decision import Reason
 
 
 def audience_choices() -> list[tuple[str, str]]:
@@ -203,8 +204,15 @@ class PersonalizableBlock(blocks.StructBlock):
 
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
+        page = (parent_context or {}).get("page")
+        page_pk = getattr(page, "pk", None)
         choice = choose_content(
-            request, self.block_type, value["base"], self.variants_by_audience, value
+            request,
+            self.block_type,
+            value["base"],
+            self.variants_by_audience,
+            value,
+            page_id=str(page_pk) if page_pk is not None else "",
         )
         context.update(
             content=choice.content,
@@ -225,6 +233,8 @@ class RelatedItemsBlock(PersonalizableBlock):
 
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
+        if context["decision"].reason in (Reason.EXPERIMENT_CONTROL, Reason.HOLDOUT):
+            request = None  # measured as generic: the editorial order, not the visitor's
         try:
             context["posts"] = ranked_entries(request, kind="post", limit=self.item_count)
             context["ideas"] = ranked_entries(request, kind="idea", limit=self.item_count)

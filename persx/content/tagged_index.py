@@ -93,7 +93,7 @@ def ranked_entries(
     from persx.personalization.page_decisions import page_decisions
 
     entries = [e for e in _entries.get() if kind is None or e.kind == kind]
-    profile = page_decisions(request).profile if request is not None else None
+    profile = page_decisions(request).ranking_profile if request is not None else None
     by_key = {e.key: e for e in entries}
     ranked = rank_for_profile(
         (TaggedItem(e.key, e.industries, e.goals) for e in entries), profile, current_catalog()

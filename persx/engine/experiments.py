@@ -18,7 +18,7 @@ generic content anyway). Namespaces keep experiments mutually exclusive.
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from persx.engine.audience import GENERIC
@@ -100,18 +100,37 @@ class ExperimentDefinition:
         primary_metric: str = "form_submission",
         secondary_metrics: Sequence[str] = (),
     ) -> ExperimentDefinition:
-        """Validate and precompute bucketing (raises ValueError on an invalid setup)."""
+        """Validate and precompute bucketing (raises ValueError on an invalid setup).
+
+        Beyond what :class:`ExperimentSpec` checks (two or more arms, weights summing to 1,
+        coverage and namespace range within [0, 1], known hash version): the key must not be
+        the global holdout's, arm keys must be non-empty and unique, every arm kind must be
+        an :class:`ArmKind`, and a ``variant`` arm must name the variant it serves.
+        """
+        if key == HOLDOUT_EXPERIMENT:
+            raise ValueError(f"experiment key {key!r} is reserved for the global holdout")
+        checked = tuple(replace(a, kind=ArmKind(a.kind)) for a in arms)
+        keys = [a.key for a in checked]
+        if any(not k for k in keys):
+            raise ValueError(f"experiment {key!r}: every arm needs a key")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"experiment {key!r}: arm keys must be unique, got {keys}")
+        for arm in checked:
+            if arm.kind is ArmKind.VARIANT and not arm.variant_key:
+                raise ValueError(
+                    f"experiment {key!r}: variant arm {arm.key!r} must name its variant_key"
+                )
         spec = ExperimentSpec(
             key=key,
             seed=seed or key,
-            arms=tuple(a.key for a in arms),
-            weights=tuple(a.weight for a in arms),
+            arms=tuple(keys),
+            weights=tuple(a.weight for a in checked),
             coverage=coverage,
             hash_version=hash_version,
             namespace=namespace,
         )
         return ExperimentDefinition(
-            key, tuple(arms), spec, scope, targeting, primary_metric, tuple(secondary_metrics)
+            key, checked, spec, scope, targeting, primary_metric, tuple(secondary_metrics)
         )
 
     def arm_for(self, visitor_id: str) -> Arm | None:

@@ -1,7 +1,9 @@
 """Choosing a block's content at render time: the engine decides, this records and falls back.
 
 Called from a personalizable block's ``get_context``. No SQL: the variants come from the
-page's StreamField value; the profile comes from the request.
+page's StreamField value; the profile, the running experiments and the holdout come from the
+request's ``PageDecisions``. ``engine.experiments.decide`` applies the holdout and experiments
+on top of variant selection, inside the page's decision budget.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from persx.engine.decision import DISABLED, NO_PROFILE, Decision
-from persx.engine.selection import select_variant
+from persx.engine.decision import DISABLED, ERROR, NO_PROFILE, Decision
+from persx.engine.experiments import decide
 from persx.personalization.page_decisions import ServedBlock, page_decisions
 
 logger = logging.getLogger("persx.personalization")
@@ -32,8 +34,13 @@ def choose_content(
     base: Any,
     variants_of: Callable[[Any], dict[str, Any]],
     value: Any,
+    page_id: str = "",
 ) -> Choice:
-    """Return the variant this visitor sees (or the base), and the decision with its reason."""
+    """Return the variant this visitor sees (or the base), and the decision with its reason.
+
+    ``page_id`` (the rendered page's primary key, as text) lets page-scoped experiments
+    match; without it only site-wide and block-type experiments apply.
+    """
     try:
         page = page_decisions(request)
     except Exception:
@@ -43,16 +50,26 @@ def choose_content(
         choice = Choice(base, DISABLED)
     elif not page.audience_keys:
         choice = Choice(base, NO_PROFILE)
+    elif page.experiments_unavailable:
+        choice = Choice(base, ERROR)
     else:
         holder: dict[str, Any] = {}
 
-        def decide() -> Decision:
+        def decide_block() -> Decision:
             variants = variants_of(value)
-            decision = select_variant(page.audience_keys, variants)
+            decision = decide(
+                page.profile,
+                page.audience_keys,
+                variants,
+                page.experiments,
+                page.holdout,
+                block_type,
+                page_id,
+            )
             holder["content"] = variants.get(decision.variant_key, base)
             return decision
 
-        decision, error = page.budget.run(decide)
+        decision, error = page.budget.run(decide_block)
         if error is not None:
             logger.warning(
                 "personalization failed for %s block; serving generic",

@@ -18,6 +18,7 @@ from persx.catalog.repository import invalidate_catalog
 from persx.config import config
 from persx.content.tagged_index import invalidate_tagged_index
 from persx.engine.profile import Provenance, VisitorProfile
+from persx.experiments.repository import invalidate_experiments
 from persx.profiles import cookie
 
 SITE_DATA = json.loads(
@@ -39,9 +40,11 @@ def fresh_snapshots() -> Iterator[None]:
     """In-process caches must not leak rows from another test's rolled-back transaction."""
     invalidate_catalog()
     invalidate_tagged_index()
+    invalidate_experiments()
     yield
     invalidate_catalog()
     invalidate_tagged_index()
+    invalidate_experiments()
 
 
 def profile_cookie(

@@ -23,10 +23,10 @@ def served_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 def test_exception_in_a_decision_serves_generic_with_reason_error(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(*_: Any) -> Decision:
+    def broken(*_: Any, **__: Any) -> Decision:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(rendering, "select_variant", broken)
+    monkeypatch.setattr(rendering, "decide", broken)
     with caplog.at_level(logging.INFO, logger="persx"):
         response = client_with_profile("saas").get("/contact/")
     assert response.status_code == 200

@@ -1,0 +1,255 @@
+"""The experiment edit form of the Wagtail admin: structured fields, one clear error per problem.
+
+``clean()`` builds the engine's ``ExperimentDefinition`` from the submitted values, so the
+admin accepts exactly what the request path can run; any ``ValueError`` the engine raises is
+shown against the field it concerns. Saving goes through ``services.save_experiment``
+(status stamps, cache invalidation by signal).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminPageChooser
+from wagtail.blocks import BlockField
+from wagtail.models import Page
+
+from persx.analytics.metrics import METRICS
+from persx.catalog.repository import current_catalog
+from persx.content.blocks import PERSONALIZABLE_BLOCKS
+from persx.experiments import services
+from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, arms_to_json
+from persx.experiments.lifecycle import status_change_problem
+from persx.experiments.mappers import build_definition, canonical_arms
+from persx.experiments.models import Experiment
+
+PRIMARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS if m.primary]
+SECONDARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS]
+
+# Engine ValueError wording → the form field it concerns (first match wins).
+_ENGINE_ERROR_FIELDS = (
+    ("reserved", "key"),
+    ("coverage", "coverage"),
+    ("namespace", "namespace_start"),
+    ("weight", "arms"),
+    ("arm", "arms"),
+)
+
+
+def _unit_interval_messages(field: str) -> dict[str, str]:
+    message = f"{field}: must be a number between 0 and 1"
+    return {"min_value": message, "max_value": message, "invalid": message}
+
+
+def block_type_choices() -> list[tuple[str, str]]:
+    return [("", "---------")] + [
+        (block_type, str(cls().label)) for block_type, cls in PERSONALIZABLE_BLOCKS.items()
+    ]
+
+
+def industry_choices() -> list[tuple[str, str]]:
+    return [(i.slug, i.name) for i in current_catalog().industries]
+
+
+def _engine_error_field(message: str) -> str | None:
+    lowered = message.lower()
+    for token, field in _ENGINE_ERROR_FIELDS:
+        if token in lowered:
+            return field
+    return None
+
+
+class ExperimentForm(WagtailAdminModelForm):
+    scope_block_type = forms.ChoiceField(
+        choices=block_type_choices,
+        required=False,
+        label="Block type",
+        help_text="For a block-type scope: the personalizable block the experiment covers.",
+    )
+    scope_page = forms.ModelChoiceField(
+        queryset=Page.objects.filter(depth__gt=1),
+        required=False,
+        widget=AdminPageChooser(),
+        label="Page",
+        help_text="For a page scope: the page whose personalizable blocks it covers.",
+    )
+    arms = BlockField(
+        block=ArmsBlock(),
+        label="Arms",
+        help_text=(
+            "One generic control and at least one treatment. Weights are shares of the "
+            "experiment's visitors and add up to 1 (e.g. 0.5 / 0.5)."
+        ),
+    )
+    coverage = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        initial=1.0,
+        error_messages=_unit_interval_messages("coverage"),
+        help_text="Share of eligible visitors who enter the experiment (0–1). Raising it "
+        "later only adds visitors; nobody changes arm.",
+    )
+    target_industries = forms.MultipleChoiceField(
+        choices=industry_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Industries",
+        help_text="Only visitors of these industries enter. None ticked: every industry.",
+    )
+    primary_metric = forms.ChoiceField(choices=PRIMARY_METRIC_CHOICES)
+    secondary_metrics = forms.MultipleChoiceField(
+        choices=SECONDARY_METRIC_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    namespace = forms.SlugField(
+        max_length=60,
+        required=False,
+        help_text="Experiments in one namespace with non-overlapping ranges never share a "
+        "visitor. Leave empty for no mutual exclusion.",
+    )
+    namespace_start = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        initial=0.0,
+        label="Range start",
+        error_messages=_unit_interval_messages("namespace range start"),
+    )
+    namespace_end = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        initial=1.0,
+        label="Range end",
+        error_messages=_unit_interval_messages("namespace range end"),
+    )
+    sequential_tuning_n = forms.IntegerField(
+        min_value=100,
+        initial=5000,
+        label="Sequential tuning (visitors)",
+        help_text="Expected visitors per arm; tunes the always-valid interval. Keep it fixed "
+        "while the experiment runs.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance: Experiment = self.instance
+        self.previous_status: str | None = instance.status if instance.pk else None
+        self.previous_key = instance.key
+        self.previous_arms = self._canonical(instance.arms or [])
+        self.previous_bucket_version = instance.bucket_version
+        block = self.fields["arms"].block
+        self.initial["arms"] = block.to_python(instance.arms or DEFAULT_ARMS)
+        if instance.scope_kind == Experiment.ScopeKind.BLOCK_TYPE:
+            self.initial["scope_block_type"] = instance.scope_value
+        elif instance.scope_kind == Experiment.ScopeKind.PAGE and instance.scope_value.isdigit():
+            self.initial["scope_page"] = int(instance.scope_value)
+
+    def clean_arms(self) -> list[dict[str, Any]]:
+        return arms_to_json(self.cleaned_data["arms"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._clean_scope(data)
+        self._clean_namespace(data)
+        problem = status_change_problem(self.previous_status, data.get("status", ""))
+        if problem:
+            self.add_error("status", problem)
+        self._protect_a_started_experiment(data)
+        if not self.errors:
+            self._check_with_engine(data)
+        return data
+
+    def _protect_a_started_experiment(self, data: dict[str, Any]) -> None:
+        """Once visitors were assigned, changes must not silently move them between arms."""
+        has_run = self.previous_status in (Experiment.Status.RUNNING, Experiment.Status.STOPPED)
+        if not has_run:
+            return
+        if "key" in data and data["key"] != self.previous_key:
+            self.add_error(
+                "key", "key: cannot change once the experiment has run (its events use it)"
+            )
+        rerandomised = data.get("bucket_version", 0) > self.previous_bucket_version
+        changed = "arms" in data and self._canonical(data["arms"]) != self.previous_arms
+        if changed and not rerandomised:
+            self.add_error(
+                "arms",
+                "arms: changing the arms of an experiment that has run moves visitors between "
+                "arms; raise the bucket version to re-randomise everyone as well",
+            )
+
+    @staticmethod
+    def _canonical(arms: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        try:
+            return canonical_arms(arms)
+        except ValueError:
+            return None
+
+    def _clean_scope(self, data: dict[str, Any]) -> None:
+        kind = data.get("scope_kind")
+        if kind == Experiment.ScopeKind.BLOCK_TYPE:
+            if not data.get("scope_block_type"):
+                self.add_error("scope_block_type", "scope: choose the block type to experiment on")
+            data["scope_value"] = data.get("scope_block_type") or ""
+        elif kind == Experiment.ScopeKind.PAGE:
+            page = data.get("scope_page")
+            if page is None:
+                self.add_error("scope_page", "scope: choose the page to experiment on")
+            data["scope_value"] = str(page.pk) if page is not None else ""
+        else:
+            data["scope_value"] = ""
+        self.instance.scope_value = data["scope_value"]
+
+    def _clean_namespace(self, data: dict[str, Any]) -> None:
+        start, end = data.get("namespace_start"), data.get("namespace_end")
+        if start is None or end is None:
+            return
+        if start >= end:
+            self.add_error("namespace_end", "namespace: the range end must be above its start")
+            return
+        namespace = data.get("namespace")
+        if not namespace or data.get("status") != Experiment.Status.RUNNING:
+            return
+        overlapping = (
+            Experiment.objects.filter(
+                namespace=namespace,
+                status=Experiment.Status.RUNNING,
+                namespace_start__lt=end,
+                namespace_end__gt=start,
+            )
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if overlapping is not None:
+            self.add_error(
+                "namespace_start",
+                f"namespace: {start:g}–{end:g} overlaps running experiment "
+                f"'{overlapping.key}' ({overlapping.namespace_start:g}–"
+                f"{overlapping.namespace_end:g}) in namespace '{namespace}'",
+            )
+
+    def _check_with_engine(self, data: dict[str, Any]) -> None:
+        try:
+            build_definition(
+                key=data["key"],
+                seed=f"{data['key']}:v{data['bucket_version']}",
+                arms=data["arms"],
+                coverage=data["coverage"],
+                hash_version=self.instance.hash_version,
+                namespace=data.get("namespace") or "",
+                namespace_start=data["namespace_start"],
+                namespace_end=data["namespace_end"],
+                scope_kind=data["scope_kind"],
+                scope_value=data["scope_value"],
+                target_industries=data.get("target_industries") or (),
+                requires_profile=data.get("requires_profile", True),
+                requires_consent=data.get("requires_consent", False),
+                primary_metric=data["primary_metric"],
+                secondary_metrics=data.get("secondary_metrics") or (),
+            )
+        except ValueError as exc:
+            self.add_error(_engine_error_field(str(exc)), str(exc))
+
+    def save(self, commit: bool = True) -> Experiment:
+        if not commit:
+            return super().save(commit=False)
+        return services.save_experiment(self.instance, self.previous_status)

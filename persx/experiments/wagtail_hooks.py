@@ -1,0 +1,71 @@
+"""Experiments in the Wagtail admin: a list with status and scope, and a structured edit form."""
+
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from persx.experiments.forms import ExperimentForm
+from persx.experiments.models import Experiment
+
+
+class ExperimentViewSet(SnippetViewSet):
+    model = Experiment
+    icon = "tasks"
+    menu_label = "Experiments"
+    menu_order = 310
+    add_to_admin_menu = True
+    list_display = ["name", "key", "status", "scope_kind", "scope_value", "started_at"]
+    list_filter = ["status", "scope_kind"]
+    search_fields = ["name", "key", "hypothesis"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [FieldPanel("name"), FieldPanel("key"), FieldPanel("hypothesis")],
+                heading="Experiment",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("status"),
+                    FieldPanel("started_at", read_only=True),
+                    FieldPanel("stopped_at", read_only=True),
+                ],
+                heading="Status",
+                help_text="Starting stamps the start time; stopping stamps the stop time.",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("scope_kind"),
+                    FieldPanel("scope_block_type"),
+                    FieldPanel("scope_page"),
+                ],
+                heading="Scope",
+            ),
+            MultiFieldPanel([FieldPanel("arms"), FieldPanel("coverage")], heading="Arms"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("target_industries"),
+                    FieldPanel("requires_profile"),
+                    FieldPanel("requires_consent"),
+                ],
+                heading="Targeting",
+                help_text="Visitors without a profile never enter a personalization experiment.",
+            ),
+            MultiFieldPanel(
+                [FieldPanel("primary_metric"), FieldPanel("secondary_metrics")],
+                heading="Metrics",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("namespace"),
+                    FieldRowPanel([FieldPanel("namespace_start"), FieldPanel("namespace_end")]),
+                    FieldPanel("bucket_version"),
+                    FieldPanel("sequential_tuning_n"),
+                ],
+                heading="Assignment",
+            ),
+        ],
+        base_form_class=ExperimentForm,
+    )
+
+
+register_snippet(ExperimentViewSet)
