@@ -162,6 +162,9 @@ def main() -> None:
     bench_contact_page()
     bench_engine_decisions()
     bench_assignment()
+    from bench.ingestion import bench_ingestion
+
+    bench_ingestion()
 
 
 if __name__ == "__main__":

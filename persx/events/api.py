@@ -1,7 +1,123 @@
-"""/api/events: batched client events (filled in by the events work)."""
+"""``POST /api/events``: batches of client events from the browser tracker.
+
+Order of checks (each answers JSON ``{message, detail}``): body size (413, middleware),
+Content-Type (415), cross-site (403), rate limit (429 + Retry-After), the batch validated
+whole (422 naming ``events.<index>.<field>``; nothing stored), then one transaction, retried
+while the database is briefly locked (503 + Retry-After when it stays locked). The answer
+``{"accepted", "duplicates"}`` is sent only after the commit. No CSRF token: see
+``persx.events.request_origin``.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Router
+from pydantic import ValidationError
+
+from persx.api.errors import error_response, field_name
+from persx.events.durable_write import DatabaseBusy
+from persx.events.rate_limit import batches_per_window, client_key, over_limit
+from persx.events.request_origin import content_type_problem, cross_site_problem
+from persx.events.schemas import BATCH_ADAPTER, BatchAccepted, EventBatch
+from persx.events.services import store_client_events, time_problems
+from persx.profiles.api import visitor
 
 router = Router(tags=["events"])
+
+MAX_LISTED_ERRORS = 10
+
+
+def _validation_failure(exc: ValidationError) -> JsonResponse:
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    detail = [
+        {"loc": ["body", *(str(p) for p in e.get("loc", ()))], "msg": str(e.get("msg", ""))}
+        for e in errors[:100]
+    ]
+    messages = [f"{field_name(d['loc'])}: {d['msg']}" for d in detail[:MAX_LISTED_ERRORS]]
+    if len(errors) > MAX_LISTED_ERRORS:
+        messages.append(f"... and {len(errors) - MAX_LISTED_ERRORS} more problems")
+    return error_response(422, "; ".join(messages), detail)
+
+
+def _with_retry_after(response: HttpResponse, seconds: int) -> HttpResponse:
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _inline_schema(model: type[EventBatch]) -> dict[str, Any]:
+    """The batch's JSON schema with its nested definitions inlined (for the OpenAPI doc)."""
+    schema = model.model_json_schema(ref_template="{model}")
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"} and node["$ref"] in definitions:
+                return resolve(definitions[node["$ref"]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": _inline_schema(EventBatch)}
+            for media in ("application/json", "text/plain")
+        },
+    }
+}
+
+
+@router.post(
+    "/events",
+    response={200: BatchAccepted},
+    summary="Record a batch of client events",
+    openapi_extra=_REQUEST_BODY,
+)
+def post_events(request: HttpRequest) -> Any:
+    """Up to 500 events. Idempotent by ``event_id``; the visitor comes from the cookie."""
+    problem = content_type_problem(request)
+    if problem:
+        return error_response(415, problem, [{"loc": ["header", "Content-Type"], "msg": problem}])
+    problem = cross_site_problem(request)
+    if problem:
+        return error_response(403, problem, [{"loc": ["header", "Origin"], "msg": problem}])
+    profile = visitor(request).profile
+    retry_after = over_limit(
+        client_key(request, profile.visitor_id if profile else ""), batches_per_window()
+    )
+    if retry_after is not None:
+        message = f"too many event batches; try again in {retry_after} s"
+        return _with_retry_after(error_response(429, message, []), retry_after)
+
+    try:
+        batch = BATCH_ADAPTER.validate_json(request.body)
+    except ValidationError as exc:
+        return _validation_failure(exc)
+    received_at = timezone.now()
+    too_old = time_problems(batch.events, received_at)
+    if too_old:
+        detail = [
+            {"loc": ["body", "events", str(p.index), "occurred_at"], "msg": p.message}
+            for p in too_old
+        ]
+        first = too_old[0]
+        more = f" (and {len(too_old) - 1} more)" if len(too_old) > 1 else ""
+        message = f"events.{first.index}.occurred_at: {first.message}{more}"
+        return error_response(422, message, detail)
+
+    try:
+        stored = store_client_events(batch.events, profile, received_at)
+    except DatabaseBusy as busy:
+        message = "the event store is busy; nothing was stored, send the same batch again"
+        return _with_retry_after(error_response(503, message, []), busy.retry_after)
+    return BatchAccepted(
+        accepted=stored.accepted, duplicates=stored.duplicates, declined=stored.declined
+    )

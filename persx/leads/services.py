@@ -1,22 +1,37 @@
-"""Writes leads."""
+"""Writes leads (and the visitor's ``form_submission`` event, in the same transaction)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 from persx.engine.profile import VisitorProfile
+from persx.events.models import EventType
+from persx.events.services import record_visitor_event
 from persx.leads.models import Lead
 
 
 def record_lead(data: dict[str, Any], profile: VisitorProfile | None, page: str) -> Lead:
-    return Lead.objects.create(
-        name=data["name"],
-        email=data["email"],
-        company=data.get("company", ""),
-        message=data.get("message", ""),
-        variant=data.get("variant", ""),
-        page=page[:200],
-        visitor_id=profile.visitor_id if profile else "",
-        industry=(profile.industry or "") if profile else "",
-        persona=(profile.persona or "") if profile else "",
-    )
+    """Store the lead and its ``form_submission`` event together: both or neither."""
+    with transaction.atomic():
+        lead = Lead.objects.create(
+            name=data["name"],
+            email=data["email"],
+            company=data.get("company", ""),
+            message=data.get("message", ""),
+            variant=data.get("variant", ""),
+            page=page[:200],
+            visitor_id=profile.visitor_id if profile else "",
+            industry=(profile.industry or "") if profile else "",
+            persona=(profile.persona or "") if profile else "",
+        )
+        record_visitor_event(
+            EventType.FORM_SUBMISSION,
+            profile,
+            page.split("?", 1)[0],
+            lead.created_at or timezone.now(),
+            properties={"form": "contact", "lead": lead.pk, "variant": lead.variant},
+        )
+    return lead

@@ -1,4 +1,5 @@
-"""Staff preview switching, and one structured log line per personalized page view."""
+"""Staff preview switching, one structured log line per personalized page view, and the
+page's exposures handed to the batching event writer (no SQL, no waiting in the request)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+from persx.events import exposure_writer
+from persx.events.services import may_store_for, visitor_columns
 from persx.personalization.page_decisions import PageDecisions
 from persx.personalization.preview import PARAM, update_preview_from_query
 
@@ -36,4 +40,39 @@ class PersonalizationMiddleware:
                 },
             )
             response.headers.setdefault("Cache-Control", "private, no-cache")
+        if decisions is not None:
+            record_exposures(request, response, decisions)
         return response
+
+
+def record_exposures(
+    request: HttpRequest, response: HttpResponse, decisions: PageDecisions
+) -> None:
+    """Queue one page_view + one exposure per block decision for a profiled visitor's page.
+
+    Every page that consulted personalization counts as a page view, also when it rendered
+    no personalizable block (the blog index and test ideas only re-rank). Not for staff
+    previews, failed responses or visitors who declined consent. Never raises: measurement
+    must not break the page.
+    """
+    profile = decisions.profile
+    if (
+        profile is None
+        or decisions.preview is not None
+        or getattr(request, "is_preview", False)  # Wagtail editor preview
+        or request.method != "GET"
+        or response.status_code != 200
+        or not may_store_for(profile)
+    ):
+        return
+    try:
+        exposure_writer.submit(
+            exposure_writer.PageRender(
+                visitor=visitor_columns(profile),
+                page=request.path,
+                occurred_at=timezone.now(),
+                served=tuple(decisions.served),
+            )
+        )
+    except Exception:
+        logger.exception("exposures could not be queued")

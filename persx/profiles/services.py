@@ -39,11 +39,19 @@ def link_visitor_to_user(visitor_id: str, user: Any) -> None:
 
 
 def forget_visitor(visitor_id: str | None, user: Any | None = None) -> int:
-    """Delete the visitor's records (and, when signed in, every record of the account)."""
+    """Delete the visitor's records and events (and, when signed in, every record of the
+    account and the events of each of its visitor ids)."""
+    from persx.events.services import forget_visitor_events
+
     with transaction.atomic():
+        visitor_ids = {visitor_id} if visitor_id else set()
         deleted = 0
+        if user is not None and getattr(user, "is_authenticated", False):
+            records = VisitorProfileRecord.objects.filter(user=user)
+            visitor_ids |= set(records.values_list("visitor_id", flat=True))
+            deleted += records.delete()[0]
         if visitor_id:
             deleted += VisitorProfileRecord.objects.filter(visitor_id=visitor_id).delete()[0]
-        if user is not None and getattr(user, "is_authenticated", False):
-            deleted += VisitorProfileRecord.objects.filter(user=user).delete()[0]
+        for vid in visitor_ids:
+            forget_visitor_events(vid)
         return deleted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from persx.catalog.repository import current_catalog
 from persx.engine.profile import Provenance
 from persx.engine.profile_update import apply_choices
+from persx.events.models import EventType
+from persx.events.services import record_visitor_event
 from persx.profiles import services
 from persx.profiles.api import visitor
 from persx.profiles.forms import IndustryForm, StartForm
@@ -54,9 +57,18 @@ def start(request: HttpRequest) -> HttpResponse:
                 tools=data["tools"],
                 role=data["role"],
             )
-            services.save_profile(profile, request.user)
+            target = safe_next(request, data.get("next"))
+            with transaction.atomic():
+                services.save_profile(profile, request.user)
+                record_visitor_event(
+                    EventType.START_FORM_SUBMITTED,
+                    profile,
+                    request.path,
+                    timezone.now(),
+                    properties={"next": target[:200], "goals": len(profile.goals)},
+                )
             state.remember(profile)
-            return HttpResponseRedirect(safe_next(request, data.get("next")))
+            return HttpResponseRedirect(target)
         return render(request, "profiles/start.html", {"form": form}, status=400)
     current = state.profile
     initial: dict[str, object] = {

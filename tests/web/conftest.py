@@ -18,6 +18,7 @@ from persx.catalog.repository import invalidate_catalog
 from persx.config import config
 from persx.content.tagged_index import invalidate_tagged_index
 from persx.engine.profile import Provenance, VisitorProfile
+from persx.events import exposure_writer
 from persx.experiments.repository import invalidate_experiments
 from persx.profiles import cookie
 
@@ -41,6 +42,7 @@ def fresh_snapshots() -> Iterator[None]:
     invalidate_catalog()
     invalidate_tagged_index()
     invalidate_experiments()
+    exposure_writer.writer().discard_pending()  # exposures queued by earlier tests
     yield
     invalidate_catalog()
     invalidate_tagged_index()

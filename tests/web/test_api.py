@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from persx.events.models import Event
 from persx.profiles.models import VisitorProfileRecord
 from tests.web.conftest import variants
 
@@ -125,6 +128,35 @@ def test_delete_forgets_cookie_and_record() -> None:
     assert response.cookies[COOKIE].value == ""
     assert not VisitorProfileRecord.objects.filter(visitor_id=visitor_id).exists()
     assert client.get(URL).json()["has_profile"] is False
+
+
+@pytest.mark.django_db
+def test_delete_also_forgets_the_visitors_events() -> None:
+    client = Client()
+    visitor_id = put(client, {"industry": "travel"}).json()["visitor_id"]
+    batch = {
+        "events": [
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "cta_click",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "page": "/contact/",
+            }
+        ]
+    }
+    posted = client.post("/api/events", data=json.dumps(batch), content_type="application/json")
+    assert posted.status_code == 200, posted.content
+    other = Event.objects.create(
+        event_id=uuid.uuid4(),
+        type="cta_click",
+        visitor_id="someone-else-0000",
+        occurred_at=datetime.now(UTC),
+        received_at=datetime.now(UTC),
+    )
+    assert Event.objects.filter(visitor_id=visitor_id).count() == 1
+    client.delete(URL)
+    assert not Event.objects.filter(visitor_id=visitor_id).exists()
+    assert Event.objects.filter(pk=other.pk).exists()
 
 
 @pytest.mark.django_db

@@ -1,0 +1,295 @@
+"""Exposures and page views of rendered pages, written in batches off the request path.
+
+A request that rendered a page with personalization hands one ``PageRender`` (visitor,
+page, time, block decisions) to the process-wide writer: an append to a bounded in-memory
+queue, no SQL and no waiting (``PersonalizationMiddleware``). A daemon thread turns queued
+renders into event rows and writes them with one bulk insert (``services.store_rows``)
+every ``FLUSH_EVERY_S`` seconds, or as soon as ``FLUSH_AT_EVENTS`` events wait; the queue
+is flushed at process exit. If the queue is full (the database is down for long), new
+renders are dropped, counted and logged: the site never blocks on analytics.
+
+Ids are fresh UUIDs, so a retried insert cannot duplicate a row. What is still queued when
+a process is killed hard (SIGKILL, power loss) is lost: at most ~0.5 s of page views.
+
+The thread runs by default, also under ``runserver`` and in management commands (which
+should call ``flush()`` before they read what they caused). Under Django's test
+environment (``setup_test_environment``, i.e. pytest-django and ``bench/run.py``) nothing is
+written until ``flush()`` is called, in the caller's thread and transaction: tests share one
+connection inside a transaction. ``PERSX["EVENTS_WRITER_THREAD"]`` (bool) overrides both.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from persx.events.durable_write import DatabaseBusy
+from persx.events.models import EventType
+from persx.events.services import EventRow, VisitorColumns, store_rows
+
+logger = logging.getLogger("persx.events")
+
+CAPACITY_EVENTS = 20_000
+FLUSH_EVERY_S = 0.5
+FLUSH_AT_EVENTS = 500
+DROP_LOG_EVERY_S = 60.0
+
+
+class ServedDecision(Protocol):
+    """One block decision of a page (``persx.personalization.page_decisions.ServedBlock``)."""
+
+    @property
+    def block_type(self) -> str: ...
+    @property
+    def variant_key(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def experiment(self) -> str | None: ...
+    @property
+    def arm(self) -> str | None: ...
+    @property
+    def would_be(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PageRender:
+    """What one page view showed to one visitor: becomes 1 page_view + 1 exposure per block."""
+
+    visitor: VisitorColumns
+    page: str
+    occurred_at: datetime
+    served: Sequence[ServedDecision]
+
+    @property
+    def event_count(self) -> int:
+        return 1 + len(self.served)
+
+    def rows(self) -> list[EventRow]:
+        page, at, who = self.page[:300], self.occurred_at, self.visitor
+        rows = [EventRow(uuid.uuid4(), EventType.PAGE_VIEW.value, at, at, page, who)]
+        rows.extend(
+            EventRow(
+                uuid.uuid4(),
+                EventType.EXPOSURE.value,
+                at,
+                at,
+                page,
+                who,
+                block=s.block_type[:40],
+                variant=s.variant_key[:80],
+                reason=s.reason[:24],
+                experiment=(s.experiment or "")[:80],
+                arm=(s.arm or "")[:40],
+                would_be=(s.would_be or "")[:80],
+            )
+            for s in self.served
+        )
+        return rows
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    pending: int
+    written: int
+    dropped: int
+    failed: int
+    background: bool
+
+
+class ExposureWriter:
+    def __init__(
+        self,
+        *,
+        background: bool,
+        capacity: int = CAPACITY_EVENTS,
+        flush_every_s: float = FLUSH_EVERY_S,
+        flush_at: int = FLUSH_AT_EVENTS,
+    ) -> None:
+        self.background = background
+        self.capacity = capacity
+        self.flush_every_s = flush_every_s
+        self.flush_at = flush_at
+        self._reset()
+
+    def _reset(self) -> None:
+        self._pending: list[PageRender] = []
+        self._pending_events = 0
+        self._queue_lock = threading.Lock()  # guards _pending; held for microseconds
+        self._write_lock = threading.Lock()  # one writer at a time (thread or flush())
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self.written = 0
+        self.dropped = 0
+        self.failed = 0
+        self._last_drop_log = 0.0
+
+    def after_fork(self) -> None:
+        """A forked worker starts empty: the parent writes what it queued."""
+        self._reset()
+
+    # --- request side -------------------------------------------------------------------
+    def submit(self, render: PageRender) -> bool:
+        """Queue a page's events; never blocks. False when the queue is full (dropped)."""
+        n = render.event_count
+        with self._queue_lock:
+            if self._pending_events + n > self.capacity:
+                self.dropped += n
+                self._log_drop()
+                return False
+            self._pending.append(render)
+            self._pending_events += n
+            due = self._pending_events >= self.flush_at
+        if self.background and not self._stopping:
+            self._ensure_thread()
+            if due:
+                self._wake.set()
+        return True
+
+    def _log_drop(self) -> None:
+        now = time.monotonic()
+        if now - self._last_drop_log >= DROP_LOG_EVERY_S:
+            self._last_drop_log = now
+            logger.warning(
+                "exposure queue full: dropping events",
+                extra={"dropped_total": self.dropped, "capacity": self.capacity},
+            )
+
+    # --- writing ------------------------------------------------------------------------
+    def flush(self) -> int:
+        """Write everything queued so far (waits for a write in progress); rows written."""
+        with self._write_lock:
+            with self._queue_lock:
+                batch, self._pending, self._pending_events = self._pending, [], 0
+            if not batch:
+                return 0
+            rows = [row for render in batch for row in render.rows()]
+            try:
+                store_rows(rows)
+            except DatabaseBusy:
+                self._requeue(batch)
+                return 0
+            except Exception:
+                self.failed += len(rows)
+                logger.exception("exposure write failed", extra={"events": len(rows)})
+                return 0
+            self.written += len(rows)
+            return len(rows)
+
+    def _requeue(self, batch: list[PageRender]) -> None:
+        """Put a batch back in front (the next flush tries again), within capacity."""
+        with self._queue_lock:
+            room = self.capacity - self._pending_events
+            kept: list[PageRender] = []
+            for render in batch:
+                if render.event_count <= room:
+                    kept.append(render)
+                    room -= render.event_count
+                else:
+                    self.dropped += render.event_count
+            self._pending[:0] = kept
+            self._pending_events += sum(r.event_count for r in kept)
+
+    def discard_pending(self) -> int:
+        """Forget what is queued (tests: start from an empty queue). Returns events dropped."""
+        with self._queue_lock:
+            n = self._pending_events
+            self._pending, self._pending_events = [], 0
+        return n
+
+    def stats(self) -> WriterStats:
+        return WriterStats(
+            self._pending_events, self.written, self.dropped, self.failed, self.background
+        )
+
+    # --- background thread --------------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            return
+        with self._queue_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(
+                target=self._run, name="persx-exposure-writer", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping:
+                self._wake.wait(self.flush_every_s)
+                self._wake.clear()
+                try:
+                    close_old_connections()  # a long-lived thread: honour CONN_MAX_AGE
+                    self.flush()
+                except Exception:  # the thread must survive anything
+                    logger.exception("exposure writer loop failed")
+        finally:
+            connections.close_all()  # this thread's connections
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread (after its current write) and write what is left."""
+        self._stopping = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        self.flush()
+
+
+def _background_default() -> bool:
+    configured = settings.PERSX.get("EVENTS_WRITER_THREAD")
+    if configured is not None:
+        return bool(configured)
+    # Django's test environment (setup_test_environment installs the mail outbox): tests
+    # share one database connection in a transaction, so they flush explicitly.
+    from django.core import mail
+
+    return not hasattr(mail, "outbox")
+
+
+_writer: ExposureWriter | None = None
+_writer_lock = threading.Lock()
+
+
+def writer() -> ExposureWriter:
+    global _writer
+    if _writer is None:
+        with _writer_lock:
+            if _writer is None:
+                created = ExposureWriter(background=_background_default())
+                if created.background:
+                    atexit.register(created.flush)
+                _writer = created
+    return _writer
+
+
+def submit(render: PageRender) -> bool:
+    return writer().submit(render)
+
+
+def flush() -> int:
+    """Write every queued exposure now (tests, management commands, shutdown)."""
+    return writer().flush()
+
+
+def _after_fork_in_child() -> None:
+    if _writer is not None:
+        _writer.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
