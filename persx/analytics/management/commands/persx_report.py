@@ -1,0 +1,196 @@
+"""``manage.py persx_report <experiment>``: the admin report's numbers in the terminal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from persx.analytics.report_export import report_csv, report_json
+from persx.analytics.reports import ALL_INDUSTRIES, ExperimentReport, all_designs, report_for
+from persx.analytics.wording import count, lift_interval, p_value, percent, probability
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _value(value: float | None, kind: str) -> str:
+    if kind == "mean":
+        return "—" if value is None else f"{value:,.1f} s"
+    return percent(value, 2)
+
+
+def render_text(report: ExperimentReport, arm: str) -> str:
+    design = report.design
+    control = design.arm(design.control)
+    out = [
+        f"Experiment: {design.name} ({design.key}) — {design.status}",
+    ]
+    if design.hypothesis:
+        out.append(f"Hypothesis: {design.hypothesis}")
+    out += [
+        f"Control: {control.label if control else design.control} · Treatment: "
+        f"{', '.join(t.label for t in design.treatments) or 'none'} · Primary metric: "
+        f"{design.primary_metric} · sequential N* = {design.tuning_n:,}",
+        f"Visitors: {count(report.visitors)} · rollups up to event #{report.last_event_id:,}",
+        "",
+        f"Result:          {report.headline}",
+        f"Traffic split:   {'PROBLEM — ' if report.srm.flagged else ''}{report.srm.message}",
+        f"Enough data?     {report.sufficiency}",
+    ]
+    pooled_verdict = report.verdict(arm, ALL_INDUSTRIES)
+    if pooled_verdict:
+        out.append(f"Below +10%?      {pooled_verdict.message}")
+    out += ["", f"PLI per industry — {design.primary_metric} ({arm} vs {design.control})"]
+    rows = []
+    for slug, label in report.segments:
+        c = report.comparison(arm, slug, design.primary_metric)
+        if c is None:
+            continue
+        verdict = report.verdict(arm, slug)
+        rows.append(
+            [
+                label,
+                count(c.control.visitors),
+                _value(c.control_value, c.kind),
+                count(c.treatment.visitors),
+                _value(c.treatment_value, c.kind),
+                percent(c.lift, signed=True),
+                lift_interval(c.lower, c.upper, c.interval_exists),
+                "—" if c.is_pooled else percent(c.pooled_lift, signed=True),
+                probability(c.chance_to_win),
+                p_value(c.p_value if c.is_pooled else c.adjusted_p_value),
+                verdict.headline if verdict else "—",
+            ]
+        )
+    out += _table(
+        [
+            "Industry",
+            "Ctrl visitors",
+            "Ctrl",
+            "Trt visitors",
+            "Trt",
+            "PLI",
+            "95% interval",
+            "Pooled PLI",
+            "Win",
+            "p (BH adj.)",
+            "Verdict",
+        ],
+        rows,
+        {1, 2, 3, 4, 5, 7, 8, 9},
+    )
+    out += ["", "All metrics — all industries"]
+    metric_rows = []
+    for c in report.comparisons:
+        if c.arm != arm or not c.is_pooled:
+            continue
+        metric_rows.append(
+            [
+                c.metric_label + (" (lower is better)" if c.lower_is_better else ""),
+                _value(c.control_value, c.kind),
+                _value(c.treatment_value, c.kind),
+                percent(c.lift, signed=True),
+                lift_interval(c.lower, c.upper, c.interval_exists),
+                lift_interval(c.sequential_lower, c.sequential_upper, c.sequential_ready),
+                probability(c.chance_to_win),
+                p_value(c.p_value),
+                percent(c.mde, 0, signed=True),
+                "—" if c.visitors_still_needed is None else count(c.visitors_still_needed),
+            ]
+        )
+    out += _table(
+        [
+            "Metric",
+            "Ctrl",
+            "Trt",
+            "Lift",
+            "95% interval",
+            "Always-valid",
+            "Win",
+            "p",
+            "MDE",
+            "Need (+15%)",
+        ],
+        metric_rows,
+        {1, 2, 3, 6, 7, 8, 9},
+    )
+    series = next((s for s in report.series if s.arm == arm), None)
+    if series and series.points:
+        out += ["", f"Cumulative PLI by day — {design.primary_metric}, all industries"]
+        out += _table(
+            ["Day", "Visitors", "PLI", "95% interval", "Always-valid"],
+            [
+                [
+                    p.day.isoformat(),
+                    count(p.control_visitors + p.treatment_visitors),
+                    percent(p.lift, signed=True),
+                    lift_interval(p.lower, p.upper),
+                    lift_interval(p.sequential_lower, p.sequential_upper),
+                ]
+                for p in series.points
+            ],
+            {1, 2},
+        )
+    variants = [v for v in report.variants if v.arm == arm]
+    if variants:
+        out += ["", "Variants — visitors who saw it vs control visitors who would have"]
+        out += _table(
+            ["Variant", "Visitors", "PLI", "95% interval", "Verdict"],
+            [
+                [
+                    v.label,
+                    count(v.control.visitors + v.treatment.visitors),
+                    percent(v.lift, signed=True),
+                    lift_interval(v.lower, v.upper, v.interval_exists),
+                    v.verdict.message if v.verdict else "—",
+                ]
+                for v in variants
+            ],
+            {1, 2},
+        )
+    return "\n".join(out) + "\n"
+
+
+class Command(BaseCommand):
+    help = "Print an experiment's report (the same numbers as the admin report page)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("experiment", help="Experiment key, or 'global-holdout'.")
+        parser.add_argument("--arm", help="Treatment arm to compare (default: the first).")
+        parser.add_argument(
+            "--format", choices=("text", "json", "csv"), default="text", help="Output format."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        key = str(options["experiment"])
+        report = report_for(key)
+        if report is None:
+            known = ", ".join(d.key for d in all_designs())
+            raise CommandError(f"no experiment '{key}'; known: {known}")
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(report_json(report), indent=2))
+            return
+        if options["format"] == "csv":
+            self.stdout.write(report_csv(report), ending="")
+            return
+        treatments = [t.key for t in report.design.treatments]
+        arm = options.get("arm") or (treatments[0] if treatments else "")
+        if arm not in treatments:
+            raise CommandError(
+                f"'{arm}' is not a treatment arm of {key}; choose from: {', '.join(treatments)}"
+            )
+        self.stdout.write(render_text(report, arm), ending="")

@@ -1,0 +1,142 @@
+"""A report as JSON (everything, machine-readable) and as CSV (one row per comparison)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+from persx.analytics.reports import Comparison, ExperimentReport
+
+CSV_COLUMNS = (
+    "experiment",
+    "treatment_arm",
+    "control_arm",
+    "segment",
+    "metric",
+    "kind",
+    "lower_is_better",
+    "control_visitors",
+    "control_conversions",
+    "control_value",
+    "treatment_visitors",
+    "treatment_conversions",
+    "treatment_value",
+    "pli",
+    "pli_lower_95",
+    "pli_upper_95",
+    "interval_method",
+    "sequential_lower_95",
+    "sequential_upper_95",
+    "chance_to_win",
+    "p_value",
+    "bh_adjusted_p_value",
+    "significant",
+    "mde",
+    "visitors_still_needed_for_15pct",
+    "pooled_pli",
+    "pooled_lower_95",
+    "pooled_upper_95",
+    "verdict",
+)
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe: dataclasses → dicts, dates → ISO text, NaN/∞ → None."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def report_json(report: ExperimentReport) -> dict[str, Any]:
+    design = report.design
+    primary = report.primary()
+    return {
+        "experiment": {
+            "key": design.key,
+            "name": design.name,
+            "hypothesis": design.hypothesis,
+            "status": design.status,
+            "arms": plain(list(design.arms)),
+            "control_arm": design.control,
+            "primary_metric": design.primary_metric,
+            "metrics": list(design.metrics),
+            "sequential_tuning_n": design.tuning_n,
+            "is_global_holdout": design.is_holdout,
+        },
+        "generated_at": plain(report.generated_at),
+        "rollups_updated_at": plain(report.rollups_updated_at),
+        "last_event_id": report.last_event_id,
+        "visitors": report.visitors,
+        "headline": report.headline,
+        "data_sufficiency": report.sufficiency,
+        "srm": plain(report.srm),
+        "primary": plain(primary) if primary else None,
+        "comparisons": plain(list(report.comparisons)),
+        "verdicts": plain(list(report.verdicts)),
+        "cumulative": plain(list(report.series)),
+        "variants": plain(list(report.variants)),
+    }
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if not math.isfinite(value) else f"{value:.6g}"
+    return str(value)
+
+
+def _row(report: ExperimentReport, c: Comparison) -> list[str]:
+    verdict = report.verdict(c.arm, c.segment) if c.metric == report.design.primary_metric else None
+    return [
+        report.design.key,
+        c.arm,
+        report.design.control,
+        c.segment,
+        c.metric,
+        c.kind,
+        "yes" if c.lower_is_better else "no",
+        _number(c.control.visitors),
+        _number(c.control.conversions),
+        _number(c.control_value),
+        _number(c.treatment.visitors),
+        _number(c.treatment.conversions),
+        _number(c.treatment_value),
+        _number(c.lift),
+        _number(c.lower),
+        _number(c.upper),
+        c.interval_method,
+        _number(c.sequential_lower),
+        _number(c.sequential_upper),
+        _number(c.chance_to_win),
+        _number(c.p_value),
+        _number(c.adjusted_p_value),
+        "" if c.significant is None else ("yes" if c.significant else "no"),
+        _number(c.mde),
+        _number(c.visitors_still_needed),
+        _number(c.pooled_lift),
+        _number(c.pooled_lower),
+        _number(c.pooled_upper),
+        verdict.status if verdict else "",
+    ]
+
+
+def report_csv(report: ExperimentReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for comparison in report.comparisons:
+        writer.writerow(_row(report, comparison))
+    return out.getvalue()

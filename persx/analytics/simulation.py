@@ -1,0 +1,451 @@
+"""Synthetic visitors through the real site: profile, page views, conversions.
+
+Every visitor is a fresh cookie jar that talks HTTP to the site — in-process through
+Django's test ``Client`` (the whole middleware stack, the real views and the real event
+writer) or to a running site with ``url`` — never by inserting rows:
+
+1. gets a profile, half of them by landing on ``/contact/?industry=<slug>`` and half by
+   ``GET`` + ``PUT /api/personalization`` (with the CSRF token) and then ``GET /contact/``;
+   the server records the page view and one exposure per block (experiment arm included);
+2. sometimes views the home page too (the others bounce: one page view, nothing else);
+   with ``days > 1`` some come back to the contact page 1-6 days later (return visit);
+3. converts with probability ``baseline[metric] × (1 + lift[industry, metric])`` when the
+   contact form it was shown is personalized (``data-variant`` ≠ ``generic``), else
+   ``baseline[metric]``: ``form_submission`` by posting the contact form
+   (``/contact/submit/``), ``cta_click`` / ``email_signup`` / ``engagement`` (seconds) by
+   ``POST /api/events`` as the browser tracker does.
+
+Days. The site stamps its own events (exposures, page views, form submissions) with the
+time they happen, and ``/api/events`` refuses events older than 7 days, so a history is not
+made by back-dating requests. Instead each visitor is given a day in the past and, after
+the run, the whole history of that visitor is moved back by that many days
+(``services.shift_visitor_histories`` — a documented backfill that keeps every event's order
+and spacing). In-process this always happens for ``days > 1``; against a running site
+(``url``) it needs ``backfill=True`` and this process must use the site's database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import json
+import logging
+import math
+import random
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db.models import Max
+
+from persx.analytics.models import RollupState
+from persx.analytics.services import (
+    STATE_NAME,
+    ensure_simulation_experiment,
+    rebuild_rollups,
+    shift_visitor_histories,
+    update_rollups,
+)
+from persx.events import exposure_writer
+from persx.events.models import Event
+
+DEFAULT_BASELINES: dict[str, float] = {
+    "form_submission": 0.03,
+    "cta_click": 0.08,
+    "email_signup": 0.02,
+    "engagement": 0.6,  # share of visitors whose time on page is reported
+    "return_visit": 0.2,  # come back 1-6 days later (needs --days > 1)
+}
+RETURN_WITHIN_DAYS = 7
+ENGAGEMENT_MEAN_SECONDS = 45.0
+SECOND_PAGE_SHARE = 0.5  # visitors who also view the home page (the rest bounce)
+ALL = "*"
+
+_VARIANT = re.compile(r'data-testid="contact-form"\s+data-variant="([^"]*)"')
+
+
+class SimulationError(Exception):
+    """The site did not answer as a visitor's step expects (status and path in the text)."""
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    visitors: int
+    industries: Mapping[str, float]  # industry slug → share of visitors (weights)
+    lifts: Mapping[tuple[str, str], float]  # (industry or "*", metric or "*") → true lift
+    baselines: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_BASELINES))
+    days: int = 1
+    seed: int = 1
+    url: str | None = None
+    backfill: bool = False
+
+    def __post_init__(self) -> None:
+        if self.visitors < 1:
+            raise ValueError("visitors must be at least 1")
+        if self.days < 1:
+            raise ValueError("days must be at least 1")
+        if self.url and self.days > 1 and not self.backfill:
+            raise ValueError(
+                "with --url, --days > 1 needs --backfill (this process shifts the visitors' "
+                "events in the site's database afterwards)"
+            )
+
+    def lift(self, industry: str, metric: str) -> float:
+        for key in ((industry, metric), (industry, ALL), (ALL, metric), (ALL, ALL)):
+            if key in self.lifts:
+                return self.lifts[key]
+        return 0.0
+
+    def probability(self, industry: str, metric: str, personalized: bool) -> float:
+        base = self.baselines.get(metric, 0.0)
+        p = base * (1 + self.lift(industry, metric)) if personalized else base
+        return min(max(p, 0.0), 1.0)
+
+
+def parse_shares(text: str) -> dict[str, float]:
+    """``"saas=2,healthcare=1"`` → weights (a bare ``saas`` counts 1)."""
+    shares: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, raw = part.partition("=")
+        try:
+            weight = float(raw) if raw else 1.0
+        except ValueError as exc:
+            raise ValueError(f"industries: '{part}' is not name=weight") from exc
+        if weight < 0 or not math.isfinite(weight):
+            raise ValueError(f"industries: weight of '{name}' must be a non-negative number")
+        shares[name.strip()] = weight
+    if not shares or sum(shares.values()) <= 0:
+        raise ValueError("industries: give at least one industry with a positive weight")
+    return shares
+
+
+def parse_lifts(text: str) -> dict[tuple[str, str], float]:
+    """``"0.2"``, ``"saas=0.3,healthcare:cta_click=0.1,*=0.15"`` → lifts (relative)."""
+    lifts: dict[tuple[str, str], float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        target, sep, raw = part.rpartition("=")
+        if not sep:
+            target, raw = ALL, part
+        industry, _, metric = target.strip().partition(":")
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise ValueError(f"lift: '{part}' is not industry[:metric]=number") from exc
+        if value <= -1 or not math.isfinite(value):
+            raise ValueError(f"lift: '{part}' must be a number above -1")
+        lifts[(industry or ALL, metric or ALL)] = value
+    return lifts
+
+
+def parse_baselines(text: str) -> dict[str, float]:
+    """``"0.03"`` (the contact form) or ``"0.03,cta_click=0.1"`` → per-metric baselines."""
+    baselines = dict(DEFAULT_BASELINES)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, raw = part.rpartition("=")
+        metric = name.strip() if sep else "form_submission"
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise ValueError(f"baseline: '{part}' is not [metric=]rate") from exc
+        if not 0 <= value <= 1:
+            raise ValueError(f"baseline: '{part}' must be a rate between 0 and 1")
+        if metric not in DEFAULT_BASELINES:
+            known = ", ".join(DEFAULT_BASELINES)
+            raise ValueError(f"baseline: unknown metric '{metric}' (known: {known})")
+        baselines[metric] = value
+    return baselines
+
+
+# --- the visitor's browser ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    status: int
+    text: str
+
+
+class Browser(Protocol):
+    def get(self, path: str) -> Page: ...
+    def send_json(self, method: str, path: str, body: Any, headers: Mapping[str, str]) -> Page: ...
+    def post_form(self, path: str, data: Mapping[str, str]) -> Page: ...
+    def cookie(self, name: str) -> str | None: ...
+
+
+class InProcessBrowser:
+    """Django's test client: the full middleware stack, in this process."""
+
+    def __init__(self) -> None:
+        from django.test import Client
+
+        hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
+        self.client = Client(HTTP_HOST=hosts[0] if hosts else "localhost")
+
+    def get(self, path: str) -> Page:
+        response = self.client.get(path)
+        return Page(response.status_code, response.content.decode("utf-8", "replace"))
+
+    def send_json(self, method: str, path: str, body: Any, headers: Mapping[str, str]) -> Page:
+        send = getattr(self.client, method.lower())
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        response = send(path, data=json.dumps(body), content_type="application/json", **extra)
+        return Page(response.status_code, response.content.decode("utf-8", "replace"))
+
+    def post_form(self, path: str, data: Mapping[str, str]) -> Page:
+        response = self.client.post(path, data=dict(data))
+        return Page(response.status_code, response.content.decode("utf-8", "replace"))
+
+    def cookie(self, name: str) -> str | None:
+        morsel = self.client.cookies.get(name)
+        return morsel.value if morsel is not None else None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class HttpBrowser:
+    """A cookie jar speaking HTTP to a running site (``--url``)."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base = base_url.rstrip("/")
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+        self.timeout = timeout
+
+    def _open(self, request: urllib.request.Request) -> Page:
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:
+                return Page(response.status, response.read().decode("utf-8", "replace"))
+        except urllib.error.HTTPError as error:
+            return Page(error.code, error.read().decode("utf-8", "replace"))
+
+    def get(self, path: str) -> Page:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def send_json(self, method: str, path: str, body: Any, headers: Mapping[str, str]) -> Page:
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode(),
+            method=method,
+            headers={"Content-Type": "application/json", "Origin": self.base, **headers},
+        )
+        return self._open(request)
+
+    def post_form(self, path: str, data: Mapping[str, str]) -> Page:
+        request = urllib.request.Request(
+            self.base + path,
+            data=urllib.parse.urlencode(data).encode(),
+            method="POST",
+            headers={"Referer": self.base + "/contact/"},
+        )
+        return self._open(request)
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.jar if c.name == name), None)
+
+
+# --- one visitor --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorOutcome:
+    visitor_id: str
+    industry: str
+    variant: str  # what the contact form showed
+    conversions: tuple[str, ...]
+    days_back: int = 0  # the backfill moves the visit this many days into the past
+    returned_at: datetime | None = None  # when the return visit started (real clock)
+    return_after_days: int = 0  # ... and that visit is put this many days later
+
+
+def _expect(page: Page, path: str, *ok: int) -> Page:
+    if page.status not in (ok or (200,)):
+        raise SimulationError(f"{path} answered {page.status}: {page.text[:300]}")
+    return page
+
+
+def _visitor_id(browser: Browser) -> str:
+    state = json.loads(_expect(browser.get("/api/personalization"), "/api/personalization").text)
+    return str(state.get("visitor_id") or "")
+
+
+def simulate_visitor(
+    browser: Browser, plan: Plan, industry: str, rng: random.Random, days_back: int = 0
+) -> VisitorOutcome:
+    """One visitor's visit (see the module docstring); ``days_back`` is where the backfill
+    will put it, so a return visit 1-6 days later can still lie in the past."""
+    if rng.random() < 0.5:
+        contact = _expect(browser.get(f"/contact/?industry={industry}"), "/contact/?industry=")
+    else:
+        _expect(browser.get("/api/personalization"), "/api/personalization")
+        token = browser.cookie(settings.CSRF_COOKIE_NAME) or ""
+        _expect(
+            browser.send_json(
+                "PUT", "/api/personalization", {"industry": industry}, {"X-CSRFToken": token}
+            ),
+            "PUT /api/personalization",
+        )
+        contact = _expect(browser.get("/contact/"), "/contact/")
+    match = _VARIANT.search(contact.text)
+    variant = match.group(1) if match else "generic"
+    personalized = variant != "generic"
+    visitor_id = _visitor_id(browser)
+    if rng.random() < SECOND_PAGE_SHARE:
+        _expect(browser.get("/"), "/")
+    converted: list[str] = []
+    events: list[dict[str, Any]] = []
+    now = datetime.now(UTC).isoformat()
+    for metric in ("cta_click", "email_signup"):
+        if rng.random() < plan.probability(industry, metric, personalized):
+            converted.append(metric)
+            events.append(
+                {"event_id": str(uuid.uuid4()), "type": metric, "occurred_at": now, "page": "/"}
+            )
+    if rng.random() < plan.baselines.get("engagement", 0.0):
+        mean = ENGAGEMENT_MEAN_SECONDS * (
+            1 + (plan.lift(industry, "engagement") if personalized else 0.0)
+        )
+        events.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "engagement",
+                "occurred_at": now,
+                "page": "/contact/",
+                "value": round(rng.expovariate(1 / max(mean, 1e-6)), 1),
+            }
+        )
+    if events:
+        _expect(browser.send_json("POST", "/api/events", {"events": events}, {}), "/api/events")
+    if rng.random() < plan.probability(industry, "form_submission", personalized):
+        converted.append("form_submission")
+        token = browser.cookie(settings.CSRF_COOKIE_NAME) or ""
+        _expect(
+            browser.post_form(
+                "/contact/submit/",
+                {
+                    "csrfmiddlewaretoken": token,
+                    "name": f"Sim Visitor {visitor_id[:6]}",
+                    "email": f"sim-{visitor_id[:12] or uuid.uuid4().hex[:12]}@example.com",
+                    "company": "Simulated Co",
+                    "message": "Simulated lead (simulate_traffic).",
+                    "variant": variant,
+                    "next": "/contact/",
+                },
+            ),
+            "/contact/submit/",
+            302,
+            303,
+        )
+    returned_at, gap = None, 0
+    if days_back >= 1 and rng.random() < plan.probability(industry, "return_visit", personalized):
+        gap = rng.randint(1, min(days_back, RETURN_WITHIN_DAYS - 1))
+        returned_at = datetime.now(UTC)
+        _expect(browser.get("/contact/"), "/contact/ (return visit)")
+        converted.append("return_visit")
+    return VisitorOutcome(
+        visitor_id, industry, variant, tuple(converted), days_back, returned_at, gap
+    )
+
+
+# --- a run --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet_page_logs() -> Iterator[None]:
+    """No "personalization served" line per simulated page view (warnings still show)."""
+    logger = logging.getLogger("persx.personalization")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    visitors: int
+    personalized: int
+    conversions: Mapping[tuple[str, bool], int]  # (metric, saw personalized) → visitors
+    by_industry: Mapping[str, int]
+    events_written: int
+    events_backfilled: int
+    rollup_events: int
+    rollups_rebuilt: bool
+    seconds: float
+    outcomes: Sequence[VisitorOutcome]
+
+
+def run(
+    plan: Plan,
+    progress: Callable[[int, int], None] | None = None,
+    browser_factory: Callable[[], Browser] | None = None,
+) -> SimulationResult:
+    """Drive ``plan.visitors`` visitors through the site, backfill days, update rollups."""
+    ensure_simulation_experiment()
+    started = time.perf_counter()
+    first_id = Event.objects.aggregate(top=Max("id"))["top"] or 0
+    rng = random.Random(plan.seed)
+    industries = list(plan.industries)
+    weights = [plan.industries[i] for i in industries]
+    factory = browser_factory or (
+        (lambda: HttpBrowser(plan.url or "")) if plan.url else InProcessBrowser
+    )
+    outcomes: list[VisitorOutcome] = []
+    with _quiet_page_logs():
+        for i in range(plan.visitors):
+            industry = rng.choices(industries, weights)[0]
+            days_back = rng.randrange(plan.days)
+            outcomes.append(simulate_visitor(factory(), plan, industry, rng, days_back))
+            if progress:
+                progress(i + 1, plan.visitors)
+    if plan.url:
+        time.sleep(1.0)  # the site's writer thread flushes exposures every 0.5 s
+    else:
+        exposure_writer.flush()
+    written = Event.objects.filter(id__gt=first_id).count()
+    backfilled = 0
+    if plan.days > 1:
+        backfilled = shift_visitor_histories(
+            {o.visitor_id: o.days_back for o in outcomes if o.visitor_id},
+            {
+                o.visitor_id: (o.returned_at, o.return_after_days)
+                for o in outcomes
+                if o.visitor_id and o.returned_at is not None
+            },
+        )
+    state = RollupState.objects.filter(name=STATE_NAME).first()
+    rebuild = backfilled > 0 and state is not None and state.last_event_id > first_id
+    rollup = rebuild_rollups() if rebuild else update_rollups()
+    conversions: Counter[tuple[str, bool]] = Counter()
+    for outcome in outcomes:
+        for metric in outcome.conversions:
+            conversions[(metric, outcome.variant != "generic")] += 1
+    return SimulationResult(
+        visitors=len(outcomes),
+        personalized=sum(o.variant != "generic" for o in outcomes),
+        conversions=dict(conversions),
+        by_industry=dict(Counter(o.industry for o in outcomes)),
+        events_written=written,
+        events_backfilled=backfilled,
+        rollup_events=rollup.events,
+        rollups_rebuilt=rebuild,
+        seconds=time.perf_counter() - started,
+        outcomes=outcomes,
+    )

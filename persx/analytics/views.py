@@ -1,0 +1,209 @@
+"""Admin pages: experiment reports (list, detail, CSV/JSON export) and the overview.
+
+Views read reports (:mod:`persx.analytics.reports`) and render; they write nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from persx.analytics.charts import IntervalRow, cumulative_chart, interval_chart
+from persx.analytics.metrics import metric
+from persx.analytics.overview import Overview, build_overview
+from persx.analytics.report_export import report_csv, report_json
+from persx.analytics.reports import (
+    ALL_INDUSTRIES,
+    TARGET_PLI,
+    ExperimentReport,
+    all_designs,
+    build_report,
+    find_design,
+    visitors_per_experiment,
+)
+from persx.analytics.wording import count, percent
+
+
+def _report_or_404(key: str) -> ExperimentReport:
+    design = find_design(key)
+    if design is None:
+        raise Http404(f"no experiment '{key}'")
+    return build_report(design)
+
+
+def interval_rows(report: ExperimentReport, arm: str, metric_key: str) -> list[IntervalRow]:
+    rows = []
+    for slug, label in report.segments:
+        comp = report.comparison(arm, slug, metric_key)
+        if comp is None:
+            continue
+        visitors = comp.control.visitors + comp.treatment.visitors
+        rows.append(
+            IntervalRow(
+                label=label,
+                lift=comp.lift,
+                lower=comp.lower,
+                upper=comp.upper,
+                pooled=comp.pooled_lift,
+                pooled_lower=comp.pooled_lower,
+                pooled_upper=comp.pooled_upper,
+                note=f"{count(visitors)} visitors",
+                emphasis=slug == ALL_INDUSTRIES,
+            )
+        )
+    return rows
+
+
+class ReportIndexView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "persx_analytics/report_index.html"
+    page_title = "Experiment reports"
+    header_icon = "tasks"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        designs = all_designs()
+        visitors = visitors_per_experiment([d.key for d in designs])
+        rows = []
+        for design in designs:
+            by_arm = visitors.get(design.key, {})
+            rows.append(
+                {
+                    "design": design,
+                    "visitors": sum(by_arm.values()),
+                    "by_arm": [(a.key, by_arm.get(a.key, 0)) for a in design.arms],
+                    "url": reverse("persx_analytics_report", args=[design.key]),
+                    "metric": metric(design.primary_metric).label,
+                }
+            )
+        context["rows"] = rows
+        context["overview_url"] = reverse("persx_analytics_overview")
+        return context
+
+
+class ReportDetailView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "persx_analytics/report_detail.html"
+    header_icon = "tasks"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        started = time.perf_counter()
+        self.report = _report_or_404(kwargs["key"])
+        self.elapsed_ms = (time.perf_counter() - started) * 1000
+        return super().get(request, *args, **kwargs)
+
+    def get_page_title(self) -> str:
+        return f"Report: {self.report.design.name}"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("persx_analytics_reports"), "label": "Experiment reports"},
+            {"url": "", "label": self.report.design.name},
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        report = self.report
+        design = report.design
+        treatments = design.treatments
+        arm = self.request.GET.get("arm") or (treatments[0].key if treatments else "")
+        if design.arm(arm) is None or arm == design.control:
+            arm = treatments[0].key if treatments else ""
+        chosen_metric = self.request.GET.get("metric") or design.primary_metric
+        if chosen_metric not in design.metrics:
+            chosen_metric = design.primary_metric
+        series = next((s for s in report.series if s.arm == arm), None)
+        pooled = [c for c in report.comparisons if c.arm == arm and c.segment == ALL_INDUSTRIES]
+        industry = [
+            c
+            for c in report.comparisons
+            if c.arm == arm and c.segment != ALL_INDUSTRIES and c.metric == chosen_metric
+        ]
+        context.update(
+            {
+                "report": report,
+                "design": design,
+                "arm": arm,
+                "arm_spec": design.arm(arm),
+                "control_spec": design.arm(design.control),
+                "treatments": treatments,
+                "chosen_metric": metric(chosen_metric),
+                "metrics": [metric(m) for m in design.metrics],
+                "primary": report.primary(arm) if arm else None,
+                "pooled_verdict": report.verdict(arm, ALL_INDUSTRIES),
+                "pooled": pooled,
+                "industry": industry,
+                "verdicts": [v for v in report.verdicts if v.arm == arm],
+                "variants": [v for v in report.variants if v.arm == arm],
+                "interval_chart": interval_chart(
+                    interval_rows(report, arm, chosen_metric), TARGET_PLI
+                ),
+                "cumulative_chart": cumulative_chart(series, TARGET_PLI) if series else None,
+                "csv_url": reverse("persx_analytics_report_csv", args=[design.key]),
+                "json_url": reverse("persx_analytics_report_json", args=[design.key]),
+                "elapsed_ms": self.elapsed_ms,
+                "target": percent(TARGET_PLI, 0, signed=True),
+            }
+        )
+        return context
+
+
+def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
+    report = _report_or_404(key)
+    response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="persx-report-{key}.csv"'
+    return response
+
+
+def report_json_view(request: HttpRequest, key: str) -> HttpResponse:
+    report = _report_or_404(key)
+    response = JsonResponse(report_json(report), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="persx-report-{key}.json"'
+    return response
+
+
+class OverviewView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "persx_analytics/overview.html"
+    page_title = "Personalization overview"
+    header_icon = "view"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        overview: Overview = build_overview()
+        sources = []
+        for report in (overview.holdout, *overview.experiments):
+            design = report.design
+            if not design.treatments:
+                continue
+            arm = design.treatments[0].key
+            sources.append(
+                {
+                    "report": report,
+                    "arm": arm,
+                    "url": reverse("persx_analytics_report", args=[design.key]),
+                    "chart": interval_chart(
+                        interval_rows(report, arm, design.primary_metric), TARGET_PLI
+                    ),
+                    "metric": metric(design.primary_metric).label,
+                    "primary": report.primary(arm),
+                }
+            )
+        context.update(
+            {
+                "overview": overview,
+                "sources": sources,
+                "reports_url": reverse("persx_analytics_reports"),
+                "target": percent(TARGET_PLI, 0, signed=True),
+            }
+        )
+        return context

@@ -1,0 +1,68 @@
+"""The "Measurement" admin menu: experiment reports and the personalization overview.
+
+Admin URLs registered here are only served to users who may access the Wagtail admin.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path, reverse_lazy
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from persx.analytics import views
+
+
+def register_admin_urls() -> list[URLPattern]:
+    return [
+        path(
+            "measurement/experiments/",
+            views.ReportIndexView.as_view(),
+            name="persx_analytics_reports",
+        ),
+        path(
+            "measurement/experiments/<slug:key>/",
+            views.ReportDetailView.as_view(),
+            name="persx_analytics_report",
+        ),
+        path(
+            "measurement/experiments/<slug:key>/report.csv",
+            views.report_csv_view,
+            name="persx_analytics_report_csv",
+        ),
+        path(
+            "measurement/experiments/<slug:key>/report.json",
+            views.report_json_view,
+            name="persx_analytics_report_json",
+        ),
+        path(
+            "measurement/overview/",
+            views.OverviewView.as_view(),
+            name="persx_analytics_overview",
+        ),
+    ]
+
+
+def register_measurement_menu() -> SubmenuMenuItem:
+    menu = Menu(
+        items=[
+            MenuItem(
+                "Personalization overview",
+                reverse_lazy("persx_analytics_overview"),
+                name="persx-overview",
+                icon_name="view",
+                order=100,
+            ),
+            MenuItem(
+                "Experiment reports",
+                reverse_lazy("persx_analytics_reports"),
+                name="persx-experiment-reports",
+                icon_name="tasks",
+                order=200,
+            ),
+        ]
+    )
+    return SubmenuMenuItem("Measurement", menu, name="measurement", icon_name="table", order=320)
+
+
+hooks.register("register_admin_urls", register_admin_urls)
+hooks.register("register_admin_menu_item", register_measurement_menu)

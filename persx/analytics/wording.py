@@ -1,0 +1,76 @@
+"""Numbers and verdicts in words a marketer reads without a statistics course."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def percent(value: float | None, digits: int = 1, signed: bool = False) -> str:
+    """``0.1534`` → ``15.3%`` (``+15.3%`` when signed); ``—`` when unknown or infinite."""
+    if value is None or math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "+∞" if value > 0 else "−∞"
+    shown = round(value * 100, digits)
+    if shown == 0:
+        shown = 0.0  # no "−0.0%"
+    sign = "+" if signed and shown > 0 else ""
+    text = f"{sign}{shown:,.{digits}f}%"
+    return text.replace("-", "−")
+
+
+def lift_interval(lower: float | None, upper: float | None, exists: bool = True) -> str:
+    if not exists or not finite(lower) or not finite(upper):
+        return "not yet bounded"
+    return f"{percent(lower, signed=True)} to {percent(upper, signed=True)}"
+
+
+def count(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}"
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    if not finite(value):
+        return "—"
+    assert value is not None
+    return f"{value:,.{digits}f}"
+
+
+def probability(value: float | None) -> str:
+    """A probability in whole percent; never a flat "100%" or "0%" for a near-certainty."""
+    if not finite(value):
+        return "—"
+    assert value is not None
+    if value >= 0.995:
+        return "> 99%"
+    if value <= 0.005:
+        return "< 1%"
+    return f"{value * 100:.0f}%"
+
+
+def p_value(value: float | None) -> str:
+    if not finite(value):
+        return "—"
+    assert value is not None
+    if value < 0.0001:
+        return "< 0.0001"
+    return f"{value:.4f}"
+
+
+def split(values: Sequence[float]) -> str:
+    """Configured weights as a split: ``(0.5, 0.5)`` → ``50/50``."""
+    total = sum(values) or 1.0
+    return "/".join(f"{v / total * 100:.0f}" for v in values)
+
+
+def joined(labels: Sequence[str]) -> str:
+    if len(labels) <= 1:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"

@@ -1,0 +1,94 @@
+"""A small factory of raw events for the analytics tests (rows as the site would store them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from persx.events.models import Event
+
+DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+
+
+def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
+    """``day`` days after DAY0 at ``hour:minute`` UTC."""
+    return DAY0 + timedelta(days=day, hours=hour, minutes=minute)
+
+
+class EventLog:
+    """Collects events and stores them in one ``bulk_create`` (ids in insertion order)."""
+
+    def __init__(self) -> None:
+        self.rows: list[Event] = []
+
+    def add(self, type_: str, visitor: str, when: datetime, **fields: Any) -> EventLog:
+        self.rows.append(
+            Event(
+                event_id=uuid.uuid4(),
+                type=type_,
+                visitor_id=visitor,
+                occurred_at=when,
+                received_at=when,
+                page=fields.pop("page", "/contact/"),
+                **fields,
+            )
+        )
+        return self
+
+    def exposure(
+        self,
+        visitor: str,
+        when: datetime,
+        *,
+        experiment: str = "exp-a",
+        arm: str = "control",
+        industry: str = "saas",
+        persona: str = "",
+        block: str = "contact_form",
+        variant: str | None = None,
+        would_be: str | None = None,
+        consent: str = "unknown",
+    ) -> EventLog:
+        personalized_arm = arm not in {"control", "holdout"}
+        natural = f"industry:{industry}" if industry else "generic"
+        served = variant if variant is not None else (natural if personalized_arm else "generic")
+        return self.add(
+            "exposure",
+            visitor,
+            when,
+            experiment=experiment,
+            arm=arm,
+            industry=industry,
+            persona=persona,
+            block=block,
+            variant=served,
+            would_be=would_be if would_be is not None else natural,
+            reason="industry_match" if served.startswith("industry:") else "experiment_control",
+            consent=consent,
+        )
+
+    def natural_exposure(
+        self, visitor: str, when: datetime, industry: str = "saas", block: str = "hero"
+    ) -> EventLog:
+        """A decision outside any experiment (counts for the holdout comparison as 'rest')."""
+        variant = f"industry:{industry}" if industry else "generic"
+        return self.add(
+            "exposure",
+            visitor,
+            when,
+            industry=industry,
+            block=block,
+            variant=variant,
+            reason="industry_match" if industry else "no_profile",
+        )
+
+    def event(
+        self, type_: str, visitor: str, when: datetime, value: float | None = None
+    ) -> EventLog:
+        return self.add(type_, visitor, when, value=value)
+
+    def save(self) -> list[Event]:
+        saved = Event.objects.bulk_create(self.rows)
+        self.rows = []
+        return saved
