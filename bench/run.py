@@ -6,6 +6,9 @@
 2. The engine alone: block decisions per second for a 10-block page.
 3. Experiment assignment: our bucketing vs the `growthbook` package evaluating the same
    experiment (same hashing), evaluations per second.
+4. Event ingestion through POST /api/events vs a raw bulk insert (bench/ingestion.py).
+5. Rollup build throughput and report latency at 10 million events (bench/reporting.py;
+   PERSX_BENCH_EVENTS=1000000 for a quicker run).
 
 Runs on a fresh SQLite database in a temporary folder (migrate + seed take ~20 s).
 """
@@ -163,8 +166,10 @@ def main() -> None:
     bench_engine_decisions()
     bench_assignment()
     from bench.ingestion import bench_ingestion
+    from bench.reporting import bench_reporting
 
     bench_ingestion()
+    bench_reporting()  # PERSX_BENCH_EVENTS (default 10 million) raw events
 
 
 if __name__ == "__main__":
