@@ -64,29 +64,10 @@ def _visitor_table_sql(visitors: int) -> str:
     )
 
 
-_COLUMNS = (
-    "event_id",
-    "type",
-    "visitor_id",
-    "occurred_at",
-    "received_at",
-    "page",
-    "industry",
-    "persona",
-    "consent",
-    "block",
-    "variant",
-    "reason",
-    "experiment",
-    "arm",
-    "would_be",
-    "value",
-    "properties",
-)
-
-
 def _day_sql(table: str, day: int) -> str:
     """The events of one day's visitors, in time order (ids then follow time)."""
+    from persx.events.services import EVENT_COLUMNS
+
     natural = "'industry:' || v.industry"
     held = "CASE WHEN v.held THEN '{a}' ELSE {b} END"
     personalized = "(NOT v.held AND v.treated)"
@@ -123,7 +104,7 @@ def _day_sql(table: str, day: int) -> str:
             "properties": "'{}'",
             **fields,
         }
-        selected = ", ".join(f"{values[c]} AS {c}" for c in _COLUMNS)
+        selected = ", ".join(f"{values[c]} AS {c}" for c in EVENT_COLUMNS)
         return (
             f"SELECT {order} AS k, v.n AS n, v.sec + {offset} AS t, {selected} "
             f"FROM bench_visitor v WHERE v.day = {int(day)} AND ({where})"
@@ -157,7 +138,7 @@ def _day_sql(table: str, day: int) -> str:
         row(5, "engagement", 45, "v.r3 < 6000", value="1 + v.r3 % 120"),
         row(6, "form_submission", 90, f"v.r1 < CASE WHEN {personalized} THEN 360 ELSE 300 END"),
     ]
-    columns = ", ".join(_COLUMNS)
+    columns = ", ".join(EVENT_COLUMNS)
     return (
         f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ("
         + " UNION ALL ".join(parts)

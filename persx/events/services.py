@@ -76,7 +76,8 @@ class EventRow:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-_COLUMNS = (
+# The events table columns in insert order (shared with the reporting benchmark).
+EVENT_COLUMNS = (
     "event_id",
     "type",
     "visitor_id",
@@ -118,8 +119,8 @@ def _insert_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     meta = Event._meta
     column = {f.name: str(f.column) for f in meta.concrete_fields}
-    columns = ", ".join(quote(column[name]) for name in _COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_COLUMNS))
+    columns = ", ".join(quote(column[name]) for name in EVENT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
     unique = quote(column["event_id"])
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "
