@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 MANAGE := $(PY) manage.py
 
-.PHONY: run test bench install install-dev migrate seed lint check-services test-services browser-deps clean
+.PHONY: run simulate test bench install install-dev migrate seed lint check-services test-services browser-deps clean
 
 $(VENV)/.base-installed: requirements/base.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: seed
 	$(MANAGE) collectstatic --noinput -v 0
 	@$(MANAGE) demo_banner --port $(PORT)
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## A small simulated history for the reports (through the real request paths)
+simulate: seed
+	$(MANAGE) simulate_traffic --visitors 1500 --days 20 --lift 0.3 --baseline 0.08
 
 ## Browser tests need Debian's chromium; install it when missing and we are root.
 browser-deps:

@@ -28,6 +28,10 @@ class Command(BaseCommand):
                     + password
                     + ")",
                     "  API docs:          " + base + "/api/docs",
+                    "  Reports:           " + base + "/cms/measurement/overview/",
+                    "",
+                    "  No data in the reports yet? Load a simulated history (about a minute):",
+                    "    make simulate      (1,500 visitors over 20 days, planted +30% lift)",
                     "",
                 ]
             )
