@@ -83,16 +83,29 @@ class Dialect:
         return column if self.vendor == "postgresql" else f"+{column}"
 
     def temp_table(self, name: str, select: str, *index: str) -> list[str]:
+        if self.vendor == "postgresql":
+            # Created once per connection and emptied per step: dropping and re-creating
+            # inside one long transaction (a rebuild, a test) would hold a lock per dropped
+            # table until commit and exhaust max_locks_per_transaction.
+            statements = [
+                f"CREATE TEMP TABLE IF NOT EXISTS {name} AS {select} WITH NO DATA",
+                f"TRUNCATE {name}",
+                f"INSERT INTO {name} {select}",
+            ]
+            statements += [
+                f"CREATE INDEX IF NOT EXISTS {name}_{i} ON {name} ({columns})"
+                for i, columns in enumerate(index)
+            ]
+            statements.append(f"ANALYZE {name}")  # temp tables are never auto-analyzed
+            return statements
         statements = [f"DROP TABLE IF EXISTS {name}", f"CREATE TEMP TABLE {name} AS {select}"]
         for i, columns in enumerate(index):
             statements.append(f"CREATE INDEX {name}_{i} ON {name} ({columns})")
-        if self.vendor == "postgresql":  # temp tables are never auto-analyzed there
-            statements.append(f"ANALYZE {name}")
         return statements
 
 
 def collect(dialect: Dialect) -> list[str]:
-    """The step's visitors and exposures (four ``%s``: lo, hi, lo, hi)."""
+    """The step's visitors and exposures (each parameterised statement takes lo, hi)."""
     exposure = dialect.not_indexed("type")
     return [
         *dialect.temp_table(
@@ -295,5 +308,8 @@ def recompute_daily_cells() -> list[str]:
     ]
 
 
-def drop_temp_tables() -> list[str]:
+def drop_temp_tables(dialect: Dialect) -> list[str]:
+    """SQLite: drop the step's temp tables; PostgreSQL: empty them (they are reused)."""
+    if dialect.vendor == "postgresql":
+        return [f"TRUNCATE {', '.join(TEMP_TABLES)}"]
     return [f"DROP TABLE IF EXISTS {name}" for name in TEMP_TABLES]

@@ -67,18 +67,16 @@ def _execute(statements: Iterable[str]) -> None:
 def _fold(lo: int, hi: int) -> None:
     """Fold the events with ``lo < id <= hi`` into the rollups (caller holds a transaction)."""
     dialect = _dialect()
-    ranges = iter([lo, hi, lo, hi])
     with connection.cursor() as cursor:
-        for statement in rollup_sql.collect(dialect):
-            params = [next(ranges), next(ranges)] if "%s" in statement else None
-            cursor.execute(statement, params)
+        for statement in rollup_sql.collect(dialect):  # each parameterised one: (lo, hi)
+            cursor.execute(statement, [lo, hi] if "%s" in statement else None)
     _execute(rollup_sql.remember_cells_before(dialect))
     _execute([rollup_sql.upsert_experiment_visitors(dialect)])
     _execute(rollup_sql.load_visitor_histories(dialect))
     _execute(rollup_sql.recompute_conversions(dialect))
     _execute(rollup_sql.remember_cells_after(dialect))
     _execute(rollup_sql.recompute_daily_cells())
-    _execute(rollup_sql.drop_temp_tables())
+    _execute(rollup_sql.drop_temp_tables(dialect))
 
 
 def _state_for_update() -> RollupState:

@@ -244,3 +244,26 @@ def test_persx_rollup_command_updates_and_rebuilds_with_progress() -> None:
     call_command("persx_rollup", "--rebuild", "--batch-size", "4", stdout=out)
     assert "Rebuilt rollups:" in out.getvalue()
     assert snapshot() == before
+
+
+def test_many_small_steps_in_one_transaction_hold_a_bounded_number_of_locks() -> None:
+    """PostgreSQL: temp tables are reused per step, so a long rebuild (or a test) inside one
+    transaction does not pile up a lock per dropped table until max_locks_per_transaction
+    runs out. Each step runs here inside the test's transaction."""
+    if connection.vendor != "postgresql":
+        pytest.skip("lock accounting is PostgreSQL's (run by `make test` against PostgreSQL)")
+    log = EventLog()
+    for i in range(40):
+        log.exposure(f"visitor-{i}", at(0, i % 20), arm="personalized" if i % 2 else "control")
+    log.save()
+
+    def locks_held() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()")
+            return int(cursor.fetchone()[0])
+
+    update_rollups(batch_size=4)
+    after_first_run = locks_held()
+    for _ in range(3):
+        rebuild_rollups(batch_size=2)
+    assert locks_held() <= after_first_run + 5
