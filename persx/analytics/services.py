@@ -111,6 +111,20 @@ def _run(
         return _run_steps(rebuild, batch_size, progress, until_id)
 
 
+def _step_end(lo: int, batch_size: int, top: int) -> int:
+    """The id that closes a step of ``batch_size`` *existing* events after ``lo``.
+
+    Ids are sparse (PostgreSQL sequences skip rolled-back inserts; deleted visitors leave
+    gaps), so stepping over the id range would run many empty steps.
+    """
+    ids = list(
+        Event.objects.filter(id__gt=lo, id__lte=top)
+        .order_by("id")
+        .values_list("id", flat=True)[batch_size - 1 : batch_size]
+    )
+    return ids[0] if ids else top
+
+
 def _run_steps(
     rebuild: bool, batch_size: int, progress: Progress | None, until_id: int | None
 ) -> RollupRun:
@@ -136,7 +150,7 @@ def _run_steps(
     if progress:
         progress(0, total)
     while lo < top:
-        hi = min(lo + batch_size, top)
+        hi = _step_end(lo, batch_size, top)
         with transaction.atomic():
             state = _state_for_update()  # one run at a time (row lock on PostgreSQL)
             _fold(lo, hi)
