@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import os
 import pickle
 import random
-import subprocess
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -31,8 +26,7 @@ from persx.engine.bucketing import (
     in_range,
     is_valid_weights,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 
 def _design_fnv(text: str) -> int:
@@ -411,18 +405,8 @@ def test_assignment_is_deterministic_across_processes() -> None:
         "print(json.dumps([[hash_unit('seed-x', v, 1), hash_unit('seed-x', v, 2),"
         " holdout('h', v, 0.3)] for v in ids]))\n"
     )
-    for hash_seed in ("0", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO_ROOT)}
-        out = subprocess.run(
-            [sys.executable, "-c", script],
-            input=json.dumps(ids),
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-            cwd=REPO_ROOT,
-        )
-        assert json.loads(out.stdout) == expected
+    for output in run_in_fresh_interpreters(script, ids, ("0", "12345")):
+        assert output == expected
 
 
 # --- properties ------------------------------------------------------------------------------

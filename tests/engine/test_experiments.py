@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -27,8 +22,7 @@ from persx.engine.experiments import (
     decide,
 )
 from persx.engine.profile import ConsentState, VisitorProfile
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 CONTROL = Arm("control", ArmKind.GENERIC, 0.5)
 PERSONALIZED = Arm("personalized", ArmKind.PERSONALIZED, 0.5)
@@ -289,19 +283,7 @@ def test_assignments_are_identical_across_processes() -> None:
         "    out.append([d.variant_key, d.reason.value, d.experiment, d.arm])\n"
         "print(json.dumps(out))\n"
     )
-    results = []
-    for hash_seed in ("0", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO_ROOT)}
-        out = subprocess.run(
-            [sys.executable, "-c", script],
-            input=json.dumps(ids),
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-            cwd=REPO_ROOT,
-        )
-        results.append(json.loads(out.stdout))
+    results = run_in_fresh_interpreters(script, ids, ("0", "4242"))
     experiment = _pli(
         arms=(Arm("control", ArmKind.GENERIC, 0.3), Arm("personalized", ArmKind.PERSONALIZED, 0.7)),
         seed="pli:v3",
