@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from persx.api.errors import install_error_handlers
 from persx.catalog.api import router as catalog_router
 from persx.events.api import router as events_router
+from persx.http.errors import install_error_handlers
 from persx.profiles.api import router as profile_router
 
 api = NinjaAPI(

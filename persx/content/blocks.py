@@ -18,15 +18,17 @@ from wagtail import blocks
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 
+from persx.catalog.repository import current_catalog
 from persx.content.schemas import content_errors
+from persx.content.tagged_index import ranked_entries
+from persx.content.variant_audiences import audience_errors
 from persx.engine.audience import GENERIC
 from persx.engine.decision import Reason
+from persx.personalization.context import PageBlock, personalization_of
 
 
 def audience_choices() -> list[tuple[str, str]]:
     """Every industry and persona of the current catalog, for the variant picker."""
-    from persx.catalog.repository import current_catalog
-
     catalog = current_catalog()
     industries = [(f"industry:{i.slug}", f"Industry · {i.name}") for i in catalog.industries]
     personas = [
@@ -172,25 +174,14 @@ class PersonalizableBlock(blocks.StructBlock):
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
-        from persx.catalog.repository import current_catalog
-
-        catalog = current_catalog()
-        seen: set[str] = set()
-        errors: dict[int, ValidationError] = {}
-        for index, variant in enumerate(value["variants"]):
-            audience = variant["audience"]
-            if not catalog.is_valid_audience(audience):
-                errors[index] = StructBlockValidationError(
-                    block_errors={"audience": ValidationError(f"audience: unknown '{audience}'")}
+        problems = audience_errors((v["audience"] for v in value["variants"]), current_catalog())
+        if problems:
+            errors = {
+                index: StructBlockValidationError(
+                    block_errors={"audience": ValidationError(message)}
                 )
-            elif audience in seen:
-                errors[index] = StructBlockValidationError(
-                    block_errors={
-                        "audience": ValidationError(f"audience: '{audience}' has two variants")
-                    }
-                )
-            seen.add(audience)
-        if errors:
+                for index, message in problems.items()
+            }
             raise StructBlockValidationError(
                 block_errors={"variants": ListBlockValidationError(block_errors=errors)}
             )
@@ -199,20 +190,21 @@ class PersonalizableBlock(blocks.StructBlock):
     def variants_by_audience(self, value: Any) -> dict[str, Any]:
         return {v["audience"]: v["content"] for v in value["variants"]}
 
-    def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
-        from persx.personalization.rendering import choose_content
+    def page_block(self, value: Any) -> PageBlock:
+        """This block as the page's one-pass decision needs it (keyed by the value)."""
+        return PageBlock(id(value), self.block_type, self.variants_by_audience(value))
 
+    def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
         page = (parent_context or {}).get("page")
         page_pk = getattr(page, "pk", None)
-        choice = choose_content(
-            request,
+        choice = personalization_of(request).choose(
             self.block_type,
             value["base"],
-            self.variants_by_audience,
-            value,
+            self.variants_by_audience(value),
             page_id=str(page_pk) if page_pk is not None else "",
+            key=id(value),
         )
         context.update(
             content=choice.content,
@@ -229,15 +221,14 @@ class RelatedItemsBlock(PersonalizableBlock):
     item_count: ClassVar[int] = 3
 
     def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
-        from persx.content.tagged_index import ranked_entries
-
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
+        profile = personalization_of(request).ranking_profile()
         if context["decision"].reason in (Reason.EXPERIMENT_CONTROL, Reason.HOLDOUT):
-            request = None  # measured as generic: the editorial order, not the visitor's
+            profile = None  # measured as generic: the editorial order, not the visitor's
         try:
-            context["posts"] = ranked_entries(request, kind="post", limit=self.item_count)
-            context["ideas"] = ranked_entries(request, kind="idea", limit=self.item_count)
+            context["posts"] = ranked_entries(profile, kind="post", limit=self.item_count)
+            context["ideas"] = ranked_entries(profile, kind="idea", limit=self.item_count)
         except Exception:  # related items are a nicety: an empty list never breaks the page
             context["posts"], context["ideas"] = [], []
         return context

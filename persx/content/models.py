@@ -17,8 +17,11 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from persx.content.blocks import CtaBlock, body_blocks
+from persx.content.page_decisions import decide_page_blocks
 from persx.content.page_validation import personalized_block_errors
 from persx.content.preview import PersonalizedPreviewMixin
+from persx.content.tagged_index import ranked_entries
+from persx.personalization.context import personalization_of
 
 
 class PersonalizedPage(PersonalizedPreviewMixin, Page):
@@ -28,6 +31,10 @@ class PersonalizedPage(PersonalizedPreviewMixin, Page):
 
     class Meta:
         abstract = True
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        decide_page_blocks(request, self)
+        return super().serve(request, *args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -60,10 +67,8 @@ class BlogIndexPage(Page):
     template = "content/pages/blog_index_page.html"
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from persx.content.tagged_index import ranked_entries
-
         context = super().get_context(request, *args, **kwargs)
-        context["posts"] = ranked_entries(request, kind="post")
+        context["posts"] = ranked_entries(personalization_of(request).ranking_profile(), "post")
         return context
 
 
@@ -99,10 +104,8 @@ class TestIdeasPage(Page):
     template = "content/pages/test_ideas_page.html"
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from persx.content.tagged_index import ranked_entries
-
         context = super().get_context(request, *args, **kwargs)
-        context["ideas"] = ranked_entries(request, kind="idea")
+        context["ideas"] = ranked_entries(personalization_of(request).ranking_profile(), "idea")
         return context
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from persx.catalog.repository import current_catalog
 from persx.content.blocks import PersonalizableBlock, to_plain
 from persx.content.schemas import content_errors
+from persx.content.variant_audiences import audience_errors
 
 
 def personalized_block_errors(stream: Any) -> list[str]:
     """Messages naming block, variant and field for every invalid personalizable block."""
-    from persx.catalog.repository import current_catalog
-
     catalog = current_catalog()
     messages: list[str] = []
     for position, child in enumerate(stream or (), start=1):
@@ -27,14 +27,13 @@ def personalized_block_errors(stream: Any) -> list[str]:
             messages.extend(
                 f"{where} base: {msg}" for msg in content_errors(block.block_type, base).values()
             )
-        seen: set[str] = set()
-        for variant in value.get("variants") or ():
-            audience = variant.get("audience", "")
-            if not catalog.is_valid_audience(audience):
-                messages.append(f"{where}: unknown audience '{audience}'")
-            if audience in seen:
-                messages.append(f"{where}: two variants for '{audience}'")
-            seen.add(audience)
+        variants = value.get("variants") or ()
+        audiences = [variant.get("audience", "") for variant in variants]
+        messages.extend(
+            f"{where} variant #{index + 1}: {message}"
+            for index, message in audience_errors(audiences, catalog).items()
+        )
+        for variant, audience in zip(variants, audiences, strict=True):
             messages.extend(
                 f"{where} variant {audience}: {msg}"
                 for msg in content_errors(block.block_type, variant.get("content") or {}).values()

@@ -6,18 +6,19 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from persx.engine.audience import GENERIC
+from persx.catalog.repository import current_catalog
+from persx.content.page_decisions import decide_page_blocks
+from persx.engine.audience import GENERIC, industry_key, persona_key
+from persx.personalization.context import use_preview
 
 
 class PersonalizedPreviewMixin:
     @property
     def preview_modes(self) -> list[tuple[str, str]]:
-        from persx.catalog.repository import current_catalog
-
         catalog = current_catalog()
         modes = [(GENERIC, "Generic (no profile)")]
-        modes += [(f"industry:{i.slug}", f"As {i.name}") for i in catalog.industries]
-        modes += [(f"persona:{p.slug}", f"As {p.name}") for p in catalog.personas]
+        modes += [(industry_key(i.slug), f"As {i.name}") for i in catalog.industries]
+        modes += [(persona_key(p.slug), f"As {p.name}") for p in catalog.personas]
         return modes
 
     @property
@@ -25,8 +26,7 @@ class PersonalizedPreviewMixin:
         return GENERIC
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
-        from persx.personalization.page_decisions import force_audience
-
-        force_audience(request, mode_name)
+        use_preview(request, mode_name)
+        decide_page_blocks(request, self)
         parent: Any = super()
         return parent.serve_preview(request, mode_name)

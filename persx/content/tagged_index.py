@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from django.http import HttpRequest
+from django.apps import apps
 
 from persx.caching.snapshot import Snapshot
 from persx.catalog.repository import current_catalog
+from persx.engine.profile import VisitorProfile
 from persx.engine.recommendation import RankedItem, TaggedItem, rank_for_profile
 
 Kind = Literal["post", "idea"]
@@ -42,8 +43,9 @@ class RankedEntry:
 
 
 def _build() -> tuple[Entry, ...]:
-    from persx.content.models import BlogPostPage, TestIdea
-
+    # Through the app registry: the page models import the blocks, which rank with this.
+    BlogPostPage = apps.get_model("persx_content", "BlogPostPage")
+    TestIdea = apps.get_model("persx_content", "TestIdea")
     posts = [
         Entry(
             kind="post",
@@ -87,13 +89,14 @@ def invalidate_tagged_index() -> None:
 
 
 def ranked_entries(
-    request: HttpRequest | None, kind: Kind | None = None, limit: int | None = None
+    profile: VisitorProfile | None, kind: Kind | None = None, limit: int | None = None
 ) -> list[RankedEntry]:
-    """Entries of ``kind``, best match for the visitor first (editorial order without a profile)."""
-    from persx.personalization.page_decisions import page_decisions
+    """Entries of ``kind``, best match for ``profile`` first (editorial order without one).
 
+    Pass the page's ``personalization_of(request).ranking_profile()``: none for visitors
+    who are held out or when personalization is switched off.
+    """
     entries = [e for e in _entries.get() if kind is None or e.kind == kind]
-    profile = page_decisions(request).ranking_profile if request is not None else None
     by_key = {e.key: e for e in entries}
     ranked = rank_for_profile(
         (TaggedItem(e.key, e.industries, e.goals) for e in entries), profile, current_catalog()

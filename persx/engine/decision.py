@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from persx.engine.audience import GENERIC
+from persx.engine.audience import GENERIC, parse_audience
 
 
 class Reason(StrEnum):
@@ -35,6 +35,40 @@ class Decision:
     @property
     def is_personalized(self) -> bool:
         return self.variant_key != GENERIC
+
+
+def match_reason(variant_key: str) -> Reason:
+    """The reason code of serving ``variant_key`` (a persona or an industry audience key)."""
+    parsed = parse_audience(variant_key)
+    return Reason.PERSONA_MATCH if parsed and parsed[0] == "persona" else Reason.INDUSTRY_MATCH
+
+
+@dataclass(frozen=True, slots=True)
+class ServedBlock:
+    """One block of a rendered page and the decision it served (logged, exposed, shown)."""
+
+    block_type: str
+    decision: Decision
+
+    @property
+    def variant_key(self) -> str:
+        return self.decision.variant_key
+
+    @property
+    def reason(self) -> Reason:
+        return self.decision.reason
+
+    @property
+    def experiment(self) -> str | None:
+        return self.decision.experiment
+
+    @property
+    def arm(self) -> str | None:
+        return self.decision.arm
+
+    @property
+    def would_be(self) -> str | None:
+        return self.decision.would_be
 
 
 NO_PROFILE = Decision(GENERIC, Reason.NO_PROFILE)

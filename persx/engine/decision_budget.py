@@ -1,14 +1,18 @@
 """A time budget for all the decisions of one page, and the safety net around each one.
 
-Python cannot pre-empt a running call, so "over the deadline" means: a decision that
-finished after the page's budget ran out is discarded, and every later block on the page
-serves generic straight away. An exception in a decision serves generic too. Both are
-recorded with their reason code; neither ever breaks the page.
+Python cannot pre-empt a running call, so "over the deadline" means: decisions that
+finished after the page's budget ran out are discarded. A page decides its blocks in one
+pass (:meth:`DecisionBudget.run_all`), so running over serves the whole page generic, never
+half of it. An exception in a decision serves that block generic. Both are recorded with
+their reason code; neither ever breaks the page.
+
+The clock is a port: the web layer passes the thread's CPU time, so waiting for a core
+on a busy machine does not count as time spent deciding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from persx.engine.decision import ERROR, TIMEOUT, Decision
 from persx.engine.ports import MonotonicClock
@@ -44,3 +48,26 @@ class DecisionBudget:
             self.exhausted = True
             return TIMEOUT, None
         return decision, None
+
+    def run_all(
+        self, decisions: Sequence[Callable[[], Decision]]
+    ) -> list[tuple[Decision, BaseException | None]]:
+        """Run a page's decisions in one pass: all of them count, or (over budget) none.
+
+        Each failing decision serves generic with ``error``; when the pass as a whole
+        finishes over the budget every block serves generic with ``timeout``.
+        """
+        if self.exhausted:
+            return [(TIMEOUT, None)] * len(decisions)
+        started = self._clock()
+        outcomes: list[tuple[Decision, BaseException | None]] = []
+        for decide in decisions:
+            try:
+                outcomes.append((decide(), None))
+            except Exception as exc:  # any failure of personalization degrades to generic
+                outcomes.append((ERROR, exc))
+        self.spent += self._clock() - started
+        if self.spent > self._budget:
+            self.exhausted = True
+            return [(TIMEOUT, None)] * len(decisions)
+        return outcomes

@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from persx.engine.audience import GENERIC
 from persx.engine.bucketing import ExperimentSpec, assign, holdout
-from persx.engine.decision import NO_PROFILE, Decision, Reason
+from persx.engine.decision import NO_PROFILE, Decision, Reason, match_reason
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.engine.selection import select_variant
 
@@ -147,6 +147,32 @@ class Holdout:
         return self.share > 0 and holdout(self.seed, visitor_id, self.share)
 
 
+@dataclass(frozen=True, slots=True)
+class VisitorAssignment:
+    """What holds for every block of one page view: decided once, before the blocks."""
+
+    profile: VisitorProfile | None
+    audience_keys: tuple[str, ...]
+    experiments: tuple[ExperimentDefinition, ...] = ()
+    held_out: bool = False
+
+
+def assign_visitor(
+    profile: VisitorProfile | None,
+    experiments: Sequence[ExperimentDefinition] = (),
+    global_holdout: Holdout | None = None,
+) -> VisitorAssignment:
+    """The visitor's audience keys and global-holdout membership (hashed once per page)."""
+    if profile is None:
+        return VisitorAssignment(None, ())
+    return VisitorAssignment(
+        profile,
+        profile.audience_keys(),
+        tuple(experiments),
+        global_holdout is not None and global_holdout.holds_out(profile.visitor_id),
+    )
+
+
 def decide(
     profile: VisitorProfile | None,
     audience_keys: Sequence[str],
@@ -157,10 +183,24 @@ def decide(
     page_id: str = "",
 ) -> Decision:
     """The decision for one block, with experiments and the holdout applied."""
-    if profile is None or not audience_keys:
+    assignment = assign_visitor(profile, experiments, global_holdout)
+    return decide_block(
+        replace(assignment, audience_keys=tuple(audience_keys)), available, block_type, page_id
+    )
+
+
+def decide_block(
+    visitor: VisitorAssignment,
+    available: Container[str],
+    block_type: str = "",
+    page_id: str = "",
+) -> Decision:
+    """The decision for one block of a page whose visitor-level facts are already known."""
+    profile = visitor.profile
+    if profile is None or not visitor.audience_keys:
         return NO_PROFILE
-    natural = select_variant(audience_keys, available)
-    if global_holdout is not None and global_holdout.holds_out(profile.visitor_id):
+    natural = select_variant(visitor.audience_keys, available)
+    if visitor.held_out:
         return Decision(
             GENERIC,
             Reason.HOLDOUT,
@@ -168,7 +208,7 @@ def decide(
             experiment=HOLDOUT_EXPERIMENT,
             would_be=natural.variant_key,
         )
-    for experiment in experiments:
+    for experiment in visitor.experiments:
         if not experiment.scope.covers(block_type, page_id):
             continue
         if not experiment.targeting.admits(profile):
@@ -187,9 +227,7 @@ def decide(
         if arm.kind is ArmKind.VARIANT and arm.variant_key and arm.variant_key in available:
             return Decision(
                 arm.variant_key,
-                Reason.INDUSTRY_MATCH
-                if arm.variant_key.startswith("industry:")
-                else Reason.PERSONA_MATCH,
+                match_reason(arm.variant_key),
                 arm=arm.key,
                 experiment=experiment.key,
                 would_be=natural.variant_key,

@@ -17,13 +17,13 @@ from django.utils import timezone
 from ninja import Router
 from pydantic import ValidationError
 
-from persx.api.errors import error_response, field_name
 from persx.events.durable_write import DatabaseBusy
 from persx.events.rate_limit import batches_per_window, client_key, over_limit
 from persx.events.request_origin import content_type_problem, cross_site_problem
 from persx.events.schemas import BATCH_ADAPTER, BatchAccepted, EventBatch
 from persx.events.services import store_client_events, time_problems
-from persx.profiles.api import visitor
+from persx.http.errors import error_response, field_name
+from persx.http.visitor import visitor
 
 router = Router(tags=["events"])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.http import require_POST
 
+from persx.http.redirects import safe_next
+from persx.http.visitor import visitor
 from persx.leads.forms import LeadForm
 from persx.leads.services import record_lead
-from persx.profiles.api import visitor
-from persx.profiles.views import safe_next
 
 
 @require_POST

@@ -1,17 +1,24 @@
-"""Staff preview switching, one structured log line per personalized page view, and the
-page's exposures handed to the batching event writer (no SQL, no waiting in the request)."""
+"""Builds the request's personalization context before the view runs; after it, one
+structured log line per personalized page view and the page's exposures handed to the
+batching event writer (no SQL, no waiting in the request)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from persx.events import exposure_writer
 from persx.events.services import may_store_for, visitor_columns
-from persx.personalization.page_decisions import PageDecisions
+from persx.personalization.context import (
+    PersonalizationContext,
+    PersonalizedRequest,
+    build_context,
+    personalization_of,
+)
 from persx.personalization.preview import PARAM, update_preview_from_query
 
 logger = logging.getLogger("persx.personalization")
@@ -24,9 +31,15 @@ class PersonalizationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if PARAM in request.GET:
             update_preview_from_query(request)
+        try:
+            context = build_context(request)
+        except Exception:  # personalization must never break the page
+            logger.exception("personalization context failed; serving generic")
+            context = personalization_of(None)
+        cast(PersonalizedRequest, request).persx = context
         response = self.get_response(request)
-        decisions: PageDecisions | None = getattr(request, "persx", None)
-        if decisions is not None and decisions.served:
+        decisions = personalization_of(request)  # a preview may have replaced it
+        if decisions.served:
             profile = decisions.profile
             logger.info(
                 "personalization served",
@@ -40,13 +53,13 @@ class PersonalizationMiddleware:
                 },
             )
             response.headers.setdefault("Cache-Control", "private, no-cache")
-        if decisions is not None:
+        if decisions.consulted:
             record_exposures(request, response, decisions)
         return response
 
 
 def record_exposures(
-    request: HttpRequest, response: HttpResponse, decisions: PageDecisions
+    request: HttpRequest, response: HttpResponse, decisions: PersonalizationContext
 ) -> None:
     """Queue one page_view + one exposure per block decision for a profiled visitor's page.
 

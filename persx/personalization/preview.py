@@ -1,7 +1,9 @@
-"""Staff preview: see any industry, persona or generic without touching the real profile.
+"""Previews: see any industry, persona or generic without touching anyone's profile.
 
-``?persx_preview=industry:saas`` (or ``persona:<slug>`` / ``generic``) stores the choice in
-the staff member's session; ``?persx_preview=off`` ends it. Ignored for everyone else.
+Staff preview: ``?persx_preview=industry:saas`` (or ``persona:<slug>`` / ``generic``) stores
+the choice in the staff member's session; ``?persx_preview=off`` ends it. Ignored for
+everyone else. Wagtail's preview modes (and the studio) preview an audience key directly
+through ``context.use_preview``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def update_preview_from_query(request: HttpRequest) -> None:
         request.session[SESSION_KEY] = wanted
 
 
-def preview_profile(request: HttpRequest) -> Preview | None:
+def staff_preview(request: HttpRequest) -> Preview | None:
+    """The staff member's stored preview, if any (None for everyone else)."""
     session = getattr(request, "session", None)
     if session is None or not session.session_key or not _is_staff(request):
         return None
@@ -50,6 +53,11 @@ def preview_profile(request: HttpRequest) -> Preview | None:
         return None
     if key != GENERIC and not current_catalog().is_valid_audience(key):
         return None
+    return audience_preview(key)
+
+
+def audience_preview(key: str) -> Preview:
+    """A preview of ``key``: a stand-in profile for an audience (none for ``generic``)."""
     return Preview(key, audience_profile(key))
 
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.utils import timezone
 from ninja import Router
 from ninja.security import APIKeyCookie
 
-from persx.api.errors import FieldError
 from persx.catalog.repository import current_catalog
 from persx.config import config
 from persx.engine.profile import Provenance
-from persx.engine.profile_update import apply_choices
+from persx.http.errors import FieldError
+from persx.http.visitor import VisitorState, visitor
 from persx.profiles import services
 from persx.profiles.presenters import personalization_state
 from persx.profiles.schemas import Forgotten, PersonalizationState, ProfileUpdate
-from persx.profiles.state import VisitorState
 
 
 class VisitorCookie(APIKeyCookie):
@@ -26,12 +24,6 @@ class VisitorCookie(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> VisitorState:
         return visitor(request)
-
-
-def visitor(request: HttpRequest) -> VisitorState:
-    state: VisitorState = getattr(request, "visitor", None) or VisitorState()
-    request.visitor = state  # type: ignore[attr-defined]
-    return state
 
 
 router = Router(tags=["personalization"])
@@ -60,18 +52,16 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
     if payload.goals is not None and not payload.goals:
         raise FieldError("goals", "choose at least one goal (or omit the field)")
     state = visitor(request)
-    profile = apply_choices(
+    profile = services.choose(
         catalog,
         state.profile,
-        services.new_visitor_id(),
         payload.industry,
-        timezone.now(),
         Provenance.MANUAL,
+        request.user,
         goals=payload.goals,
         tools=payload.tools,
         role=payload.role,
     )
-    services.save_profile(profile, request.user)
     state.remember(profile)
     return personalization_state(state, catalog)
 

@@ -1,8 +1,10 @@
 """Reads the visitor's profile for every request and writes the cookie back when it changed.
 
-Layers (docs/profile-precedence.md): explicit choice in this request (``?industry=``) >
-signed cookie > account record (signed-in users only, one query, then cached in the
-cookie) > session mirror (client-side, restored through the API) > inference.
+The middleware gathers the layers and the engine's precedence rules pick the winner
+(``persx.engine.precedence``, docs/profile-precedence.md): an explicit choice in this request
+(``?industry=``) > signed cookie > account record (signed-in visitors only, looked up only
+when no layer above has a profile, then cached in the cookie) > session mirror (client-side,
+restored through the API) > inference.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from django.utils.cache import patch_vary_headers
 
 from persx.catalog.repository import current_catalog
 from persx.config import config
-from persx.engine.profile import Provenance, needs_reconfirmation
-from persx.engine.profile_update import apply_choices
+from persx.engine.catalog import Catalog
+from persx.engine.precedence import ProfileLayers, resolve_profile
+from persx.engine.profile import Provenance, VisitorProfile, needs_reconfirmation
+from persx.http.visitor import CookieAction, VisitorState, attach_visitor
 from persx.profiles import cookie, services
-from persx.profiles.state import CookieAction, VisitorState
 
 logger = logging.getLogger("persx.profiles")
 
@@ -34,50 +37,17 @@ class VisitorProfileMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         state = self._read_state(request)
-        request.visitor = state  # type: ignore[attr-defined]
+        attach_visitor(request, state)
         response = self.get_response(request)
         self._write_cookie(request, state, response)
         return response
 
     def _read_state(self, request: HttpRequest) -> VisitorState:
-        state = VisitorState()
-        conf = config()
         try:
-            catalog = current_catalog()
-            decoded = cookie.decode(request.COOKIES.get(conf.profile_cookie_name), catalog)
-            state.cookie_problem = decoded.problem
-            if decoded.profile is not None:
-                state.profile, state.layer = decoded.profile, "cookie"
-                if time.time() - decoded.issued_at > REFRESH_AFTER_SECONDS:
-                    state.cookie_action = CookieAction.SET  # sliding 7-day expiry
-            elif decoded.problem:
-                state.cookie_action = CookieAction.DELETE
-            industry = request.GET.get(INDUSTRY_PARAM, "")
-            if industry and catalog.industry(industry) is not None:
-                current = state.profile
-                if current is None or current.industry != industry:
-                    profile = apply_choices(
-                        catalog,
-                        current,
-                        services.new_visitor_id(),
-                        industry,
-                        timezone.now(),
-                        Provenance.URL_PARAM,
-                    )
-                    services.save_profile(profile, request.user)
-                    state.remember(profile)
-            if state.profile is None and request.user.is_authenticated:
-                account = services.account_profile(request.user)
-                if account is not None:
-                    state.remember(account, layer="account")
-            if state.profile is not None:
-                state.needs_reconfirmation = needs_reconfirmation(
-                    state.profile, timezone.now(), conf.profile_reconfirm_days
-                )
+            return _visitor_state(request, current_catalog())
         except Exception:  # a profile problem must never break the page
             logger.exception("visitor profile could not be read; serving generic content")
             return VisitorState(cookie_problem="error")
-        return state
 
     def _write_cookie(
         self, request: HttpRequest, state: VisitorState, response: HttpResponse
@@ -96,3 +66,48 @@ class VisitorProfileMiddleware:
         elif state.cookie_action is CookieAction.DELETE:
             response.delete_cookie(name, samesite="Lax")
         patch_vary_headers(response, ("Cookie",))
+
+
+def _visitor_state(request: HttpRequest, catalog: Catalog) -> VisitorState:
+    conf = config()
+    state = VisitorState()
+    decoded = cookie.decode(request.COOKIES.get(conf.profile_cookie_name), catalog)
+    state.cookie_problem = decoded.problem
+    if decoded.problem:
+        state.cookie_action = CookieAction.DELETE
+
+    def account() -> VisitorProfile | None:
+        user = request.user
+        return services.account_profile(user) if user.is_authenticated else None
+
+    profile, layer = resolve_profile(
+        ProfileLayers(
+            explicit=_explicit_choice(request, catalog, decoded.profile),
+            cookie=decoded.profile,
+            account=account,
+        )
+    )
+    if profile is None or layer is None:
+        return state
+    if layer == "cookie":
+        state.profile, state.layer = profile, layer
+        if time.time() - decoded.issued_at > REFRESH_AFTER_SECONDS:
+            state.cookie_action = CookieAction.SET  # sliding 7-day expiry
+    else:  # a new choice, or the account's profile on a new device: write the cookie
+        state.remember(profile, layer=layer)
+    state.needs_reconfirmation = needs_reconfirmation(
+        profile, timezone.now(), conf.profile_reconfirm_days
+    )
+    return state
+
+
+def _explicit_choice(
+    request: HttpRequest, catalog: Catalog, current: VisitorProfile | None
+) -> VisitorProfile | None:
+    """``?industry=<slug>`` naming a known industry the visitor does not already have."""
+    industry = request.GET.get(INDUSTRY_PARAM, "")
+    if not industry or catalog.industry(industry) is None:
+        return None
+    if current is not None and current.industry == industry:
+        return None
+    return services.choose(catalog, current, industry, Provenance.URL_PARAM, request.user)

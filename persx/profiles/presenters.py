@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from persx.engine.catalog import Catalog
+from persx.http.visitor import VisitorState
 from persx.profiles.schemas import NamedRef, PersonalizationState, PersonaRef
-from persx.profiles.state import VisitorState
 
 
 def personalization_state(state: VisitorState, catalog: Catalog) -> PersonalizationState:

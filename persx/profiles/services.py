@@ -6,8 +6,11 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from persx.engine.profile import VisitorProfile
+from persx.engine.catalog import Catalog
+from persx.engine.profile import Provenance, VisitorProfile
+from persx.engine.profile_update import apply_choices
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
 
@@ -26,6 +29,39 @@ def save_profile(profile: VisitorProfile, user: Any | None = None) -> None:
         VisitorProfileRecord.objects.update_or_create(
             visitor_id=profile.visitor_id, defaults=fields
         )
+
+
+def choose(
+    catalog: Catalog,
+    current: VisitorProfile | None,
+    industry: str,
+    provenance: Provenance,
+    user: Any | None = None,
+    *,
+    goals: list[str] | tuple[str, ...] | None = None,
+    tools: list[str] | tuple[str, ...] | None = None,
+    role: str | None = None,
+) -> VisitorProfile:
+    """A visitor chooses an industry (and maybe goals, tools, role): the one way in.
+
+    Applies the choices on top of the current profile (the engine decides persona and
+    provenance), saves the durable record and returns the new profile; the caller hands it
+    to ``VisitorState.remember`` so the cookie is written on the way out. Raises
+    ``UnknownIndustryError`` for an industry the catalog does not know.
+    """
+    profile = apply_choices(
+        catalog,
+        current,
+        new_visitor_id(),
+        industry,
+        timezone.now(),
+        provenance,
+        goals=goals,
+        tools=tools,
+        role=role,
+    )
+    save_profile(profile, user)
+    return profile
 
 
 def account_profile(user: Any) -> VisitorProfile | None:

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from persx.catalog.repository import current_catalog
 from persx.engine.profile import Provenance
-from persx.engine.profile_update import apply_choices
 from persx.events.models import EventType
 from persx.events.services import record_visitor_event
+from persx.http.redirects import referer_path, safe_next
+from persx.http.visitor import visitor
 from persx.profiles import services
-from persx.profiles.api import visitor
 from persx.profiles.forms import IndustryForm, StartForm
-
-
-def safe_next(request: HttpRequest, candidate: str | None) -> str:
-    """A same-site path to return to; anything else (other hosts, schemes) becomes "/"."""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        parts = urlsplit(candidate)
-        path = parts.path or "/"
-        if path.startswith("/start/"):
-            return "/"
-        return path + (f"?{parts.query}" if parts.query else "")
-    return "/"
-
-
-def _referer_path(request: HttpRequest) -> str:
-    return safe_next(request, request.headers.get("Referer"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,20 +26,18 @@ def start(request: HttpRequest) -> HttpResponse:
         form = StartForm(request.POST, catalog=catalog)
         if form.is_valid():
             data = form.cleaned_data
-            profile = apply_choices(
-                catalog,
-                state.profile,
-                services.new_visitor_id(),
-                data["industry"],
-                timezone.now(),
-                Provenance.START_FORM,
-                goals=data["goals"],
-                tools=data["tools"],
-                role=data["role"],
-            )
             target = safe_next(request, data.get("next"))
             with transaction.atomic():
-                services.save_profile(profile, request.user)
+                profile = services.choose(
+                    catalog,
+                    state.profile,
+                    data["industry"],
+                    Provenance.START_FORM,
+                    request.user,
+                    goals=data["goals"],
+                    tools=data["tools"],
+                    role=data["role"],
+                )
                 record_visitor_event(
                     EventType.START_FORM_SUBMITTED,
                     profile,
@@ -74,7 +52,7 @@ def start(request: HttpRequest) -> HttpResponse:
     initial: dict[str, object] = {
         "next": safe_next(request, request.GET.get("next"))
         if "next" in request.GET
-        else _referer_path(request)
+        else referer_path(request)
     }
     if current is not None:
         initial |= {
@@ -101,15 +79,9 @@ def set_industry(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     state = visitor(request)
-    profile = apply_choices(
-        catalog,
-        state.profile,
-        services.new_visitor_id(),
-        form.cleaned_data["industry"],
-        timezone.now(),
-        Provenance.MANUAL,
+    profile = services.choose(
+        catalog, state.profile, form.cleaned_data["industry"], Provenance.MANUAL, request.user
     )
-    services.save_profile(profile, request.user)
     state.remember(profile)
     return HttpResponseRedirect(safe_next(request, form.cleaned_data.get("next")))
 

@@ -76,6 +76,22 @@ def test_precedence_explicit_cookie_account_mirror_inferred() -> None:
     assert resolve_profile(ProfileLayers(cookie=VisitorProfile("v"))) == (None, None)
 
 
+def test_precedence_runs_a_lookup_only_when_the_layers_above_are_empty() -> None:
+    calls: list[str] = []
+
+    def account() -> VisitorProfile:
+        calls.append("account")
+        return VisitorProfile("v", industry="ecommerce")
+
+    cookie = VisitorProfile("v", industry="saas")
+    assert resolve_profile(ProfileLayers(cookie=cookie, account=account)) == (cookie, "cookie")
+    assert calls == []
+    profile, layer = resolve_profile(ProfileLayers(cookie=None, account=account))
+    assert (profile.industry if profile else None, layer) == ("ecommerce", "account")
+    assert calls == ["account"]
+    assert resolve_profile(ProfileLayers(account=lambda: None)) == (None, None)
+
+
 def test_reconfirmation_after_90_days() -> None:
     fresh = VisitorProfile("v", industry="saas", set_at=NOW - timedelta(days=89))
     stale = VisitorProfile("v", industry="saas", set_at=NOW - timedelta(days=91))

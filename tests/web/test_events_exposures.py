@@ -14,13 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from persx.config import config
+from persx.engine.decision import VARIANT_MISSING, ServedBlock
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events import exposure_writer
 from persx.events.exposure_writer import ExposureWriter, PageRender
 from persx.events.models import Event
 from persx.events.services import VisitorColumns
 from persx.leads.models import Lead
-from persx.personalization.page_decisions import ServedBlock
 from persx.profiles import cookie
 from tests.web.conftest import client_with_profile, variants
 
@@ -101,7 +101,7 @@ def test_a_full_queue_drops_and_counts_instead_of_blocking() -> None:
         VisitorColumns(visitor_id=VISITOR),
         "/",
         timezone.now(),
-        [ServedBlock("hero", "generic", "no_match"), ServedBlock("cta", "generic", "no_match")],
+        [ServedBlock("hero", VARIANT_MISSING), ServedBlock("cta", VARIANT_MISSING)],
     )
     assert writer.submit(render)  # 3 events
     assert not writer.submit(render)  # 6 > 5: dropped

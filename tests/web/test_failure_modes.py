@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from persx.engine.decision import Decision
-from persx.personalization import rendering
+from persx.personalization import context as personalization_context
 from tests.web.conftest import client_with_profile, variants
 
 
@@ -26,7 +26,7 @@ def test_exception_in_a_decision_serves_generic_with_reason_error(
     def broken(*_: Any, **__: Any) -> Decision:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(rendering, "decide", broken)
+    monkeypatch.setattr(personalization_context, "decide_block", broken)
     with caplog.at_level(logging.INFO, logger="persx"):
         response = client_with_profile("saas").get("/contact/")
     assert response.status_code == 200

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from persx.api.errors import error_response
 from persx.config import config
+from persx.http.errors import error_response
 
 
 class ApiBodyLimitMiddleware:
