@@ -18,24 +18,16 @@ from wagtail import blocks
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 
+from persx.catalog.audience_choices import audience_choices
 from persx.catalog.repository import current_catalog
-from persx.content.schemas import content_errors
+from persx.content.schema_blocks import schema_children
+from persx.content.schemas import SCHEMAS, content_errors
 from persx.content.tagged_index import ranked_entries
 from persx.content.variant_audiences import audience_errors
+from persx.engine import block_types
 from persx.engine.audience import GENERIC
 from persx.engine.decision import Reason
 from persx.personalization.context import PageBlock, personalization_of
-
-
-def audience_choices() -> list[tuple[str, str]]:
-    """Every industry and persona of the current catalog, for the variant picker."""
-    catalog = current_catalog()
-    industries = [(f"industry:{i.slug}", f"Industry · {i.name}") for i in catalog.industries]
-    personas = [
-        (f"persona:{p.slug}", f"Persona · {p.name} ({catalog.industry(p.industry).name})")  # type: ignore[union-attr]
-        for p in catalog.personas
-    ]
-    return industries + personas
 
 
 def to_plain(value: Any) -> Any:
@@ -49,14 +41,18 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-# --- content shapes -----------------------------------------------------------------
+# --- content shapes (derived from persx.content.schemas) -----------------------------
 
 
 class ValidatedContentBlock(blocks.StructBlock):
-    """A StructBlock whose value is also checked against its pydantic schema."""
+    """A StructBlock whose fields come from a pydantic schema and whose value is checked
+    against that schema on every save and publish."""
 
     schema_key: ClassVar[str] = ""
-    list_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local_blocks: Any = None, **kwargs: Any) -> None:
+        children = schema_children(SCHEMAS[self.schema_key])
+        super().__init__(local_blocks=[*children, *(local_blocks or ())], **kwargs)
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
@@ -65,11 +61,12 @@ class ValidatedContentBlock(blocks.StructBlock):
             block_errors: dict[str, ValidationError] = {}
             non_block: list[ValidationError] = []
             for field, message in errors.items():
-                if field in self.child_blocks and field in self.list_fields:
+                child = self.child_blocks.get(field)
+                if isinstance(child, blocks.ListBlock):
                     block_errors[field] = ListBlockValidationError(
                         non_block_errors=[ValidationError(message)]
                     )
-                elif field in self.child_blocks:
+                elif child is not None:
                     block_errors[field] = ValidationError(message)
                 else:
                     non_block.append(ValidationError(message))
@@ -78,61 +75,27 @@ class ValidatedContentBlock(blocks.StructBlock):
 
 
 class HeroContentBlock(ValidatedContentBlock):
-    schema_key = "hero"
-    eyebrow = blocks.CharBlock(required=False, max_length=60)
-    headline = blocks.CharBlock(max_length=120)
-    subheadline = blocks.TextBlock(required=False, max_length=300)
-    cta_label = blocks.CharBlock(required=False, max_length=40, label="Button label")
-    cta_url = blocks.CharBlock(required=False, max_length=200, label="Button link")
-
-
-class FeatureBlock(blocks.StructBlock):
-    title = blocks.CharBlock(max_length=80)
-    text = blocks.TextBlock(required=False, max_length=400)
+    schema_key = block_types.HERO
 
 
 class FeatureGridContentBlock(ValidatedContentBlock):
-    schema_key = "feature_grid"
-    list_fields = frozenset({"features"})
-    headline = blocks.CharBlock(max_length=120)
-    intro = blocks.TextBlock(required=False, max_length=400)
-    features = blocks.ListBlock(FeatureBlock(), min_num=2, max_num=6)
+    schema_key = block_types.FEATURE_GRID
 
 
 class ContactFormContentBlock(ValidatedContentBlock):
-    schema_key = "contact_form"
-    list_fields = frozenset({"reasons"})
-    headline = blocks.CharBlock(max_length=120)
-    intro = blocks.TextBlock(required=False, max_length=400)
-    reasons = blocks.ListBlock(
-        blocks.CharBlock(max_length=200),
-        min_num=3,
-        max_num=7,
-        help_text="3–7 reasons to reach out.",
-    )
-    submit_label = blocks.CharBlock(max_length=40, default="Send")
+    schema_key = block_types.CONTACT_FORM
 
 
 class CtaContentBlock(ValidatedContentBlock):
-    schema_key = "cta"
-    headline = blocks.CharBlock(max_length=120)
-    text = blocks.TextBlock(required=False, max_length=400)
-    button_label = blocks.CharBlock(max_length=40)
-    button_url = blocks.CharBlock(max_length=200)
+    schema_key = block_types.CTA
 
 
 class TestimonialContentBlock(ValidatedContentBlock):
-    schema_key = "testimonial"
-    quote = blocks.TextBlock(max_length=600)
-    name = blocks.CharBlock(max_length=120)
-    title = blocks.CharBlock(required=False, max_length=120)
-    company = blocks.CharBlock(required=False, max_length=120)
+    schema_key = block_types.TESTIMONIAL
 
 
 class RelatedContentBlock(ValidatedContentBlock):
-    schema_key = "related"
-    headline = blocks.CharBlock(max_length=120)
-    intro = blocks.TextBlock(required=False, max_length=300)
+    schema_key = block_types.RELATED
 
 
 # --- personalizable wrappers --------------------------------------------------------
@@ -234,96 +197,184 @@ class RelatedItemsBlock(PersonalizableBlock):
         return context
 
 
-def _personalizable(
-    class_name: str,
-    block_type: str,
-    content_block: type[blocks.StructBlock],
-    icon: str,
-    label: str,
-    description: str,
-    base_class: type[PersonalizableBlock] = PersonalizableBlock,
-) -> type[PersonalizableBlock]:
-    variant_cls = type(
-        f"{class_name}Variant",
-        (blocks.StructBlock,),
-        {
-            "__module__": __name__,
-            "__qualname__": f"{class_name}Variant",
-            "audience": blocks.ChoiceBlock(choices=audience_choices, label="Audience"),
-            "content": content_block(),
-            "Meta": type(
-                "Meta",
-                (),
-                {"icon": "user", "label": "Variant", "label_format": "Variant for {audience}"},
-            ),
-        },
-    )
-    globals()[variant_cls.__name__] = variant_cls
-    meta = type(
-        "Meta",
-        (),
-        {
-            "icon": icon,
-            "label": label,
-            "description": description,
-            "template": f"content/blocks/{block_type}.html",
-        },
-    )
-    return type(
-        class_name,
-        (base_class,),
-        {
-            "__module__": __name__,
-            "__qualname__": class_name,
-            "block_type": block_type,
-            "base": content_block(label="Generic (base) — shown to everyone without a match"),
-            "variants": blocks.ListBlock(
-                variant_cls(), default=[], label="Variants", collapsed=True
-            ),
-            "Meta": meta,
-        },
-    )
+BASE_LABEL = "Generic (base) — shown to everyone without a match"
 
 
-HeroBlock = _personalizable(
-    "HeroBlock", "hero", HeroContentBlock, "title", "Hero", "Headline, subheadline and a button."
-)
-FeatureGridBlock = _personalizable(
-    "FeatureGridBlock",
-    "feature_grid",
-    FeatureGridContentBlock,
-    "table",
-    "Feature grid",
-    "A headline and 2–6 features.",
-)
-ContactFormBlock = _personalizable(
-    "ContactFormBlock",
-    "contact_form",
-    ContactFormContentBlock,
-    "mail",
-    "Contact form",
-    "Headline, 3–7 reasons to reach out, and the contact form.",
-)
-CtaBlock = _personalizable(
-    "CtaBlock", "cta", CtaContentBlock, "pick", "Call to action", "A headline, text and button."
-)
-TestimonialBlock = _personalizable(
-    "TestimonialBlock",
-    "testimonial",
-    TestimonialContentBlock,
-    "openquote",
-    "Testimonial",
-    "A customer quote.",
-)
-RelatedBlock = _personalizable(
-    "RelatedBlock",
-    "related",
-    RelatedContentBlock,
-    "list-ul",
-    "Related for [Industry]",
-    "Posts and test ideas tagged for the visitor's industry, best match first.",
-    base_class=RelatedItemsBlock,
-)
+class VariantMeta:
+    icon = "user"
+    label = "Variant"
+    label_format = "Variant for {audience}"
+
+
+def _variants(variant: blocks.StructBlock) -> blocks.ListBlock:
+    return blocks.ListBlock(variant, default=[], label="Variants", collapsed=True)
+
+
+class HeroBlockVariant(blocks.StructBlock):
+    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
+    content = HeroContentBlock()
+
+    Meta = VariantMeta
+
+
+class HeroBlock(PersonalizableBlock):
+    block_type = block_types.HERO
+    base = HeroContentBlock(label=BASE_LABEL)
+    variants = _variants(HeroBlockVariant())
+
+    class Meta:
+        icon = "title"
+        label = block_types.BLOCK_TYPES[block_types.HERO]
+        description = "Headline, subheadline and a button."
+        template = "content/blocks/hero.html"
+        preview_value = {
+            "base": {
+                "eyebrow": "For growth teams",
+                "headline": "Personalize every page without the flicker",
+                "subheadline": "Server-side variants for each industry and persona.",
+                "cta_label": "Tailor this site",
+                "cta_url": "/start/",
+            },
+            "variants": [],
+        }
+
+
+class FeatureGridBlockVariant(blocks.StructBlock):
+    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
+    content = FeatureGridContentBlock()
+
+    Meta = VariantMeta
+
+
+class FeatureGridBlock(PersonalizableBlock):
+    block_type = block_types.FEATURE_GRID
+    base = FeatureGridContentBlock(label=BASE_LABEL)
+    variants = _variants(FeatureGridBlockVariant())
+
+    class Meta:
+        icon = "table"
+        label = block_types.BLOCK_TYPES[block_types.FEATURE_GRID]
+        description = "A headline and 2–6 features."
+        template = "content/blocks/feature_grid.html"
+        preview_value = {
+            "base": {
+                "headline": "Why teams choose us",
+                "intro": "",
+                "features": [
+                    {"title": "No flicker", "text": "Rendered on the server."},
+                    {"title": "Honest lift", "text": "Intervals, holdouts, A/B tests."},
+                ],
+            },
+            "variants": [],
+        }
+
+
+class ContactFormBlockVariant(blocks.StructBlock):
+    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
+    content = ContactFormContentBlock()
+
+    Meta = VariantMeta
+
+
+class ContactFormBlock(PersonalizableBlock):
+    block_type = block_types.CONTACT_FORM
+    base = ContactFormContentBlock(label=BASE_LABEL)
+    variants = _variants(ContactFormBlockVariant())
+
+    class Meta:
+        icon = "mail"
+        label = block_types.BLOCK_TYPES[block_types.CONTACT_FORM]
+        description = "Headline, 3–7 reasons to reach out, and the contact form."
+        template = "content/blocks/contact_form.html"
+        preview_value = {
+            "base": {
+                "headline": "Talk to us",
+                "intro": "",
+                "reasons": ["A demo", "Pricing", "A second opinion on your tests"],
+                "submit_label": "Send",
+            },
+            "variants": [],
+        }
+
+
+class CtaBlockVariant(blocks.StructBlock):
+    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
+    content = CtaContentBlock()
+
+    Meta = VariantMeta
+
+
+class CtaBlock(PersonalizableBlock):
+    block_type = block_types.CTA
+    base = CtaContentBlock(label=BASE_LABEL)
+    variants = _variants(CtaBlockVariant())
+
+    class Meta:
+        icon = "pick"
+        label = block_types.BLOCK_TYPES[block_types.CTA]
+        description = "A headline, text and button."
+        template = "content/blocks/cta.html"
+        preview_value = {
+            "base": {
+                "headline": "See it on your own site",
+                "text": "",
+                "button_label": "Book a demo",
+                "button_url": "/contact/",
+            },
+            "variants": [],
+        }
+
+
+class TestimonialBlockVariant(blocks.StructBlock):
+    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
+    content = TestimonialContentBlock()
+
+    Meta = VariantMeta
+
+
+class TestimonialBlock(PersonalizableBlock):
+    block_type = block_types.TESTIMONIAL
+    base = TestimonialContentBlock(label=BASE_LABEL)
+    variants = _variants(TestimonialBlockVariant())
+
+    class Meta:
+        icon = "openquote"
+        label = block_types.BLOCK_TYPES[block_types.TESTIMONIAL]
+        description = "A customer quote."
+        template = "content/blocks/testimonial.html"
+        preview_value = {
+            "base": {
+                "quote": "We finally know which pages work for which buyers.",
+                "name": "Alex Morgan",
+                "title": "Head of Growth",
+                "company": "",
+            },
+            "variants": [],
+        }
+
+
+class RelatedBlockVariant(blocks.StructBlock):
+    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
+    content = RelatedContentBlock()
+
+    Meta = VariantMeta
+
+
+class RelatedBlock(RelatedItemsBlock):
+    block_type = block_types.RELATED
+    base = RelatedContentBlock(label=BASE_LABEL)
+    variants = _variants(RelatedBlockVariant())
+
+    class Meta:
+        icon = "list-ul"
+        label = block_types.BLOCK_TYPES[block_types.RELATED]
+        description = "Posts and test ideas tagged for the visitor's industry, best match first."
+        template = "content/blocks/related.html"
+        preview_value = {
+            "base": {"headline": "Related for you", "intro": ""},
+            "variants": [],
+        }
+
 
 PERSONALIZABLE_BLOCKS: dict[str, type[PersonalizableBlock]] = {
     b.block_type: b

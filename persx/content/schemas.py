@@ -1,6 +1,8 @@
-"""Content contracts for personalizable blocks (the counterpart of the strategy's Zod schemas).
+"""Content contracts for personalizable blocks: the one definition of each block's shape.
 
-Every block is validated against these on save and publish, base and each variant alike;
+Every field's type, length limits, label and widget are written here once. The Wagtail
+blocks editors use are derived from these models (``persx.content.schema_blocks``), and
+every block is validated against them on save and publish, base and each variant alike;
 an error names the field (``reasons: List should have at least 3 items``).
 """
 
@@ -10,11 +12,22 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Headline = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Link = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^(|/.*|https?://.+)$")
-]
+from persx.engine.block_types import CONTACT_FORM, CTA, FEATURE_GRID, HERO, RELATED, TESTIMONIAL
+
+LINK_PATTERN = r"^(|/.*|https?://.+)$"  # empty, a site path, or an http(s) URL
+MULTILINE = {"multiline": True}  # edited in a text area (Wagtail TextBlock)
+
+
+def line(max_length: int, *, required: bool = False, default: str = "", **extra: Any) -> Any:
+    """A one-line text field; ``required`` means it may not be blank."""
+    if required:
+        return Field(default, min_length=1, max_length=max_length, **extra)
+    return Field(default=default, max_length=max_length, **extra)
+
+
+def paragraph(max_length: int, *, required: bool = False) -> Any:
+    """A multi-line text field."""
+    return line(max_length, required=required, json_schema_extra=MULTILINE)
 
 
 class _Content(BaseModel):
@@ -22,61 +35,59 @@ class _Content(BaseModel):
 
 
 class HeroContent(_Content):
-    eyebrow: str = Field(default="", max_length=60)
-    headline: Headline
-    subheadline: str = Field(default="", max_length=300)
-    cta_label: str = Field(default="", max_length=40)
-    cta_url: Link = ""
+    eyebrow: str = line(60)
+    headline: str = line(120, required=True)
+    subheadline: str = paragraph(300)
+    cta_label: str = line(40, title="Button label")
+    cta_url: str = line(200, title="Button link", pattern=LINK_PATTERN)
 
 
 class Feature(_Content):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    text: str = Field(default="", max_length=400)
+    title: str = line(80, required=True)
+    text: str = paragraph(400)
 
 
 class FeatureGridContent(_Content):
-    headline: Headline
-    intro: str = Field(default="", max_length=400)
+    headline: str = line(120, required=True)
+    intro: str = paragraph(400)
     features: list[Feature] = Field(min_length=2, max_length=6)
 
 
 class ContactFormContent(_Content):
-    headline: Headline
-    intro: str = Field(default="", max_length=400)
+    headline: str = line(120, required=True)
+    intro: str = paragraph(400)
     reasons: list[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    ] = Field(min_length=3, max_length=7)
-    submit_label: str = Field(default="Send", max_length=40)
+    ] = Field(min_length=3, max_length=7, description="3–7 reasons to reach out.")
+    submit_label: str = line(40, required=True, default="Send")
 
 
 class CtaContent(_Content):
-    headline: Headline
-    text: str = Field(default="", max_length=400)
-    button_label: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
-    ]
-    button_url: Link
+    headline: str = line(120, required=True)
+    text: str = paragraph(400)
+    button_label: str = line(40, required=True)
+    button_url: str = Field(max_length=200, pattern=LINK_PATTERN)
 
 
 class TestimonialContent(_Content):
-    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
-    name: NonEmpty
-    title: str = Field(default="", max_length=120)
-    company: str = Field(default="", max_length=120)
+    quote: str = paragraph(600, required=True)
+    name: str = line(120, required=True)
+    title: str = line(120)
+    company: str = line(120)
 
 
 class RelatedContent(_Content):
-    headline: Headline
-    intro: str = Field(default="", max_length=300)
+    headline: str = line(120, required=True)
+    intro: str = paragraph(300)
 
 
 SCHEMAS: dict[str, type[_Content]] = {
-    "hero": HeroContent,
-    "feature_grid": FeatureGridContent,
-    "contact_form": ContactFormContent,
-    "cta": CtaContent,
-    "testimonial": TestimonialContent,
-    "related": RelatedContent,
+    HERO: HeroContent,
+    FEATURE_GRID: FeatureGridContent,
+    CONTACT_FORM: ContactFormContent,
+    CTA: CtaContent,
+    TESTIMONIAL: TestimonialContent,
+    RELATED: RelatedContent,
 }
 
 

@@ -17,7 +17,7 @@ from wagtail import blocks
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 
-from persx.content.blocks import audience_choices
+from persx.catalog.audience_choices import audience_choices
 from persx.engine.experiments import ArmKind
 
 ARM_KIND_CHOICES = [

@@ -18,12 +18,12 @@ from wagtail.models import Page
 
 from persx.analytics.metrics import METRICS
 from persx.catalog.repository import current_catalog
-from persx.content.blocks import PERSONALIZABLE_BLOCKS
+from persx.engine.block_types import BLOCK_TYPES
 from persx.experiments import services
 from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, arms_to_json
 from persx.experiments.lifecycle import status_change_problem
 from persx.experiments.mappers import build_definition, canonical_arms
-from persx.experiments.models import Experiment
+from persx.experiments.models import Experiment, experiment_seed
 
 PRIMARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS if m.primary]
 SECONDARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS]
@@ -44,9 +44,7 @@ def _unit_interval_messages(field: str) -> dict[str, str]:
 
 
 def block_type_choices() -> list[tuple[str, str]]:
-    return [("", "---------")] + [
-        (block_type, str(cls().label)) for block_type, cls in PERSONALIZABLE_BLOCKS.items()
-    ]
+    return list(BLOCK_TYPES.items())
 
 
 def industry_choices() -> list[tuple[str, str]]:
@@ -231,7 +229,7 @@ class ExperimentForm(WagtailAdminModelForm):
         try:
             build_definition(
                 key=data["key"],
-                seed=f"{data['key']}:v{data['bucket_version']}",
+                seed=experiment_seed(data["key"], data["bucket_version"]),
                 arms=data["arms"],
                 coverage=data["coverage"],
                 hash_version=self.instance.hash_version,

@@ -56,4 +56,9 @@ class Experiment(models.Model):
 
     @property
     def seed(self) -> str:
-        return f"{self.key}:v{self.bucket_version}"
+        return experiment_seed(self.key, self.bucket_version)
+
+
+def experiment_seed(key: str, bucket_version: int) -> str:
+    """The hashing seed of an experiment: a new bucket version re-randomises everyone."""
+    return f"{key}:v{bucket_version}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from persx.engine.catalog import Catalog
 from persx.engine.profile import Provenance, VisitorProfile
 from persx.engine.profile_update import apply_choices
+from persx.events.services import forget_visitor_events
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
 
@@ -77,8 +78,6 @@ def link_visitor_to_user(visitor_id: str, user: Any) -> None:
 def forget_visitor(visitor_id: str | None, user: Any | None = None) -> int:
     """Delete the visitor's records and events (and, when signed in, every record of the
     account and the events of each of its visitor ids)."""
-    from persx.events.services import forget_visitor_events
-
     with transaction.atomic():
         visitor_ids = {visitor_id} if visitor_id else set()
         deleted = 0
