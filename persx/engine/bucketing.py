@@ -30,6 +30,8 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from persx.engine.setup_errors import InvalidSetup
+
 __all__ = [
     "HASH_VERSIONS",
     "Assignment",
@@ -218,18 +220,25 @@ class ExperimentSpec:
 
     def __post_init__(self) -> None:
         if len(self.arms) < 2:
-            raise ValueError(f"experiment {self.key!r} needs at least two arms")
+            raise InvalidSetup("arms", f"experiment {self.key!r} needs at least two arms")
         if self.hash_version not in HASH_VERSIONS:
-            raise ValueError(f"experiment {self.key!r}: unknown hash_version {self.hash_version}")
+            raise InvalidSetup(
+                "hash_version", f"experiment {self.key!r}: unknown hash_version {self.hash_version}"
+            )
         if self.weights is not None and not is_valid_weights(self.weights, len(self.arms)):
-            raise ValueError(
+            raise InvalidSetup(
+                "arms",
                 f"experiment {self.key!r}: weights {self.weights!r} must be one non-negative "
-                f"number per arm ({len(self.arms)}) summing to 1"
+                f"number per arm ({len(self.arms)}) summing to 1",
             )
         if not (isinstance(self.coverage, int | float) and 0 <= self.coverage <= 1):
-            raise ValueError(f"experiment {self.key!r}: coverage must be within [0, 1]")
+            raise InvalidSetup(
+                "coverage", f"experiment {self.key!r}: coverage must be within [0, 1]"
+            )
         if self.namespace is not None and not (0 <= self.namespace[1] <= self.namespace[2] <= 1):
-            raise ValueError(f"experiment {self.key!r}: namespace range must be within [0, 1]")
+            raise InvalidSetup(
+                "namespace", f"experiment {self.key!r}: namespace range must be within [0, 1]"
+            )
         object.__setattr__(
             self, "ranges", bucket_ranges(len(self.arms), self.coverage, self.weights)
         )

@@ -26,6 +26,7 @@ from persx.engine.bucketing import ExperimentSpec, assign, holdout
 from persx.engine.decision import NO_PROFILE, Decision, Reason, match_reason
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.engine.selection import select_variant
+from persx.engine.setup_errors import InvalidSetup
 
 HOLDOUT_EXPERIMENT = "global-holdout"
 
@@ -100,7 +101,7 @@ class ExperimentDefinition:
         primary_metric: str = "form_submission",
         secondary_metrics: Sequence[str] = (),
     ) -> ExperimentDefinition:
-        """Validate and precompute bucketing (raises ValueError on an invalid setup).
+        """Validate and precompute bucketing (raises ``InvalidSetup``, naming the field).
 
         Beyond what :class:`ExperimentSpec` checks (two or more arms, weights summing to 1,
         coverage and namespace range within [0, 1], known hash version): the key must not be
@@ -108,17 +109,20 @@ class ExperimentDefinition:
         an :class:`ArmKind`, and a ``variant`` arm must name the variant it serves.
         """
         if key == HOLDOUT_EXPERIMENT:
-            raise ValueError(f"experiment key {key!r} is reserved for the global holdout")
-        checked = tuple(replace(a, kind=ArmKind(a.kind)) for a in arms)
+            raise InvalidSetup("key", f"experiment key {key!r} is reserved for the global holdout")
+        try:
+            checked = tuple(replace(a, kind=ArmKind(a.kind)) for a in arms)
+        except ValueError as exc:
+            raise InvalidSetup("arms", f"experiment {key!r}: {exc}") from None
         keys = [a.key for a in checked]
         if any(not k for k in keys):
-            raise ValueError(f"experiment {key!r}: every arm needs a key")
+            raise InvalidSetup("arms", f"experiment {key!r}: every arm needs a key")
         if len(set(keys)) != len(keys):
-            raise ValueError(f"experiment {key!r}: arm keys must be unique, got {keys}")
+            raise InvalidSetup("arms", f"experiment {key!r}: arm keys must be unique, got {keys}")
         for arm in checked:
             if arm.kind is ArmKind.VARIANT and not arm.variant_key:
-                raise ValueError(
-                    f"experiment {key!r}: variant arm {arm.key!r} must name its variant_key"
+                raise InvalidSetup(
+                    "arms", f"experiment {key!r}: variant arm {arm.key!r} must name its variant_key"
                 )
         spec = ExperimentSpec(
             key=key,

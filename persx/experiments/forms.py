@@ -19,6 +19,7 @@ from wagtail.models import Page
 from persx.analytics.metrics import METRICS
 from persx.catalog.repository import current_catalog
 from persx.engine.block_types import BLOCK_TYPES
+from persx.engine.setup_errors import InvalidSetup, SetupField
 from persx.experiments import services
 from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, arms_to_json
 from persx.experiments.lifecycle import status_change_problem
@@ -29,13 +30,14 @@ PRIMARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS if m.primary]
 SECONDARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS]
 
 # Engine ValueError wording → the form field it concerns (first match wins).
-_ENGINE_ERROR_FIELDS = (
-    ("reserved", "key"),
-    ("coverage", "coverage"),
-    ("namespace", "namespace_start"),
-    ("weight", "arms"),
-    ("arm", "arms"),
-)
+# The form field that shows each engine setup error (engine.setup_errors.SetupField).
+_FORM_FIELD_OF: dict[SetupField, str | None] = {
+    "key": "key",
+    "arms": "arms",
+    "coverage": "coverage",
+    "namespace": "namespace_start",
+    "hash_version": None,  # not editable here: a form-wide error
+}
 
 
 def _unit_interval_messages(field: str) -> dict[str, str]:
@@ -49,14 +51,6 @@ def block_type_choices() -> list[tuple[str, str]]:
 
 def industry_choices() -> list[tuple[str, str]]:
     return [(i.slug, i.name) for i in current_catalog().industries]
-
-
-def _engine_error_field(message: str) -> str | None:
-    lowered = message.lower()
-    for token, field in _ENGINE_ERROR_FIELDS:
-        if token in lowered:
-            return field
-    return None
 
 
 class ExperimentForm(WagtailAdminModelForm):
@@ -244,8 +238,8 @@ class ExperimentForm(WagtailAdminModelForm):
                 primary_metric=data["primary_metric"],
                 secondary_metrics=data.get("secondary_metrics") or (),
             )
-        except ValueError as exc:
-            self.add_error(_engine_error_field(str(exc)), str(exc))
+        except InvalidSetup as exc:
+            self.add_error(_FORM_FIELD_OF[exc.field], str(exc))
 
     def save(self, commit: bool = True) -> Experiment:
         if not commit:

@@ -22,6 +22,7 @@ from persx.engine.experiments import (
     decide,
 )
 from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.setup_errors import InvalidSetup
 from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 CONTROL = Arm("control", ArmKind.GENERIC, 0.5)
@@ -306,16 +307,16 @@ def test_assignments_are_identical_across_processes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "arms", "coverage", "namespace", "message"),
+    ("key", "arms", "coverage", "namespace", "message", "field"),
     [
-        ("pli", (CONTROL,), 1.0, None, "at least two arms"),
-        ("pli", (CONTROL, Arm("control", ArmKind.PERSONALIZED, 0.5)), 1.0, None, "unique"),
-        ("pli", (CONTROL, Arm("", ArmKind.PERSONALIZED, 0.5)), 1.0, None, "needs a key"),
-        ("pli", (CONTROL, Arm("v", ArmKind.VARIANT, 0.5)), 1.0, None, "variant_key"),
-        ("pli", (CONTROL, Arm("p", ArmKind.PERSONALIZED, 0.4)), 1.0, None, "weights"),
-        ("pli", (CONTROL, PERSONALIZED), 1.5, None, "coverage"),
-        ("pli", (CONTROL, PERSONALIZED), 1.0, ("n", 0.6, 0.4), "namespace"),
-        (HOLDOUT_EXPERIMENT, (CONTROL, PERSONALIZED), 1.0, None, "reserved"),
+        ("pli", (CONTROL,), 1.0, None, "at least two arms", "arms"),
+        ("pli", (CONTROL, Arm("control", ArmKind.PERSONALIZED, 0.5)), 1.0, None, "unique", "arms"),
+        ("pli", (CONTROL, Arm("", ArmKind.PERSONALIZED, 0.5)), 1.0, None, "needs a key", "arms"),
+        ("pli", (CONTROL, Arm("v", ArmKind.VARIANT, 0.5)), 1.0, None, "variant_key", "arms"),
+        ("pli", (CONTROL, Arm("p", ArmKind.PERSONALIZED, 0.4)), 1.0, None, "weights", "arms"),
+        ("pli", (CONTROL, PERSONALIZED), 1.5, None, "coverage", "coverage"),
+        ("pli", (CONTROL, PERSONALIZED), 1.0, ("n", 0.6, 0.4), "namespace", "namespace"),
+        (HOLDOUT_EXPERIMENT, (CONTROL, PERSONALIZED), 1.0, None, "reserved", "key"),
     ],
 )
 def test_build_refuses_an_invalid_experiment(
@@ -324,13 +325,15 @@ def test_build_refuses_an_invalid_experiment(
     coverage: float,
     namespace: tuple[str, float, float] | None,
     message: str,
+    field: str,
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidSetup, match=message) as refused:
         _pli(key, arms, coverage=coverage, namespace=namespace)
+    assert refused.value.field == field
 
 
 def test_build_accepts_arm_kinds_given_as_text() -> None:
     experiment = _pli(arms=(Arm("c", "generic", 0.5), Arm("p", "personalized", 0.5)))  # type: ignore[arg-type]
     assert [a.kind for a in experiment.arms] == [ArmKind.GENERIC, ArmKind.PERSONALIZED]
-    with pytest.raises(ValueError, match="bogus"):
+    with pytest.raises(InvalidSetup, match="bogus"):
         _pli(arms=(Arm("c", "generic", 0.5), Arm("p", "bogus", 0.5)))  # type: ignore[arg-type]
