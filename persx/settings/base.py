@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "persx.http.request_id.RequestIdMiddleware",
+    "persx.http.cache_privacy.SharedCachePrivacyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persx.http.body_limit.ApiBodyLimitMiddleware",
@@ -153,7 +155,7 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 PERSX = {
     # Master switch: off renders every block's generic base (the benchmark baseline).
     "PERSONALIZATION_ENABLED": True,
-    # Budget for all block decisions of one page; over it, remaining blocks serve generic.
+    # CPU-time budget for all block decisions of one page; over it, the page serves generic.
     "DECISION_BUDGET_MS": 25.0,
     # Signed profile cookie.
     "PROFILE_COOKIE_NAME": "persx_profile",
@@ -171,18 +173,30 @@ PERSX = {
     "HOLDOUT_SEED": "persx-global-holdout",
 }
 
+# Every log line is one JSON object with the request id; Django's own request errors (the
+# traceback of a 500) go to the same handler in every environment, DEBUG or not.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "persx.http.request_id.RequestIdFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
             "rename_fields": {"asctime": "ts", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "persx": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
