@@ -106,9 +106,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down or stalled degrades to misses, never to a 500 (see the module).
+            "BACKEND": "persx.caching.resilient_redis.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "persx",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
