@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 MANAGE := $(PY) manage.py
 
-.PHONY: run simulate test bench install install-dev migrate seed lint check-services test-services browser-deps clean
+.PHONY: run serve simulate test bench install install-dev migrate seed lint check-services test-services browser-deps clean
 
 $(VENV)/.base-installed: requirements/base.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,22 @@ run: seed
 	$(MANAGE) collectstatic --noinput -v 0
 	@$(MANAGE) demo_banner --port $(PORT)
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## The production setup on this machine: gunicorn (deploy/gunicorn.conf.py) with the
+## production settings on PostgreSQL + Redis (DATABASE_URL / REDIS_URL; local defaults).
+## Plain http on 127.0.0.1, so TLS-only settings are relaxed (PERSX_TLS=0).
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/persx
+SERVE_REDIS_URL ?= redis://127.0.0.1:6379/0
+serve: install
+	@export DATABASE_URL=$${DATABASE_URL:-$(SERVE_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SERVE_REDIS_URL)} \
+	  DJANGO_SETTINGS_MODULE=persx.settings.production PERSX_TLS=$${PERSX_TLS:-0} \
+	  PERSX_BIND=$${PERSX_BIND:-127.0.0.1:$(PORT)}; \
+	export DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(PY) scripts/install_secret_key.py)}; \
+	$(PY) scripts/ensure_database.py && \
+	$(MANAGE) migrate --noinput && $(MANAGE) seed_demo && \
+	$(MANAGE) collectstatic --noinput -v 0 && \
+	echo "Serving the production setup on http://$$PERSX_BIND (gunicorn; Ctrl-C stops)" && \
+	exec $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py persx.wsgi
 
 ## A small simulated history for the reports (through the real request paths)
 simulate: seed

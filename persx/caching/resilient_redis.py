@@ -28,6 +28,10 @@ UNAVAILABLE = (RedisError, OSError)
 class ResilientRedisCache(RedisCache):
     _last_warning = 0.0
 
+    def ping(self) -> None:
+        """Raise unless Redis answers (readiness checks: everything else degrades)."""
+        self._cache.get_client(write=True).ping()
+
     def _degrade(self, operation: str, call: Callable[[], T], fallback: T) -> T:
         try:
             return call()

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "persx.experiments",
     "persx.events",
     "persx.analytics",
+    "persx.health",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
