@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -45,6 +46,8 @@ class VisitorProfileMiddleware:
     def _read_state(self, request: HttpRequest) -> VisitorState:
         try:
             return _visitor_state(request, current_catalog())
+        except SuspiciousOperation:  # a hostile request (e.g. too many parameters): Django's 400
+            raise
         except Exception:  # a profile problem must never break the page
             logger.exception("visitor profile could not be read; serving generic content")
             return VisitorState(cookie_problem="error")

@@ -151,6 +151,8 @@ LOGOUT_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# No page or form here takes more than ~50 parameters; far more is an attack: 400 at once.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 WAGTAIL_SITE_NAME = "PersX"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
