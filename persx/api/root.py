@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from persx.catalog.api import router as catalog_router
 from persx.events.api import router as events_router
-from persx.http.errors import install_error_handlers
+from persx.http.errors import ERROR_MEANINGS, install_error_handlers
 from persx.profiles.api import router as profile_router
 
-api = NinjaAPI(
+
+class PersxAPI(NinjaAPI):
+    """The API whose OpenAPI document says what each error status means."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for code, response in operation.get("responses", {}).items():
+                    meaning = ERROR_MEANINGS.get(int(code))
+                    if meaning:
+                        response["description"] = meaning
+        return schema
+
+
+api = PersxAPI(
     title="PersX API",
     version="1",
     description="Visitor personalization state and catalog. Errors: {message, detail[]}.",

@@ -9,11 +9,45 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 # Location parts that say where a value sits but are not the field's name.
 _CONTAINER_PARTS = {"body", "query", "path", "header", "cookie", "payload"}
+
+
+class ErrorDetail(Schema):
+    loc: list[str]
+    msg: str
+
+
+class ApiError(Schema):
+    """The body of every API error: ``message`` names the field; ``detail`` locates it."""
+
+    message: str
+    detail: list[ErrorDetail]
+
+
+# What each error status means for the API's clients (the OpenAPI descriptions).
+ERROR_MEANINGS: dict[int, str] = {
+    400: "The body could not be parsed, or Content-Length is not a number.",
+    403: "Refused: the CSRF token (cookie csrftoken + header X-CSRFToken) is missing or "
+    "wrong, or the request comes from another site.",
+    413: "The body is larger than the endpoint accepts.",
+    415: "The body is not JSON (Content-Type).",
+    422: "A field is invalid; the message names it.",
+    429: "Too many requests from this client; see Retry-After.",
+    503: "Temporarily unavailable (e.g. the database is busy); send the same request again "
+    "after Retry-After.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, type[ApiError]]:
+    """``response=`` entries documenting the error statuses an operation can answer."""
+    unknown = set(statuses) - ERROR_MEANINGS.keys()
+    if unknown:
+        raise ValueError(f"no meaning written for status {sorted(unknown)}")
+    return dict.fromkeys(statuses, ApiError)
 
 
 class FieldError(Exception):

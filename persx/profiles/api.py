@@ -10,7 +10,7 @@ from ninja.security import APIKeyCookie
 from persx.catalog.repository import current_catalog
 from persx.config import config
 from persx.engine.profile import Provenance
-from persx.http.errors import FieldError
+from persx.http.errors import FieldError, error_responses
 from persx.http.visitor import VisitorState, visitor
 from persx.profiles import services
 from persx.profiles.presenters import personalization_state
@@ -28,6 +28,19 @@ class VisitorCookie(APIKeyCookie):
 
 router = Router(tags=["personalization"])
 
+# Writes are CSRF-protected as enforced: the csrftoken cookie (set by GET) echoed in a header.
+CSRF_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "X-CSRFToken",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The value of the csrftoken cookie that GET /api/personalization sets.",
+        }
+    ]
+}
+
 
 @router.get("/personalization", response=PersonalizationState)
 def get_state(request: HttpRequest) -> PersonalizationState:
@@ -36,7 +49,12 @@ def get_state(request: HttpRequest) -> PersonalizationState:
     return personalization_state(visitor(request), current_catalog())
 
 
-@router.put("/personalization", response=PersonalizationState, auth=VisitorCookie())
+@router.put(
+    "/personalization",
+    response={200: PersonalizationState, **error_responses(400, 403, 413, 422)},
+    auth=VisitorCookie(),
+    openapi_extra=CSRF_HEADER,
+)
 def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationState:
     """Set industry (required), goals, tools and role; answers the new state, sets the cookie."""
     catalog = current_catalog()
@@ -66,7 +84,12 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
     return personalization_state(state, catalog)
 
 
-@router.delete("/personalization", response=Forgotten, auth=VisitorCookie())
+@router.delete(
+    "/personalization",
+    response={200: Forgotten, **error_responses(403)},
+    auth=VisitorCookie(),
+    openapi_extra=CSRF_HEADER,
+)
 def forget(request: HttpRequest) -> Forgotten:
     """Forget me: delete the cookie and every stored record of this visitor."""
     state = visitor(request)
