@@ -107,10 +107,22 @@ def _visitor_state(request: HttpRequest, catalog: Catalog) -> VisitorState:
 def _explicit_choice(
     request: HttpRequest, catalog: Catalog, current: VisitorProfile | None
 ) -> VisitorProfile | None:
-    """``?industry=<slug>`` naming a known industry the visitor does not already have."""
+    """``?industry=<slug>`` naming a known industry the visitor does not already have.
+
+    For an anonymous visitor this costs no write: the signed cookie carries the profile (a
+    link can mint visitor ids for free, so it must not mint database rows). Signed-in
+    visitors get the durable record, so their other devices follow.
+    """
     industry = request.GET.get(INDUSTRY_PARAM, "")
     if not industry or catalog.industry(industry) is None:
         return None
     if current is not None and current.industry == industry:
         return None
-    return services.choose(catalog, current, industry, Provenance.URL_PARAM, request.user)
+    return services.choose(
+        catalog,
+        current,
+        industry,
+        Provenance.URL_PARAM,
+        request.user,
+        durable=request.user.is_authenticated,
+    )

@@ -42,12 +42,14 @@ def choose(
     goals: list[str] | tuple[str, ...] | None = None,
     tools: list[str] | tuple[str, ...] | None = None,
     role: str | None = None,
+    durable: bool = True,
 ) -> VisitorProfile:
     """A visitor chooses an industry (and maybe goals, tools, role): the one way in.
 
     Applies the choices on top of the current profile (the engine decides persona and
-    provenance), saves the durable record and returns the new profile; the caller hands it
-    to ``VisitorState.remember`` so the cookie is written on the way out. Raises
+    provenance), saves the durable record (unless ``durable`` is false: the cookie alone
+    carries it) and returns the new profile; the caller hands it to
+    ``VisitorState.remember`` so the cookie is written on the way out. Raises
     ``UnknownIndustryError`` for an industry the catalog does not know.
     """
     profile = apply_choices(
@@ -61,7 +63,8 @@ def choose(
         tools=tools,
         role=role,
     )
-    save_profile(profile, user)
+    if durable:
+        save_profile(profile, user)
     return profile
 
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core import signing
 from django.test import Client
 
+from persx.config import config
+from persx.profiles.models import VisitorProfileRecord
 from tests.web.conftest import client_with_profile, profile_cookie, variants
 
 COOKIE = settings.PERSX["PROFILE_COOKIE_NAME"]
@@ -107,3 +109,11 @@ def test_personalized_responses_vary_on_cookie_and_are_private() -> None:
     response = client_with_profile("saas").get("/contact/")
     assert "Cookie" in response["Vary"]
     assert "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_industry_links_mint_no_database_rows_for_anonymous_visitors() -> None:
+    for _ in range(20):
+        response = Client().get("/blog/?industry=travel")
+        assert config().profile_cookie_name in response.cookies
+    assert not VisitorProfileRecord.objects.exists()
