@@ -52,8 +52,9 @@ def bench_ingestion() -> None:
 
     from persx.config import config
     from persx.events.durable_write import write_durably
+    from persx.events.event_row import EventRow, VisitorColumns
     from persx.events.models import Event
-    from persx.events.services import EventRow, VisitorColumns, insert_rows
+    from persx.events.services import insert_rows
     from tests.web.conftest import profile_cookie
 
     run = uuid.uuid4().hex[:8]

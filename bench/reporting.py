@@ -66,7 +66,7 @@ def _visitor_table_sql(visitors: int) -> str:
 
 def _day_sql(table: str, day: int) -> str:
     """The events of one day's visitors, in time order (ids then follow time)."""
-    from persx.events.services import EVENT_COLUMNS
+    from persx.events.event_row import EVENT_COLUMNS
 
     natural = "'industry:' || v.industry"
     held = "CASE WHEN v.held THEN '{a}' ELSE {b} END"

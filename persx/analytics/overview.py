@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from persx.analytics.metrics import PERSONALIZED
 from persx.analytics.models import DailyRollup
 from persx.analytics.reports import (
     ExperimentReport,
@@ -26,6 +25,7 @@ from persx.analytics.reports import (
 )
 from persx.engine.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.stats import VerdictStatus
+from persx.events.metrics import PERSONALIZED
 
 TOP_VARIANTS = 5
 

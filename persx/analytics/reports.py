@@ -37,7 +37,6 @@ import numpy as np
 from django.db.models import Sum
 from django.utils import timezone
 
-from persx.analytics.metrics import METRICS, Metric, metric
 from persx.analytics.models import DailyRollup, RollupState
 from persx.analytics.rollup_sql import HOLDOUT_ARM, REST_ARM
 from persx.analytics.services import STATE_NAME
@@ -74,6 +73,7 @@ from persx.engine.stats import (
     visitors_still_needed,
     welch_ttest,
 )
+from persx.events.metrics import METRICS, Metric, metric
 from persx.experiments.models import Experiment
 
 ALPHA = 0.05

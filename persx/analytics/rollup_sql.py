@@ -26,19 +26,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from persx.analytics.metrics import (
+from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
+from persx.engine.audience import GENERIC
+from persx.engine.experiments import HOLDOUT_EXPERIMENT
+from persx.events.event_types import CONVERSION_EVENT_TYPES, ENGAGEMENT_EVENT_TYPE, EventType
+from persx.events.metrics import (
     ALL_VISITOR_METRICS,
-    CONVERSION_EVENT_TYPES,
-    ENGAGEMENT_EVENT_TYPE,
     FORM_BLOCK_TYPE,
     FORM_VIEW,
     PERSONALIZED,
     RETURN_WINDOW_DAYS,
 )
-from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
-from persx.engine.audience import GENERIC
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
 from persx.events.models import Event
+
+EXPOSURE = EventType.EXPOSURE.value
+PAGE_VIEW = EventType.PAGE_VIEW.value
 
 HOLDOUT_ARM = "holdout"
 REST_ARM = "rest"  # every profiled visitor of the holdout comparison who is not held out
@@ -118,7 +120,7 @@ def collect(dialect: Dialect) -> list[str]:
             EXPOSURES,
             f"SELECT id, visitor_id, industry, persona, consent, occurred_at, experiment, arm, "
             f"COALESCE(NULLIF(would_be, ''), variant) AS variant FROM {EVENTS} "
-            f"WHERE id > %s AND id <= %s AND {exposure} = 'exposure' AND visitor_id <> ''",
+            f"WHERE id > %s AND id <= %s AND {exposure} = '{EXPOSURE}' AND visitor_id <> ''",
         ),
     ]
 
@@ -216,7 +218,7 @@ def load_visitor_histories(dialect: Dialect) -> list[str]:
 def recompute_conversions(dialect: Dialect) -> list[str]:
     """Delete and re-derive the VisitorConversion rows of the step's visitors."""
     conversions = _quoted((*CONVERSION_EVENT_TYPES, ENGAGEMENT_EVENT_TYPE))
-    metric = f"CASE WHEN e.type = 'exposure' THEN '{FORM_VIEW}' ELSE e.type END"
+    metric = f"CASE WHEN e.type = '{EXPOSURE}' THEN '{FORM_VIEW}' ELSE e.type END"
     after_exposure = (
         f"FROM {VISITOR_ROWS} ev JOIN {VISITOR_EVENTS} e ON e.visitor_id = ev.visitor_id "
         f"AND e.occurred_at >= ev.first_exposed_at "
@@ -230,20 +232,20 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
         f"SELECT {_EV_ONE}, {metric}, {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, COUNT(*), "
         f"COALESCE(SUM(e.value), 0) {after_exposure}"
         f"WHERE e.type IN ({conversions}) "
-        f"OR (e.type = 'exposure' AND e.block = '{FORM_BLOCK_TYPE}') "
+        f"OR (e.type = '{EXPOSURE}' AND e.block = '{FORM_BLOCK_TYPE}') "
         f"GROUP BY ev.id, {metric}",
         # Shown at least one personalized block (global holdout only).
         f"INSERT INTO {VC} ({_VC_COLUMNS}) "
         f"SELECT {_EV_ONE}, '{PERSONALIZED}', {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, "
         f"COUNT(*), 0 {after_exposure}"
-        f"WHERE ev.experiment = '{HOLDOUT_EXPERIMENT}' AND e.type = 'exposure' "
+        f"WHERE ev.experiment = '{HOLDOUT_EXPERIMENT}' AND e.type = '{EXPOSURE}' "
         f"AND e.variant <> '' AND e.variant <> '{GENERIC}' "
         f"GROUP BY ev.id",
         # Came back on a later day within the window.
         f"INSERT INTO {VC} ({_VC_COLUMNS}) "
         f"SELECT {_EV_ONE}, 'return_visit', {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, "
         f"COUNT(*), 0 FROM {VISITOR_ROWS} ev JOIN {VISITOR_EVENTS} e "
-        f"ON e.visitor_id = ev.visitor_id AND e.type = 'page_view' "
+        f"ON e.visitor_id = ev.visitor_id AND e.type = '{PAGE_VIEW}' "
         f"WHERE {event_day} > ev.first_day "
         f"AND {event_day} <= {dialect.plus_days('ev.first_day', RETURN_WINDOW_DAYS)} "
         f"GROUP BY ev.id",
@@ -251,7 +253,7 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
         *dialect.temp_table(
             BOUNCED,
             f"SELECT e.visitor_id FROM {VISITOR_EVENTS} e GROUP BY e.visitor_id "
-            f"HAVING SUM(CASE WHEN e.type = 'page_view' THEN 1 ELSE 0 END) = 1 "
+            f"HAVING SUM(CASE WHEN e.type = '{PAGE_VIEW}' THEN 1 ELSE 0 END) = 1 "
             f"AND SUM(CASE WHEN e.type IN ({_quoted(CONVERSION_EVENT_TYPES)}) "
             f"THEN 1 ELSE 0 END) = 0",
         ),

@@ -14,7 +14,6 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.analytics.charts import IntervalRow, cumulative_chart, interval_chart
-from persx.analytics.metrics import metric
 from persx.analytics.overview import Overview, build_overview
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.reports import (
@@ -27,6 +26,7 @@ from persx.analytics.reports import (
     visitors_per_experiment,
 )
 from persx.analytics.wording import count, percent
+from persx.events.metrics import metric
 
 
 def _report_or_404(key: str) -> ExperimentReport:

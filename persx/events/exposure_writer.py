@@ -11,11 +11,14 @@ renders are dropped, counted and logged: the site never blocks on analytics.
 Ids are fresh UUIDs, so a retried insert cannot duplicate a row. What is still queued when
 a process is killed hard (SIGKILL, power loss) is lost: at most ~0.5 s of page views.
 
-The thread runs by default, also under ``runserver`` and in management commands (which
-should call ``flush()`` before they read what they caused). Under Django's test
-environment (``setup_test_environment``, i.e. pytest-django and ``bench/run.py``) nothing is
-written until ``flush()`` is called, in the caller's thread and transaction: tests share one
-connection inside a transaction. ``PERSX["EVENTS_WRITER_THREAD"]`` (bool) overrides both.
+Whether the thread runs is the setting ``PERSX["EVENTS_WRITER_THREAD"]`` (bool): on in the
+base settings (also under ``runserver`` and in management commands, which should call
+``flush()`` before they read what they caused); off in the test settings (pytest-django and
+``bench/run.py``), where nothing is written until ``flush()`` is called, in the caller's
+thread and transaction, because tests share one connection inside a transaction.
+
+The writer is given its store (a function that writes rows and returns how many; the
+process-wide writer uses ``services.store_rows``), so it knows nothing of SQL.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -35,8 +38,9 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from persx.events.durable_write import DatabaseBusy
-from persx.events.models import EventType
-from persx.events.services import EventRow, VisitorColumns, store_rows
+from persx.events.event_row import EventRow, VisitorColumns, fit
+from persx.events.event_types import EventType
+from persx.events.services import store_rows
 
 logger = logging.getLogger("persx.events")
 
@@ -77,7 +81,7 @@ class PageRender:
         return 1 + len(self.served)
 
     def rows(self) -> list[EventRow]:
-        page, at, who = self.page[:300], self.occurred_at, self.visitor
+        page, at, who = fit("page", self.page), self.occurred_at, self.visitor
         rows = [EventRow(uuid.uuid4(), EventType.PAGE_VIEW.value, at, at, page, who)]
         rows.extend(
             EventRow(
@@ -87,12 +91,12 @@ class PageRender:
                 at,
                 page,
                 who,
-                block=s.block_type[:40],
-                variant=s.variant_key[:80],
-                reason=s.reason[:24],
-                experiment=(s.experiment or "")[:80],
-                arm=(s.arm or "")[:40],
-                would_be=(s.would_be or "")[:80],
+                block=fit("block", s.block_type),
+                variant=fit("variant", s.variant_key),
+                reason=fit("reason", s.reason),
+                experiment=fit("experiment", s.experiment),
+                arm=fit("arm", s.arm),
+                would_be=fit("would_be", s.would_be),
             )
             for s in self.served
         )
@@ -108,15 +112,21 @@ class WriterStats:
     background: bool
 
 
+# Writes rows durably and returns how many; raises ``DatabaseBusy`` when it could not.
+Store = Callable[[Sequence[EventRow]], int]
+
+
 class ExposureWriter:
     def __init__(
         self,
         *,
+        store: Store,
         background: bool,
         capacity: int = CAPACITY_EVENTS,
         flush_every_s: float = FLUSH_EVERY_S,
         flush_at: int = FLUSH_AT_EVENTS,
     ) -> None:
+        self.store = store
         self.background = background
         self.capacity = capacity
         self.flush_every_s = flush_every_s
@@ -177,7 +187,7 @@ class ExposureWriter:
                 return 0
             rows = [row for render in batch for row in render.rows()]
             try:
-                store_rows(rows)
+                self.store(rows)
             except DatabaseBusy:
                 self._requeue(batch)
                 return 0
@@ -250,15 +260,8 @@ class ExposureWriter:
         self.flush()
 
 
-def _background_default() -> bool:
-    configured = settings.PERSX.get("EVENTS_WRITER_THREAD")
-    if configured is not None:
-        return bool(configured)
-    # Django's test environment (setup_test_environment installs the mail outbox): tests
-    # share one database connection in a transaction, so they flush explicitly.
-    from django.core import mail
-
-    return not hasattr(mail, "outbox")
+def _background_configured() -> bool:
+    return bool(settings.PERSX["EVENTS_WRITER_THREAD"])
 
 
 _writer: ExposureWriter | None = None
@@ -270,7 +273,7 @@ def writer() -> ExposureWriter:
     if _writer is None:
         with _writer_lock:
             if _writer is None:
-                created = ExposureWriter(background=_background_default())
+                created = ExposureWriter(store=store_rows, background=_background_configured())
                 if created.background:
                     atexit.register(created.flush)
                 _writer = created

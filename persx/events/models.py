@@ -1,20 +1,14 @@
-"""The append-only event log. One row per event; ``event_id`` (client UUID) is unique."""
+"""The append-only event log. One row per event; ``event_id`` (client UUID) is unique.
+
+This model is the definition of the row: :mod:`persx.events.event_row` derives the insert's
+columns and the text widths from it, :mod:`persx.events.event_types` lists the types.
+"""
 
 from __future__ import annotations
 
 from django.db import models
 
-
-class EventType(models.TextChoices):
-    PAGE_VIEW = "page_view"
-    EXPOSURE = "exposure"
-    START_FORM_SUBMITTED = "start_form_submitted"
-    FORM_SUBMISSION = "form_submission"
-    EMAIL_SIGNUP = "email_signup"
-    CTA_CLICK = "cta_click"
-    TEST_IDEA_CLICK = "test_idea_click"
-    BLOG_READ = "blog_read"
-    ENGAGEMENT = "engagement"
+from persx.events.event_types import EventType
 
 
 class Event(models.Model):

@@ -9,26 +9,23 @@ server-side profile cookie.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from persx.events.event_row import WIDTHS
+from persx.events.event_types import CLIENT_EVENT_TYPES
+
 MAX_BATCH = 500
 MAX_PROPERTIES_BYTES = 2048
 
-# Every type a browser may send. ``exposure`` is server-only: it is recorded by the request
-# that rendered the variant, so a client cannot forge one.
-ClientEventType = Literal[
-    "page_view",
-    "start_form_submitted",
-    "form_submission",
-    "email_signup",
-    "cta_click",
-    "test_idea_click",
-    "blog_read",
-    "engagement",
-]
+# Every type a browser may send (``persx.events.event_types``). ``exposure`` is server-only:
+# it is recorded by the request that rendered the variant, so a client cannot forge one.
+if TYPE_CHECKING:
+    ClientEventType = str
+else:
+    ClientEventType = Literal[CLIENT_EVENT_TYPES]
 
 PropertyValue = str | int | float | bool | None
 
@@ -44,7 +41,7 @@ class ClientEvent(BaseModel):
         description="When it happened (ISO 8601 with offset). More than 5 minutes in the "
         "future is clamped to the receive time; older than 7 days is refused."
     )
-    page: Annotated[str, Field(min_length=1, max_length=300, pattern=r"^/")] = Field(
+    page: Annotated[str, Field(min_length=1, max_length=WIDTHS["page"], pattern=r"^/")] = Field(
         description="Path of the page (no host)."
     )
     value: float | None = Field(

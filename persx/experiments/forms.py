@@ -16,10 +16,10 @@ from wagtail.admin.widgets import AdminPageChooser
 from wagtail.blocks import BlockField
 from wagtail.models import Page
 
-from persx.analytics.metrics import METRICS
 from persx.catalog.repository import current_catalog
 from persx.engine.block_types import BLOCK_TYPES
 from persx.engine.setup_errors import InvalidSetup, SetupField
+from persx.events.metrics import METRICS
 from persx.experiments import services
 from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, arms_to_json
 from persx.experiments.lifecycle import status_change_problem

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from persx.engine.profile import VisitorProfile
-from persx.events.models import EventType
+from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
 from persx.leads.models import Lead
 

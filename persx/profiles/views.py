@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from persx.catalog.repository import current_catalog
 from persx.engine.profile import Provenance
-from persx.events.models import EventType
+from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
 from persx.http.redirects import referer_path, safe_next
 from persx.http.visitor import visitor

@@ -175,6 +175,8 @@ PERSX = {
     # Largest JSON body accepted by /api/ (bytes); /api/events takes batches up to 500.
     "API_MAX_BODY_BYTES": 16_384,
     "EVENTS_MAX_BODY_BYTES": 1_048_576,
+    # Exposures and page views are written by a background thread (persx/events/exposure_writer.py).
+    "EVENTS_WRITER_THREAD": True,
     # Global holdout: this share of profiled visitors always sees generic content.
     "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.10")),
     "HOLDOUT_SEED": "persx-global-holdout",

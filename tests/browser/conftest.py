@@ -74,6 +74,7 @@ def _server_env(var_dir: Path) -> dict[str, str]:
     env |= {
         "PERSX_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "persx.settings.test",
+        "PERSX_EVENTS_WRITER_THREAD": "on",  # a real server writes exposures in the background
         "PYTHONUNBUFFERED": "1",
     }
     return env

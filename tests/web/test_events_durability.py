@@ -26,9 +26,10 @@ from django.db import connection
 from django.utils import timezone
 
 from persx.engine.decision import Decision, Reason, ServedBlock
+from persx.events.event_row import VisitorColumns
 from persx.events.exposure_writer import ExposureWriter, PageRender
 from persx.events.models import Event
-from persx.events.services import VisitorColumns
+from persx.events.services import store_rows
 from tests.web.conftest import client_with_profile
 
 URL = "/api/events"
@@ -155,7 +156,7 @@ def test_a_database_locked_for_long_answers_503_with_retry_after_and_stores_noth
 
 
 def test_the_background_writer_thread_writes_without_being_asked(db: list[uuid.UUID]) -> None:
-    writer = ExposureWriter(background=True, flush_every_s=0.05, flush_at=1000)
+    writer = ExposureWriter(store=store_rows, background=True, flush_every_s=0.05, flush_at=1000)
     visitor = VisitorColumns(visitor_id=uuid.uuid4().hex, industry="saas")
     served = [
         ServedBlock("hero", Decision("industry:saas", Reason.INDUSTRY_MATCH)),

@@ -17,9 +17,10 @@ from persx.config import config
 from persx.engine.decision import VARIANT_MISSING, ServedBlock
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events import exposure_writer
+from persx.events.event_row import VisitorColumns
 from persx.events.exposure_writer import ExposureWriter, PageRender
 from persx.events.models import Event
-from persx.events.services import VisitorColumns
+from persx.events.services import store_rows
 from persx.leads.models import Lead
 from persx.profiles import cookie
 from tests.web.conftest import client_with_profile, variants
@@ -96,7 +97,7 @@ def test_no_exposures_without_a_profile_for_declined_consent_or_in_staff_preview
 
 
 def test_a_full_queue_drops_and_counts_instead_of_blocking() -> None:
-    writer = ExposureWriter(background=False, capacity=5)
+    writer = ExposureWriter(store=store_rows, background=False, capacity=5)
     render = PageRender(
         VisitorColumns(visitor_id=VISITOR),
         "/",

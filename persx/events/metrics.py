@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from persx.events.event_types import ENGAGEMENT_EVENT_TYPE, EventType
+
 MetricKind = Literal["rate", "mean"]
 
 
@@ -44,26 +46,17 @@ class Metric:
         return "seconds per visitor" if self.kind == "mean" else "of visitors"
 
 
-CONVERSION_EVENT_TYPES = (
-    "form_submission",
-    "cta_click",
-    "email_signup",
-    "start_form_submitted",
-    "test_idea_click",
-    "blog_read",
-)
-ENGAGEMENT_EVENT_TYPE = "engagement"
 FORM_BLOCK_TYPE = "contact_form"
 RETURN_WINDOW_DAYS = 7
 
 METRICS: tuple[Metric, ...] = (
-    Metric("form_submission", "Contact form submissions", primary=True),
-    Metric("cta_click", "CTA clicks", primary=True),
-    Metric("email_signup", "Email signups", primary=True),
-    Metric("start_form_submitted", "Start form completed", primary=True),
-    Metric("test_idea_click", "Test idea clicks", primary=True),
-    Metric("blog_read", "Blog reads", primary=True),
-    Metric("engagement", "Time on page", kind="mean"),
+    Metric(EventType.FORM_SUBMISSION.value, "Contact form submissions", primary=True),
+    Metric(EventType.CTA_CLICK.value, "CTA clicks", primary=True),
+    Metric(EventType.EMAIL_SIGNUP.value, "Email signups", primary=True),
+    Metric(EventType.START_FORM_SUBMITTED.value, "Start form completed", primary=True),
+    Metric(EventType.TEST_IDEA_CLICK.value, "Test idea clicks", primary=True),
+    Metric(EventType.BLOG_READ.value, "Blog reads", primary=True),
+    Metric(ENGAGEMENT_EVENT_TYPE, "Time on page", kind="mean"),
     Metric("form_completion", "Form completion rate"),
     Metric("bounce", "Bounce rate", lower_is_better=True),
     Metric("return_visit", "Return visit within 7 days"),

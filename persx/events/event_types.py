@@ -1,0 +1,51 @@
+"""Every type of event the log holds, defined once.
+
+The model's ``choices``, the ``POST /api/events`` schema, the metric catalogue
+(:mod:`persx.events.metrics`) and the browser tracker (``static/persx/tracker.js``, checked
+by a test) all derive from :class:`EventType`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    PAGE_VIEW = "page_view"
+    EXPOSURE = "exposure"
+    START_FORM_SUBMITTED = "start_form_submitted"
+    FORM_SUBMISSION = "form_submission"
+    EMAIL_SIGNUP = "email_signup"
+    CTA_CLICK = "cta_click"
+    TEST_IDEA_CLICK = "test_idea_click"
+    BLOG_READ = "blog_read"
+    ENGAGEMENT = "engagement"
+
+
+# Recorded by the request that rendered the variant, so a client cannot forge one.
+SERVER_ONLY: frozenset[EventType] = frozenset({EventType.EXPOSURE})
+
+# Every type a browser may send to ``POST /api/events`` (in the order above).
+CLIENT_EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType if t not in SERVER_ONLY)
+
+# What the browser tracker itself observes and sends (page views, form submissions and the
+# start form are recorded by the server). ``tracker.js`` lists the same types.
+BROWSER_TRACKED: tuple[str, ...] = (
+    EventType.CTA_CLICK.value,
+    EventType.TEST_IDEA_CLICK.value,
+    EventType.BLOG_READ.value,
+    EventType.ENGAGEMENT.value,
+    EventType.EMAIL_SIGNUP.value,
+)
+
+# Visitor conversions: a visitor converts on a type when they have at least one such event.
+CONVERSION_EVENT_TYPES: tuple[str, ...] = (
+    EventType.FORM_SUBMISSION.value,
+    EventType.CTA_CLICK.value,
+    EventType.EMAIL_SIGNUP.value,
+    EventType.START_FORM_SUBMITTED.value,
+    EventType.TEST_IDEA_CLICK.value,
+    EventType.BLOG_READ.value,
+)
+# Seconds of engagement, summed per visitor (a mean, not a rate).
+ENGAGEMENT_EVENT_TYPE: str = EventType.ENGAGEMENT.value
