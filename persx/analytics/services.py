@@ -8,10 +8,9 @@ and both give the same tables for the same events.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +26,7 @@ from persx.analytics.models import (
     VisitorConversion,
 )
 from persx.events.models import Event
+from persx.events.sqlite_pragmas import sqlite_pragma
 from persx.experiments.models import Experiment
 
 STATE_NAME = "rollups"
@@ -84,30 +84,14 @@ def _state_for_update() -> RollupState:
     return RollupState.objects.select_for_update().get(name=STATE_NAME)
 
 
-@contextlib.contextmanager
-def _large_page_cache() -> Iterator[None]:
-    """SQLite: a 256 MB page cache for this connection while rolling up (default 2 MB),
-    so the index updates of a big step stay in memory."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
 def _run(
     rebuild: bool, batch_size: int, progress: Progress | None, until_id: int | None
 ) -> RollupRun:
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
-    with _large_page_cache():
+    # SQLite: a 256 MB page cache for this connection while rolling up (default 2 MB), so
+    # the index updates of a big step stay in memory.
+    with sqlite_pragma("cache_size", SQLITE_CACHE_KIB):
         return _run_steps(rebuild, batch_size, progress, until_id)
 
 

@@ -24,6 +24,8 @@ from typing import TypeVar
 
 from django.db import OperationalError, connection, transaction
 
+from persx.events.sqlite_pragmas import sqlite_pragma
+
 logger = logging.getLogger("persx.events")
 
 T = TypeVar("T")
@@ -47,19 +49,13 @@ class DatabaseBusy(Exception):
 
 @contextmanager
 def _synced_commits() -> Iterator[None]:
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    """SQLite: ``synchronous = FULL`` for this commit (not inside an outer transaction,
+    where SQLite refuses the change and the outer commit decides)."""
+    if connection.in_atomic_block:
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA synchronous")
-        row = cursor.fetchone()
-        before = int(row[0]) if row else 1
-        cursor.execute("PRAGMA synchronous = FULL")
-    try:
+    with sqlite_pragma("synchronous", "FULL"):
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA synchronous = {before:d}")
 
 
 def write_durably(write: Callable[[], T], *, tries: int = TRIES) -> T:
