@@ -221,7 +221,8 @@ def _clean_up(created_experiment: bool) -> None:
 def bench_reporting() -> None:
     """Print rollup build throughput and report latency at PERSX_BENCH_EVENTS events."""
     from persx.analytics.overview import build_overview
-    from persx.analytics.reports import build_report, find_design, holdout_design
+    from persx.analytics.report_queries import find_design, holdout_design
+    from persx.analytics.reports import build_report
     from persx.analytics.services import ensure_simulation_experiment, rebuild_rollups
     from persx.events.models import Event
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from persx.analytics.reports import Series
+from persx.analytics.report_model import Series
 from persx.analytics.wording import percent
 
 TEAL = "#007d7e"

@@ -16,13 +16,9 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from persx.analytics.models import DailyRollup
-from persx.analytics.reports import (
-    ExperimentReport,
-    VariantRow,
-    all_designs,
-    build_report,
-    holdout_design,
-)
+from persx.analytics.report_model import ExperimentReport, VariantRow
+from persx.analytics.report_queries import all_designs, holdout_design
+from persx.analytics.reports import build_report
 from persx.engine.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.stats import VerdictStatus
 from persx.events.metrics import PERSONALIZED

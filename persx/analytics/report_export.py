@@ -9,7 +9,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
-from persx.analytics.reports import Comparison, ExperimentReport
+from persx.analytics.report_model import Comparison, ExperimentReport
 
 CSV_COLUMNS = (
     "experiment",

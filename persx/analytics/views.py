@@ -16,15 +16,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from persx.analytics.charts import IntervalRow, cumulative_chart, interval_chart
 from persx.analytics.overview import Overview, build_overview
 from persx.analytics.report_export import report_csv, report_json
-from persx.analytics.reports import (
-    ALL_INDUSTRIES,
-    TARGET_PLI,
-    ExperimentReport,
-    all_designs,
-    build_report,
-    find_design,
-    visitors_per_experiment,
-)
+from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
+from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
+from persx.analytics.reports import build_report
 from persx.analytics.wording import count, percent
 from persx.events.metrics import metric
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import F
@@ -40,6 +41,29 @@ def arm_to_json(arm: Arm) -> dict[str, Any]:
     if arm.kind is ArmKind.VARIANT:
         stored["variant_key"] = arm.variant_key
     return stored
+
+
+def stored_arms(raw: object) -> tuple[Arm, ...]:
+    """The arms of a stored row for reading (reports): every arm that parses, in order.
+
+    Rows are written through the admin form (validated by the engine), so every arm should
+    parse; one that does not (a row edited outside the admin) is skipped and logged rather
+    than hiding the whole report. A negative weight reads as 0; when no weight is positive,
+    the arms read as equally weighted.
+    """
+    arms: list[Arm] = []
+    for item in raw if isinstance(raw, list) else ():
+        try:
+            arm = arm_from_json(item)
+        except (ValueError, TypeError):
+            logger.warning("stored arm %r does not parse; skipped", item)
+            continue
+        if not arm.key:
+            continue
+        arms.append(replace(arm, weight=max(arm.weight, 0.0)))
+    if arms and sum(a.weight for a in arms) <= 0:
+        arms = [replace(a, weight=1.0) for a in arms]
+    return tuple(arms)
 
 
 def canonical_arms(raw: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

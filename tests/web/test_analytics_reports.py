@@ -17,13 +17,9 @@ from django.test import override_settings
 
 from persx.analytics.models import DailyRollup
 from persx.analytics.report_export import CSV_COLUMNS, report_csv, report_json
-from persx.analytics.reports import (
-    ALL_INDUSTRIES,
-    TARGET_PLI,
-    build_report,
-    find_design,
-    report_for,
-)
+from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI
+from persx.analytics.report_queries import find_design
+from persx.analytics.reports import build_report, report_for
 from persx.analytics.services import update_rollups
 from persx.engine.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.stats import (

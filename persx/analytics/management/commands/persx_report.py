@@ -9,7 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from persx.analytics.report_export import report_csv, report_json
-from persx.analytics.reports import ALL_INDUSTRIES, ExperimentReport, all_designs, report_for
+from persx.analytics.report_model import ALL_INDUSTRIES, ExperimentReport
+from persx.analytics.report_queries import all_designs
+from persx.analytics.reports import report_for
 from persx.analytics.wording import count, lift_interval, p_value, percent, probability
 
 

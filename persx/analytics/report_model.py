@@ -1,0 +1,271 @@
+"""What an experiment report is made of: typed, immutable values, no database, no maths.
+
+:mod:`persx.analytics.reports` builds an :class:`ExperimentReport` from the rollups
+(queries in :mod:`~persx.analytics.report_queries`, numbers in
+:mod:`~persx.analytics.report_maths`, sentences in :mod:`~persx.analytics.report_wording`);
+views, templates, exports and charts only read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+ALPHA = 0.05
+TARGET_PLI = 0.15  # the north star: PLI above 15% per industry
+UNDERPERFORMING_BELOW = 0.10
+ALL_INDUSTRIES = "all"
+
+
+# --- what is compared ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArmSpec:
+    key: str
+    kind: str  # generic | personalized | variant ("" for an arm seen only in the data)
+    weight: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} ({self.kind})" if self.kind and self.kind != self.key else self.key
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    key: str
+    name: str
+    hypothesis: str
+    status: str
+    arms: tuple[ArmSpec, ...]
+    control: str
+    primary_metric: str
+    metrics: tuple[str, ...]  # primary first
+    tuning_n: int
+    is_holdout: bool = False
+    started_at: datetime | None = None
+
+    @property
+    def treatments(self) -> tuple[ArmSpec, ...]:
+        return tuple(a for a in self.arms if a.key != self.control)
+
+    def arm(self, key: str) -> ArmSpec | None:
+        return next((a for a in self.arms if a.key == key), None)
+
+
+# --- counts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Sufficient statistics of one cell: visitors, converters, Σ value, Σ value²."""
+
+    visitors: int = 0
+    conversions: int = 0
+    value_sum: float = 0.0
+    value_sum_sq: float = 0.0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.visitors + other.visitors,
+            self.conversions + other.conversions,
+            self.value_sum + other.value_sum,
+            self.value_sum_sq + other.value_sum_sq,
+        )
+
+    @property
+    def rate(self) -> float | None:
+        return self.conversions / self.visitors if self.visitors else None
+
+    @property
+    def mean(self) -> float | None:
+        return self.value_sum / self.visitors if self.visitors else None
+
+    def value(self, kind: str) -> float | None:
+        return self.mean if kind == "mean" else self.rate
+
+
+def sum_counts(rows: Iterable[Counts]) -> Counts:
+    total = Counts()
+    for row in rows:
+        total = total + row
+    return total
+
+
+# --- report pieces ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LiftStats:
+    """The statistics of one treatment-vs-control comparison (all None when not computable)."""
+
+    lift: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    interval_exists: bool = False
+    interval_method: str = ""  # fieller | welch
+    sequential_lower: float | None = None
+    sequential_upper: float | None = None
+    sequential_ready: bool = False
+    chance_to_win: float | None = None
+    p_value: float | None = None
+    mde: float | None = None
+    visitors_still_needed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One treatment arm vs the control, in one segment, on one metric (flat: the JSON
+    export is this dataclass as it is)."""
+
+    arm: str
+    segment: str  # ALL_INDUSTRIES or an industry slug
+    segment_label: str
+    metric: str
+    metric_label: str
+    kind: str
+    lower_is_better: bool
+    control: Counts
+    treatment: Counts
+    control_value: float | None
+    treatment_value: float | None
+    lift: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    interval_exists: bool = False
+    interval_method: str = ""
+    sequential_lower: float | None = None
+    sequential_upper: float | None = None
+    sequential_ready: bool = False
+    chance_to_win: float | None = None
+    p_value: float | None = None
+    adjusted_p_value: float | None = None
+    significant: bool | None = None
+    mde: float | None = None
+    visitors_still_needed: int | None = None
+    pooled_lift: float | None = None
+    pooled_lower: float | None = None
+    pooled_upper: float | None = None
+    shrinkage: float | None = None
+
+    @property
+    def is_pooled(self) -> bool:
+        return self.segment == ALL_INDUSTRIES
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictNumbers:
+    """The underperformance verdict's numbers (the engine's, cleaned of NaN/∞)."""
+
+    status: str  # VerdictStatus value
+    lift: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    prob_below_target: float | None = None
+    visitors_still_needed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictView:
+    arm: str
+    segment: str
+    segment_label: str
+    status: str  # VerdictStatus value, or "undecided"
+    headline: str
+    message: str
+    lift: float | None
+    lower: float | None
+    upper: float | None
+    prob_below_target: float | None
+    visitors_still_needed: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArmTraffic:
+    arm: str
+    weight: float
+    visitors: int
+    expected: float
+
+
+@dataclass(frozen=True, slots=True)
+class SrmView:
+    arms: tuple[ArmTraffic, ...]
+    p_value: float | None
+    flagged: bool
+    checked: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    day: date
+    control_visitors: int
+    control_conversions: int
+    treatment_visitors: int
+    treatment_conversions: int
+    lift: float | None
+    lower: float | None
+    upper: float | None
+    sequential_lower: float | None
+    sequential_upper: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    arm: str
+    metric: str
+    points: tuple[SeriesPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VariantRow:
+    experiment: str
+    arm: str
+    variant: str
+    label: str
+    metric: str
+    control: Counts
+    treatment: Counts
+    lift: float | None
+    lower: float | None
+    upper: float | None
+    interval_exists: bool
+    verdict: VerdictView | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentReport:
+    design: Design
+    generated_at: datetime
+    rollups_updated_at: datetime | None
+    last_event_id: int
+    segments: tuple[tuple[str, str], ...]  # (slug, label), pooled first
+    visitors: int
+    srm: SrmView
+    headline: str
+    sufficiency: str
+    comparisons: tuple[Comparison, ...]
+    verdicts: tuple[VerdictView, ...]
+    series: tuple[Series, ...]
+    variants: tuple[VariantRow, ...] = field(default=())
+
+    def comparison(self, arm: str, segment: str, metric_key: str) -> Comparison | None:
+        return next(
+            (
+                c
+                for c in self.comparisons
+                if c.arm == arm and c.segment == segment and c.metric == metric_key
+            ),
+            None,
+        )
+
+    def primary(self, arm: str | None = None) -> Comparison | None:
+        treatments = self.design.treatments
+        if not treatments:
+            return None
+        return self.comparison(arm or treatments[0].key, ALL_INDUSTRIES, self.design.primary_metric)
+
+    def verdict(self, arm: str, segment: str) -> VerdictView | None:
+        return next((v for v in self.verdicts if v.arm == arm and v.segment == segment), None)
