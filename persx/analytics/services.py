@@ -1,4 +1,4 @@
-"""Writes of the analytics app: the rollups, and the simulation's experiment and backfill.
+"""Writes of the analytics app: the rollups.
 
 ``update_rollups()`` folds the events stored since the last run into the rollups;
 ``rebuild_rollups()`` empties them and folds every event again. Both work in steps of
@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from persx.analytics import rollup_sql
@@ -27,7 +26,6 @@ from persx.analytics.models import (
 )
 from persx.events.models import Event
 from persx.events.sqlite_pragmas import sqlite_pragma
-from persx.experiments.models import Experiment
 
 STATE_NAME = "rollups"
 DEFAULT_BATCH_SIZE = 250_000
@@ -168,83 +166,3 @@ def rebuild_rollups(
 ) -> RollupRun:
     """Empty the rollups and fold every stored event again."""
     return _run(True, batch_size, progress, None)
-
-
-# --- simulation support -------------------------------------------------------------------
-
-SIMULATION_EXPERIMENT = "pli-contact"
-
-
-def ensure_simulation_experiment(key: str = SIMULATION_EXPERIMENT) -> tuple[Experiment, bool]:
-    """The experiment the simulation measures; created (running) when missing.
-
-    Control = generic, treatment = personalized, 50/50, on the contact form block. An
-    existing experiment is used as it is (a stopped or draft one is left alone: the caller
-    sees ``created=False`` and its status).
-    """
-    from persx.experiments.services import create_experiment
-
-    existing = Experiment.objects.filter(key=key).first()
-    if existing is not None:
-        return existing, False
-    experiment = create_experiment(
-        key=key,
-        name="Personalized vs generic contact form",
-        hypothesis=(
-            "Visitors who see the contact form written for their industry or persona submit "
-            "it more often than visitors who see the generic form (PLI > 15%)."
-        ),
-        status=Experiment.Status.RUNNING,
-        scope_kind=Experiment.ScopeKind.BLOCK_TYPE,
-        scope_value="contact_form",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
-        secondary_metrics=[
-            "cta_click",
-            "engagement",
-            "form_completion",
-            "email_signup",
-            "bounce",
-            "return_visit",
-        ],
-    )
-    return experiment, True
-
-
-def shift_visitor_histories(
-    days_back: Mapping[str, int],
-    later_visits: Mapping[str, tuple[datetime, int]] | None = None,
-    chunk: int = 500,
-) -> int:
-    """Backfill: move every event of each visitor ``days_back[visitor]`` days into the past.
-
-    The site stamps server-side events (exposures, page views, form submissions) with the
-    time they happen, so a simulated history over past days is made by running the visitors
-    now and shifting each visitor's whole history afterwards (their events keep their order
-    and spacing). ``later_visits[visitor] = (since, days)`` then moves that visitor's events
-    stamped at or after ``since`` (before the shift) ``days`` days later again: a return
-    visit on another day. Run the rollups afterwards (``rebuild_rollups()`` if they may
-    already hold these events). Returns the number of events moved into the past.
-    """
-    by_offset: dict[int, list[str]] = {}
-    for visitor_id, offset in days_back.items():
-        if offset > 0:
-            by_offset.setdefault(offset, []).append(visitor_id)
-    moved = 0
-    with transaction.atomic():
-        for offset, visitors in sorted(by_offset.items()):
-            delta = timedelta(days=offset)
-            for start in range(0, len(visitors), chunk):
-                moved += Event.objects.filter(
-                    visitor_id__in=visitors[start : start + chunk]
-                ).update(occurred_at=F("occurred_at") - delta, received_at=F("received_at") - delta)
-        for visitor_id, (since, days) in (later_visits or {}).items():
-            shifted_since = since - timedelta(days=days_back.get(visitor_id, 0))
-            delta = timedelta(days=days)
-            Event.objects.filter(visitor_id=visitor_id, occurred_at__gte=shifted_since).update(
-                occurred_at=F("occurred_at") + delta, received_at=F("received_at") + delta
-            )
-    return moved

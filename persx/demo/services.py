@@ -1,4 +1,6 @@
-"""Loading the demo site (catalog, pages, posts, test ideas, admin login). Idempotent.
+"""Writes of the demo app: the demo site, and the traffic simulation's experiment and backfill.
+
+``seed_demo`` loads the demo site (catalog, pages, posts, test ideas, admin login). Idempotent.
 
 Existing pages are never overwritten, so editors' changes survive a second run and a
 second run changes nothing.
@@ -7,13 +9,15 @@ second run changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from wagtail.models import Page, Site
 
 from persx.catalog.models import Goal, Industry
@@ -27,6 +31,9 @@ from persx.content.models import (
     TestIdea,
     TestIdeasPage,
 )
+from persx.events.models import Event
+from persx.experiments.models import Experiment
+from persx.experiments.services import create_experiment
 
 SITE_FILE = Path(__file__).resolve().parent / "data" / "site.json"
 DEMO_ADMIN = ("admin", "persx-demo")
@@ -183,3 +190,81 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
     )
     _admin(report)
     return report
+
+
+# --- the traffic simulation (persx.demo.simulation): its experiment and backfill ----------
+
+SIMULATION_EXPERIMENT = "pli-contact"
+
+
+def ensure_simulation_experiment(key: str = SIMULATION_EXPERIMENT) -> tuple[Experiment, bool]:
+    """The experiment the simulation measures; created (running) when missing.
+
+    Control = generic, treatment = personalized, 50/50, on the contact form block. An
+    existing experiment is used as it is (a stopped or draft one is left alone: the caller
+    sees ``created=False`` and its status).
+    """
+    existing = Experiment.objects.filter(key=key).first()
+    if existing is not None:
+        return existing, False
+    experiment = create_experiment(
+        key=key,
+        name="Personalized vs generic contact form",
+        hypothesis=(
+            "Visitors who see the contact form written for their industry or persona submit "
+            "it more often than visitors who see the generic form (PLI > 15%)."
+        ),
+        status=Experiment.Status.RUNNING,
+        scope_kind=Experiment.ScopeKind.BLOCK_TYPE,
+        scope_value="contact_form",
+        arms=[
+            {"key": "control", "kind": "generic", "weight": 0.5},
+            {"key": "personalized", "kind": "personalized", "weight": 0.5},
+        ],
+        primary_metric="form_submission",
+        secondary_metrics=[
+            "cta_click",
+            "engagement",
+            "form_completion",
+            "email_signup",
+            "bounce",
+            "return_visit",
+        ],
+    )
+    return experiment, True
+
+
+def shift_visitor_histories(
+    days_back: Mapping[str, int],
+    later_visits: Mapping[str, tuple[datetime, int]] | None = None,
+    chunk: int = 500,
+) -> int:
+    """Backfill: move every event of each visitor ``days_back[visitor]`` days into the past.
+
+    The site stamps server-side events (exposures, page views, form submissions) with the
+    time they happen, so a simulated history over past days is made by running the visitors
+    now and shifting each visitor's whole history afterwards (their events keep their order
+    and spacing). ``later_visits[visitor] = (since, days)`` then moves that visitor's events
+    stamped at or after ``since`` (before the shift) ``days`` days later again: a return
+    visit on another day. Run the rollups afterwards (``rebuild_rollups()`` if they may
+    already hold these events). Returns the number of events moved into the past.
+    """
+    by_offset: dict[int, list[str]] = {}
+    for visitor_id, offset in days_back.items():
+        if offset > 0:
+            by_offset.setdefault(offset, []).append(visitor_id)
+    moved = 0
+    with transaction.atomic():
+        for offset, visitors in sorted(by_offset.items()):
+            delta = timedelta(days=offset)
+            for start in range(0, len(visitors), chunk):
+                moved += Event.objects.filter(
+                    visitor_id__in=visitors[start : start + chunk]
+                ).update(occurred_at=F("occurred_at") - delta, received_at=F("received_at") - delta)
+        for visitor_id, (since, days) in (later_visits or {}).items():
+            shifted_since = since - timedelta(days=days_back.get(visitor_id, 0))
+            delta = timedelta(days=days)
+            Event.objects.filter(visitor_id=visitor_id, occurred_at__gte=shifted_since).update(
+                occurred_at=F("occurred_at") + delta, received_at=F("received_at") + delta
+            )
+    return moved

@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.test import override_settings
 
-from persx.analytics import simulation
 from persx.analytics.models import DailyRollup, ExperimentVisitor
 from persx.analytics.reports import report_for
-from persx.analytics.services import SIMULATION_EXPERIMENT
+from persx.demo import simulation
+from persx.demo.services import SIMULATION_EXPERIMENT
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.experiments.models import Experiment

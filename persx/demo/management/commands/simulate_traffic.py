@@ -1,5 +1,5 @@
 """``manage.py simulate_traffic``: synthetic visitors through the real site (see
-``persx.analytics.simulation`` for what a visitor does and how past days are made)."""
+``persx.demo.simulation`` for what a visitor does and how past days are made)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from persx.analytics import simulation
 from persx.analytics.progress import ProgressBar
-from persx.analytics.services import SIMULATION_EXPERIMENT, ensure_simulation_experiment
 from persx.catalog.repository import current_catalog
+from persx.demo import simulation
+from persx.demo.services import SIMULATION_EXPERIMENT, ensure_simulation_experiment
 
 
 class Command(BaseCommand):

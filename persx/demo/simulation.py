@@ -48,13 +48,8 @@ from django.conf import settings
 from django.db.models import Max
 
 from persx.analytics.models import RollupState
-from persx.analytics.services import (
-    STATE_NAME,
-    ensure_simulation_experiment,
-    rebuild_rollups,
-    shift_visitor_histories,
-    update_rollups,
-)
+from persx.analytics.services import STATE_NAME, rebuild_rollups, update_rollups
+from persx.demo.services import ensure_simulation_experiment, shift_visitor_histories
 from persx.events import exposure_writer
 from persx.events.models import Event
 
