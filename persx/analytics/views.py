@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.analytics.charts import IntervalRow, cumulative_chart, interval_chart
+from persx.analytics.charts import cumulative_chart, interval_chart, interval_rows
 from persx.analytics.overview import Overview, build_overview
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
 from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
 from persx.analytics.reports import build_report
-from persx.analytics.wording import count, percent
+from persx.analytics.wording import percent
 from persx.events.metrics import metric
 
 
@@ -28,29 +28,6 @@ def _report_or_404(key: str) -> ExperimentReport:
     if design is None:
         raise Http404(f"no experiment '{key}'")
     return build_report(design)
-
-
-def interval_rows(report: ExperimentReport, arm: str, metric_key: str) -> list[IntervalRow]:
-    rows = []
-    for slug, label in report.segments:
-        comp = report.comparison(arm, slug, metric_key)
-        if comp is None:
-            continue
-        visitors = comp.control.visitors + comp.treatment.visitors
-        rows.append(
-            IntervalRow(
-                label=label,
-                lift=comp.lift,
-                lower=comp.lower,
-                upper=comp.upper,
-                pooled=comp.pooled_lift,
-                pooled_lower=comp.pooled_lower,
-                pooled_upper=comp.pooled_upper,
-                note=f"{count(visitors)} visitors",
-                emphasis=slug == ALL_INDUSTRIES,
-            )
-        )
-    return rows
 
 
 class ReportIndexView(WagtailAdminTemplateMixin, TemplateView):
