@@ -4,11 +4,12 @@ the request, for visitors with JavaScript off too; form submissions recorded ser
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,7 +18,8 @@ from persx.config import config
 from persx.engine.decision import VARIANT_MISSING, ServedBlock
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events import exposure_writer
-from persx.events.event_row import VisitorColumns
+from persx.events.durable_write import DatabaseBusy
+from persx.events.event_row import EventRow, VisitorColumns
 from persx.events.exposure_writer import ExposureWriter, PageRender
 from persx.events.models import Event
 from persx.events.services import store_rows
@@ -109,6 +111,34 @@ def test_a_full_queue_drops_and_counts_instead_of_blocking() -> None:
     stats = writer.stats()
     assert (stats.pending, stats.dropped) == (3, 3)
     assert writer.discard_pending() == 3
+
+
+def test_the_test_settings_switch_the_writer_thread_off() -> None:
+    assert settings.PERSX["EVENTS_WRITER_THREAD"] is False
+    assert exposure_writer.writer().background is False
+
+
+@pytest.mark.django_db
+def test_a_busy_database_keeps_the_renders_queued_for_the_next_flush() -> None:
+    attempts: list[int] = []
+
+    def busy_once(rows: Sequence[EventRow]) -> int:
+        attempts.append(len(rows))
+        if len(attempts) == 1:
+            raise DatabaseBusy(5, OperationalError("database is locked"))
+        return store_rows(rows)
+
+    writer = ExposureWriter(store=busy_once, background=False)
+    served = [ServedBlock("hero", "industry:saas", "industry")]
+    assert writer.submit(
+        PageRender(VisitorColumns(visitor_id=VISITOR), "/", timezone.now(), served)
+    )
+    assert writer.flush() == 0  # busy: nothing written, nothing lost
+    assert writer.stats().pending == 2
+    assert writer.flush() == 2
+    assert attempts == [2, 2]
+    assert Event.objects.filter(visitor_id=VISITOR).count() == 2
+    assert (writer.stats().pending, writer.stats().written) == (0, 2)
 
 
 @pytest.mark.django_db
