@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from persx.config import config
-from persx.engine.decision import VARIANT_MISSING, ServedBlock
+from persx.engine.decision import VARIANT_MISSING, Decision, Reason, ServedBlock
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events import exposure_writer
 from persx.events.durable_write import DatabaseBusy
@@ -129,7 +129,7 @@ def test_a_busy_database_keeps_the_renders_queued_for_the_next_flush() -> None:
         return store_rows(rows)
 
     writer = ExposureWriter(store=busy_once, background=False)
-    served = [ServedBlock("hero", "industry:saas", "industry")]
+    served = [ServedBlock("hero", Decision("industry:saas", Reason.INDUSTRY_MATCH))]
     assert writer.submit(
         PageRender(VisitorColumns(visitor_id=VISITOR), "/", timezone.now(), served)
     )
