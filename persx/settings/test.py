@@ -7,13 +7,13 @@ from .base import LOGGING, PERSX
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["loggers"]["persx"]["level"] = "WARNING"  # type: ignore[index]
-# Random visitor ids must not land in the global holdout by chance: tests that are about
-# the holdout switch it on explicitly.
-# The exposure writer's thread is off: tests share one connection inside a transaction and
-# call exposure_writer.flush(). A real server on these settings (the browser tests' runserver)
-# switches it on with PERSX_EVENTS_WRITER_THREAD=on.
 PERSX = {
     **PERSX,
+    # Random visitor ids must not land in the global holdout by chance: tests that are about
+    # the holdout switch it on explicitly.
     "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.0")),
+    # The exposure writer's thread is off: tests share one connection inside a transaction
+    # and call exposure_writer.flush(). A real server on these settings (the browser tests'
+    # runserver) switches it on with PERSX_EVENTS_WRITER_THREAD=on.
     "EVENTS_WRITER_THREAD": os.environ.get("PERSX_EVENTS_WRITER_THREAD", "off") == "on",
 }
