@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the /api/docs Swagger UI from its own static files (works offline)
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 WAGTAIL_SITE_NAME = "PersX"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The admin makes no calls outside the site: no Gravatar avatars, no release check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # --- PersX ---------------------------------------------------------------------------
