@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from wagtail import blocks
+from wagtail.blocks.base import BlockWidget
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 
@@ -103,6 +105,22 @@ class ArmsBlock(blocks.ListBlock):
         if row_errors or problems:
             raise ListBlockValidationError(block_errors=row_errors, non_block_errors=problems)
         return value
+
+
+class ArmsWidget(BlockWidget):
+    """The arm list as a form widget, with the script that lets a list be a field's root.
+
+    Wagtail's block-field controller expects the root block to expose ``element`` (a stream
+    does, a list does not); ``list_block_root.js`` adds it, so the editor connects without a
+    console error.
+    """
+
+    def __init__(self, block_def: ArmsBlock | None = None) -> None:
+        super().__init__(block_def or ArmsBlock())
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + forms.Media(js=["persx/admin/list_block_root.js"])
 
 
 def arms_to_json(value: Any) -> list[dict[str, Any]]:

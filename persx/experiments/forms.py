@@ -21,7 +21,7 @@ from persx.engine.block_types import BLOCK_TYPES
 from persx.engine.setup_errors import InvalidSetup, SetupField
 from persx.events.metrics import METRICS
 from persx.experiments import services
-from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, arms_to_json
+from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, ArmsWidget, arms_to_json
 from persx.experiments.lifecycle import status_change_problem
 from persx.experiments.mappers import build_definition, canonical_arms
 from persx.experiments.models import Experiment, experiment_seed
@@ -69,6 +69,7 @@ class ExperimentForm(WagtailAdminModelForm):
     )
     arms = BlockField(
         block=ArmsBlock(),
+        widget=ArmsWidget(),
         label="Arms",
         help_text=(
             "One generic control and at least one treatment. Weights are shares of the "

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from tests.browser.support import ACTION_TIMEOUT_MS, MakeContext
 
@@ -121,10 +121,24 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url(_require_chromium: None) -> Iterator[str]:
-    """Migrate and seed a fresh database, run the site, and yield its base URL."""
+def server_env(_require_chromium: None) -> Iterator[dict[str, str]]:
+    """The environment of the site's processes (its own throwaway database directory)."""
     var_dir = Path(tempfile.mkdtemp(prefix="persx-browser-"))
-    env = _server_env(var_dir)
+    yield _server_env(var_dir)
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_manage(server_env: dict[str, str]) -> Callable[..., None]:
+    """Run a ``manage.py`` command against the site's database (e.g. to load data)."""
+    return lambda *args: _manage(server_env, *args)
+
+
+@pytest.fixture(scope="session")
+def server_url(server_env: dict[str, str]) -> Iterator[str]:
+    """Migrate and seed a fresh database, run the site, and yield its base URL."""
+    env = server_env
+    var_dir = Path(env["PERSX_VAR_DIR"])
     _manage(env, "migrate", "--noinput")
     _manage(env, "seed_demo")
     port = _free_port()
@@ -148,7 +162,6 @@ def server_url(_require_chromium: None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -177,18 +190,29 @@ def base_url(server_url: str) -> str:
 
 
 @pytest.fixture
-def make_context(new_context: Callable[..., BrowserContext]) -> Iterator[MakeContext]:
+def make_context(
+    new_context: Callable[..., BrowserContext], request: pytest.FixtureRequest
+) -> Iterator[MakeContext]:
     """New browser contexts with the default timeouts, that fail the test on a JS error.
 
+    Uncaught exceptions and console errors on any page (public or admin) fail the test;
+    a test that causes one on purpose names it with ``@pytest.mark.allow_console_errors``.
     Built on pytest-playwright's ``new_context``, so they close after the test.
     """
     errors: list[str] = []
+    allowed = [s for m in request.node.iter_markers("allow_console_errors") for s in m.args]
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not any(s in message.text for s in allowed):
+            where = message.page.url if message.page else "?"
+            errors.append(f"{where}: console.error: {message.text}")
 
     def make(**kwargs: Any) -> BrowserContext:
         ctx = new_context(**kwargs)
         ctx.set_default_timeout(ACTION_TIMEOUT_MS)
         ctx.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
         ctx.on("weberror", lambda e: errors.append(f"{e.page.url if e.page else '?'}: {e.error}"))
+        ctx.on("console", on_console)
         return ctx
 
     yield make

@@ -74,7 +74,7 @@ def test_admin_bar_shows_decisions_and_previews_without_changing_the_profile(
     decisions = bar.get_by_test_id("admin-bar-decision")
     expect(decisions).to_have_count(len(contact_block_types()))
     for row in decisions.all():
-        expect(row.locator("code")).to_have_text("industry:ecommerce")
+        expect(row).to_have_attribute("data-variant", "industry:ecommerce")
 
     bar.locator("summary").click()
     bar.locator("select[name=persx_preview]").select_option("industry:travel")
@@ -102,6 +102,7 @@ def test_admin_bar_shows_decisions_and_previews_without_changing_the_profile(
     expect_contact(page, "industry:ecommerce")
 
 
+@pytest.mark.allow_console_errors("the server responded with a status of 500")
 def test_a_failed_restore_can_be_retried(page: Page) -> None:
     start_form_to(page, "healthcare")
     page.context.clear_cookies()
