@@ -97,7 +97,7 @@ def srm_view(design: Design, traffic: tuple[ArmTraffic, ...], result: SRMResult 
             None,
             False,
             False,
-            "The global holdout is switched off (PERSX HOLDOUT_SHARE is 0): every profiled "
+            "The global holdout is switched off (PERSX_HOLDOUT_SHARE is 0): every profiled "
             "visitor gets personalized content, so there is nothing to compare with.",
         )
     if result is None:
