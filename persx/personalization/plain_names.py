@@ -1,0 +1,60 @@
+"""The names people use for PersX's keys: audiences, decision reasons, blocks, metrics.
+
+Screens show these names and keep the key in a tooltip (see ``templatetags/plain_names``),
+so an editor reads "Healthcare" or "Experiment control (generic)" and can still find the
+``industry:healthcare`` or ``experiment_control`` that logs and exports use.
+"""
+
+from __future__ import annotations
+
+from persx.analytics.metrics import METRICS
+from persx.catalog.repository import current_catalog
+from persx.content.blocks import PERSONALIZABLE_BLOCKS
+from persx.engine.decision import Reason
+
+REASON_NAMES: dict[str, str] = {
+    Reason.PERSONA_MATCH: "Persona match",
+    Reason.INDUSTRY_MATCH: "Industry match",
+    Reason.NO_PROFILE: "No profile yet (generic)",
+    Reason.VARIANT_MISSING: "No variant for this audience (generic)",
+    Reason.EXPERIMENT_CONTROL: "Experiment control (generic)",
+    Reason.HOLDOUT: "Global holdout (generic)",
+    Reason.DISABLED: "Personalization off (generic)",
+    Reason.ERROR: "Error, fell back to generic",
+    Reason.TIMEOUT: "Too slow, fell back to generic",
+}
+
+
+def audience_name(key: str | None) -> str:
+    """``industry:healthcare`` → ``Healthcare``; ``persona:x`` → the persona's name."""
+    if not key:
+        return "—"
+    if key == "generic":
+        return "Generic"
+    kind, _, slug = key.partition(":")
+    catalog = current_catalog()
+    if kind == "industry" and (industry := catalog.industry(slug)):
+        return industry.name
+    if kind == "persona" and (persona := catalog.persona(slug)):
+        industry = catalog.industry(persona.industry)
+        return f"{persona.name} ({industry.name})" if industry else persona.name
+    return key
+
+
+def reason_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    return REASON_NAMES.get(code, code.replace("_", " ").capitalize())
+
+
+def block_name(block_type: str | None) -> str:
+    if not block_type:
+        return "—"
+    block = PERSONALIZABLE_BLOCKS.get(block_type)
+    return str(block().label) if block else block_type.replace("_", " ").capitalize()
+
+
+def metric_name(key: str | None) -> str:
+    if not key:
+        return "—"
+    return next((m.label for m in METRICS if m.key == key), key)

@@ -1,0 +1,52 @@
+"""Template filters that turn keys into the names people use (the key goes in a tooltip).
+
+``{{ key|audience_name }}``, ``{{ code|reason_name }}``, ``{{ type|block_name }}`` and
+``{{ key|metric_name }}`` give the name; ``{% named "audience" key %}`` gives
+``<span title="key">Name</span>``.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from persx.personalization import plain_names
+
+register = template.Library()
+
+_NAMERS = {
+    "audience": plain_names.audience_name,
+    "reason": plain_names.reason_name,
+    "block": plain_names.block_name,
+    "metric": plain_names.metric_name,
+}
+
+
+@register.filter
+def audience_name(key: str | None) -> str:
+    return plain_names.audience_name(key)
+
+
+@register.filter
+def reason_name(code: str | None) -> str:
+    return plain_names.reason_name(code)
+
+
+@register.filter
+def block_name(block_type: str | None) -> str:
+    return plain_names.block_name(block_type)
+
+
+@register.filter
+def metric_name(key: str | None) -> str:
+    return plain_names.metric_name(key)
+
+
+@register.simple_tag
+def named(kind: str, key: str | None) -> SafeString:
+    """The name of ``key`` with the key itself as the tooltip (``title``)."""
+    name = _NAMERS[kind](key)
+    if not key or name == key:
+        return format_html("<span>{}</span>", name)
+    return format_html('<span title="{}">{}</span>', key, name)
