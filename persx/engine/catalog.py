@@ -82,6 +82,14 @@ class Catalog:
     def personas_for(self, industry: str) -> tuple[Persona, ...]:
         return tuple(p for p in self.personas if p.industry == industry)
 
+    def goals_for(self, industry: str) -> tuple[str, ...]:
+        """The goals the industry's personas work on, in persona order, each once."""
+        return tuple(dict.fromkeys(g for p in self.personas_for(industry) for g in p.goals))
+
+    def tools_for(self, industry: str) -> tuple[str, ...]:
+        """The tools the industry's personas use, in persona order, each once."""
+        return tuple(dict.fromkeys(t for p in self.personas_for(industry) for t in p.tools))
+
     def goal_slugs(self) -> frozenset[str]:
         return self._goal_slugs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -9,6 +10,24 @@ from django import forms
 from persx.engine.catalog import Catalog
 
 MAX_GOALS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedChoice:
+    """A goal or tool with the industries whose personas have it (shown first for those)."""
+
+    value: str
+    label: str
+    industries: tuple[str, ...]
+
+
+def _scoped(
+    options: list[tuple[str, str]], by_industry: dict[str, tuple[str, ...]]
+) -> list[ScopedChoice]:
+    return [
+        ScopedChoice(value, label, tuple(i for i, own in by_industry.items() if value in own))
+        for value, label in options
+    ]
 
 
 class StartForm(forms.Form):
@@ -36,6 +55,15 @@ class StartForm(forms.Form):
         self.fields["industry"].choices = [(i.slug, i.name) for i in catalog.industries]  # type: ignore[attr-defined]
         self.fields["goals"].choices = [(g.slug, g.label) for g in catalog.goals]  # type: ignore[attr-defined]
         self.fields["tools"].choices = [(t.slug, t.label) for t in catalog.tools]  # type: ignore[attr-defined]
+        industries = [i.slug for i in catalog.industries]
+        self.goal_choices = _scoped(
+            [(g.slug, g.label) for g in catalog.goals],
+            {i: catalog.goals_for(i) for i in industries},
+        )
+        self.tool_choices = _scoped(
+            [(t.slug, t.label) for t in catalog.tools],
+            {i: catalog.tools_for(i) for i in industries},
+        )
 
     def clean_goals(self) -> list[str]:
         goals: list[str] = self.cleaned_data["goals"]
