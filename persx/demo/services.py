@@ -2,8 +2,9 @@
 
 ``seed_demo`` loads the demo site (catalog, pages, posts, test ideas, admin login). Idempotent.
 
-Existing pages are never overwritten, so editors' changes survive a second run and a
-second run changes nothing.
+A demo page that only the seed has ever written (every revision without a user) is brought
+up to date with the data file, so a newer demo file reaches an existing site; a page an
+editor has saved is never overwritten. A second run with the same file changes nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ DEMO_ADMIN = ("admin", "persx-demo")
 @dataclass
 class SeedReport:
     created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
 
     def add(self, what: str) -> None:
         self.created.append(what)
@@ -63,10 +65,54 @@ def stream_data(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(raw)
 
 
+def _comparable(value: Any) -> Any:
+    """StreamField JSON without what Wagtail adds on save (block ids, list item wrappers)."""
+    if (
+        isinstance(value, dict)
+        and value.get("type") == "item"
+        and set(value) <= {"type", "value", "id"}
+    ):
+        return _comparable(value["value"])
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
+
+
+def _field_value(page: Page, name: str) -> Any:
+    value = getattr(page, name)
+    raw = getattr(value, "raw_data", None)
+    return _comparable(list(raw)) if raw is not None else value
+
+
+def _wanted_value(value: Any) -> Any:
+    return _comparable(json.loads(value)) if isinstance(value, str) and value[:1] == "[" else value
+
+
+def _refresh(page: Page, report: SeedReport, **fields: Any) -> Page:
+    """Bring a seed-only page up to date with the data file (editors' pages are left alone)."""
+    page = page.specific
+    if page.revisions.exclude(user=None).exists() or page.has_unpublished_changes:
+        return page
+    changed = {
+        name: value
+        for name, value in fields.items()
+        if _field_value(page, name) != _wanted_value(value)
+    }
+    if not changed:
+        return page
+    for name, value in changed.items():
+        setattr(page, name, value)
+    page.save_revision().publish()
+    report.updated.append(f"page {page.url_path.removeprefix('/home')} ({', '.join(changed)})")
+    return page
+
+
 def _child(parent: Page, model: type[Page], slug: str, report: SeedReport, **fields: Any) -> Page:
     existing = parent.get_children().filter(slug=slug).first()
     if existing is not None:
-        return existing.specific
+        return _refresh(existing, report, **fields)
     page = model(slug=slug, **fields)
     parent.add_child(instance=page)
     page.save_revision().publish()
@@ -77,7 +123,12 @@ def _child(parent: Page, model: type[Page], slug: str, report: SeedReport, **fie
 def _home(site_data: dict[str, Any], report: SeedReport) -> HomePage:
     home = HomePage.objects.first()
     if home is not None:
-        return home
+        return _refresh(
+            home,
+            report,
+            title=site_data["home"]["title"],
+            body=stream_data(site_data["home"]["body"]),
+        )
     root = Page.get_first_root_node()
     site = Site.objects.filter(is_default_site=True).first()
     placeholder = site.root_page if site else None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -10,7 +14,7 @@ from wagtail.models import Page, Revision
 from persx.catalog.models import Industry, Persona
 from persx.content import models as content
 from persx.content.models import StandardPage
-from persx.demo.services import seed_demo
+from persx.demo.services import SITE_FILE, seed_demo
 from persx.leads.models import Lead
 from tests.web.conftest import client_with_profile, variants
 
@@ -25,6 +29,52 @@ def test_seed_is_idempotent() -> None:
         Revision.objects.count(),
         content.TestIdea.objects.count(),
     ) == before
+
+
+def _site_file_with_about_headline(tmp_path: Path, headline: str) -> Path:
+    data = json.loads(SITE_FILE.read_text(encoding="utf-8"))
+    hero = next(b for b in data["about"]["body"] if b["type"] == "hero")
+    hero["base"]["headline"] = headline
+    path = tmp_path / "site.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _about_headline() -> str:
+    about = StandardPage.objects.get(slug="about")
+    hero = next(b for b in about.body if b.block_type == "hero")
+    return str(hero.value["base"]["headline"])
+
+
+@pytest.mark.django_db
+def test_reseeding_brings_seed_only_pages_up_to_date(tmp_path: Path) -> None:
+    newer = _site_file_with_about_headline(tmp_path, "A newer demo headline")
+    report = seed_demo(newer)
+    assert report.created == []
+    assert report.updated == ["page /about/ (body)"]
+    assert _about_headline() == "A newer demo headline"
+    assert StandardPage.objects.get(slug="about").live
+    assert seed_demo(newer).updated == []  # same file again: nothing changes
+
+
+@pytest.mark.django_db
+def test_reseeding_leaves_a_page_an_editor_saved(tmp_path: Path, admin_user: Any) -> None:
+    about = StandardPage.objects.get(slug="about")
+    about.title = "About us (edited)"
+    about.save_revision(user=admin_user).publish()
+    report = seed_demo(_site_file_with_about_headline(tmp_path, "A newer demo headline"))
+    assert report.updated == []
+    assert _about_headline() != "A newer demo headline"
+    assert StandardPage.objects.get(slug="about").title == "About us (edited)"
+
+
+@pytest.mark.django_db
+def test_seeded_about_page_covers_every_industry() -> None:
+    about = StandardPage.objects.get(slug="about")
+    industries = {f"industry:{i.slug}" for i in Industry.objects.all()}
+    for block_type in ("hero", "feature_grid"):
+        block = next(b for b in about.body if b.block_type == block_type)
+        assert {v["audience"] for v in block.value["variants"]} >= industries, block_type
 
 
 @pytest.mark.django_db

@@ -12,5 +12,7 @@ class Command(BaseCommand):
         report = seed_demo()
         if report.created:
             self.stdout.write(f"Demo content: created {len(report.created)} items.")
-        else:
+        for what in report.updated:
+            self.stdout.write(f"Demo content: updated {what}.")
+        if not report.created and not report.updated:
             self.stdout.write("Demo content already loaded; nothing changed.")
