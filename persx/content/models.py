@@ -16,6 +16,8 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from persx.catalog.repository import current_catalog
+from persx.content import idea_filter
 from persx.content.blocks import CtaBlock, body_blocks
 from persx.content.page_decisions import decide_page_blocks
 from persx.content.page_validation import personalized_block_errors
@@ -105,8 +107,24 @@ class TestIdeasPage(Page):
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        context["ideas"] = ranked_entries(personalization_of(request).ranking_profile(), "idea")
+        chosen = idea_filter.parse_filter(request.GET, current_catalog())
+        ranked = ranked_entries(personalization_of(request).ranking_profile(), "idea")
+        found = idea_filter.matching(ranked, chosen)
+        page = idea_filter.page_of(found, chosen)
+        context |= {
+            "ideas": page.object_list,
+            "idea_page": page,
+            "idea_pages": idea_filter.page_links(chosen, page),
+            "idea_filter": chosen,
+            "found": len(found),
+        }
         return context
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = super().serve(request, *args, **kwargs)
+        if response.context_data and response.context_data["idea_filter"].problems:
+            response.status_code = 400  # the filter named values that do not exist
+        return response
 
 
 class PersonasPage(Page):
