@@ -175,8 +175,11 @@ def main() -> None:
     bench_contact_page()
     bench_engine_decisions()
     bench_assignment()
+    from bench.editor import bench_editor
     from bench.ingestion import bench_ingestion
     from bench.reporting import bench_reporting
+
+    bench_editor()
 
     bench_ingestion()
     bench_reporting()  # PERSX_BENCH_EVENTS (default 10 million) raw events

@@ -7,6 +7,11 @@ so an editor reads "Healthcare" or "Experiment control (generic)" and can still 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
 from persx.analytics.metrics import METRICS
 from persx.catalog.repository import current_catalog
 from persx.content.blocks import PERSONALIZABLE_BLOCKS
@@ -58,3 +63,19 @@ def metric_name(key: str | None) -> str:
     if not key:
         return "—"
     return next((m.label for m in METRICS if m.key == key), key)
+
+
+NAMERS: dict[str, Callable[[str | None], str]] = {
+    "audience": audience_name,
+    "reason": reason_name,
+    "block": block_name,
+    "metric": metric_name,
+}
+
+
+def named_html(kind: str, key: str | None) -> SafeString:
+    """The name of ``key`` with the key itself as the tooltip: ``<span title=key>Name</span>``."""
+    name = NAMERS[kind](key)
+    if not key or name == key:
+        return format_html("<span>{}</span>", name)
+    return format_html('<span title="{}">{}</span>', key, name)

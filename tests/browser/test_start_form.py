@@ -25,12 +25,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _industry_own(kind: str, industry: str) -> list[str]:
-    """What the catalog's personas of ``industry`` have (``goals`` or ``tools``), each once."""
-    own: list[str] = []
-    for persona in catalog()["personas"]:
-        if persona["industry"] == industry:
-            own += [slug for slug in persona[kind] if slug not in own]
-    return own
+    """The ``goals`` or ``tools`` the catalog's personas of ``industry`` have, in catalog order."""
+    own = {slug for p in catalog()["personas"] if p["industry"] == industry for slug in p[kind]}
+    return [item["slug"] for item in catalog()[kind] if item["slug"] in own]
 
 
 def _visible_values(choices: Locator) -> list[str]:

@@ -38,8 +38,9 @@ def test_filter_by_industry_and_goal_gives_a_linkable_page(
     other = page.context.new_page()
     other.goto(page.url)
     expect(other.get_by_test_id("test-ideas").locator("li.idea")).to_have_count(len(expected))
-    expect(other.get_by_label("Industry")).to_have_value(industry)
-    expect(other.get_by_label("Goal")).to_have_value(goal)
+    other_form = other.get_by_test_id("idea-filter")
+    expect(other_form.get_by_label("Industry")).to_have_value(industry)
+    expect(other_form.get_by_label("Goal")).to_have_value(goal)
 
 
 def test_the_library_is_a_few_screens_on_a_phone_and_pages_on(make_context: MakeContext) -> None:
@@ -54,6 +55,7 @@ def test_the_library_is_a_few_screens_on_a_phone_and_pages_on(make_context: Make
     expect(page.get_by_test_id("test-ideas").locator("li.idea").first).not_to_have_id(first or "")
 
 
+@pytest.mark.allow_console_errors("the server responded with a status of 400")
 def test_an_unknown_filter_value_gets_a_message_not_an_error_page(
     make_context: MakeContext,
 ) -> None:

@@ -50,3 +50,12 @@ def test_preview_is_ignored_for_visitors_and_unknown_audiences(staff_client: Cli
     unknown = staff_client.get("/contact/?persx_preview=industry:mining")
     assert unknown.status_code == 200
     assert all(v == "generic" for _, v in variants(unknown.content))
+
+
+@pytest.mark.django_db
+def test_admin_bar_shows_names_with_the_keys_as_tooltips(staff_client: Client) -> None:
+    staff_client.get("/?industry=travel")
+    html = staff_client.get("/contact/").content.decode()
+    assert '<span title="industry:travel">Travel &amp; Hospitality</span>' in html
+    assert '<span title="industry_match">Industry match</span>' in html
+    assert '<span title="contact_form">Contact form</span>' in html

@@ -161,3 +161,14 @@ def test_unknown_page_is_a_friendly_404() -> None:
     response = client_with_profile("saas").get("/no-such-page/")
     assert response.status_code == 404
     assert "We could not find that page" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_leads_list_shows_names_with_the_key_as_tooltip(admin_client: Client) -> None:
+    Lead.objects.create(
+        name="Pat", email="pat@example.com", industry="saas", variant="persona:saas-demand-gen"
+    )
+    html = admin_client.get("/cms/snippets/persx_leads/lead/").content.decode()
+    persona = Persona.objects.get(slug="saas-demand-gen")
+    assert f'<span title="persona:saas-demand-gen">{persona.name} (SaaS)</span>' in html
+    assert '<span title="industry:saas">SaaS</span>' in html

@@ -8,19 +8,11 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from persx.personalization import plain_names
 
 register = template.Library()
-
-_NAMERS = {
-    "audience": plain_names.audience_name,
-    "reason": plain_names.reason_name,
-    "block": plain_names.block_name,
-    "metric": plain_names.metric_name,
-}
 
 
 @register.filter
@@ -46,7 +38,4 @@ def metric_name(key: str | None) -> str:
 @register.simple_tag
 def named(kind: str, key: str | None) -> SafeString:
     """The name of ``key`` with the key itself as the tooltip (``title``)."""
-    name = _NAMERS[kind](key)
-    if not key or name == key:
-        return format_html("<span>{}</span>", name)
-    return format_html('<span title="{}">{}</span>', key, name)
+    return plain_names.named_html(kind, key)
