@@ -1,4 +1,4 @@
-"""The names people use for PersX's keys: audiences, decision reasons, blocks, metrics.
+"""The names people use for PersX's keys: audiences, decision reasons, block types.
 
 Screens show these names and keep the key in a tooltip (see ``templatetags/plain_names``),
 so an editor reads "Healthcare" or "Experiment control (generic)" and can still find the
@@ -12,9 +12,8 @@ from collections.abc import Callable
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from persx.analytics.metrics import METRICS
 from persx.catalog.repository import current_catalog
-from persx.content.blocks import PERSONALIZABLE_BLOCKS
+from persx.engine.block_types import BLOCK_TYPES
 from persx.engine.decision import Reason
 
 REASON_NAMES: dict[str, str] = {
@@ -55,21 +54,13 @@ def reason_name(code: str | None) -> str:
 def block_name(block_type: str | None) -> str:
     if not block_type:
         return "—"
-    block = PERSONALIZABLE_BLOCKS.get(block_type)
-    return str(block().label) if block else block_type.replace("_", " ").capitalize()
-
-
-def metric_name(key: str | None) -> str:
-    if not key:
-        return "—"
-    return next((m.label for m in METRICS if m.key == key), key)
+    return BLOCK_TYPES.get(block_type) or block_type.replace("_", " ").capitalize()
 
 
 NAMERS: dict[str, Callable[[str | None], str]] = {
     "audience": audience_name,
     "reason": reason_name,
     "block": block_name,
-    "metric": metric_name,
 }
 
 

@@ -1,7 +1,7 @@
 """Template filters that turn keys into the names people use (the key goes in a tooltip).
 
-``{{ key|audience_name }}``, ``{{ code|reason_name }}``, ``{{ type|block_name }}`` and
-``{{ key|metric_name }}`` give the name; ``{% named "audience" key %}`` gives
+``{{ key|audience_name }}``, ``{{ code|reason_name }}`` and ``{{ type|block_name }}`` give
+the name; ``{% named "audience" key %}`` gives
 ``<span title="key">Name</span>``.
 """
 
@@ -28,11 +28,6 @@ def reason_name(code: str | None) -> str:
 @register.filter
 def block_name(block_type: str | None) -> str:
     return plain_names.block_name(block_type)
-
-
-@register.filter
-def metric_name(key: str | None) -> str:
-    return plain_names.metric_name(key)
 
 
 @register.simple_tag
