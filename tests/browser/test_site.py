@@ -24,6 +24,7 @@ pytestmark = pytest.mark.browser
 MOBILE = {"width": 375, "height": 812}
 
 
+@pytest.mark.allow_console_errors("the server responded with a status of 400")
 def test_start_form_asks_again_when_industry_or_goals_are_missing(page: Page) -> None:
     page.goto("/start/?next=/contact/")
     form = page.get_by_test_id("start-form")
