@@ -40,13 +40,16 @@ def personalization(request: HttpRequest) -> dict[str, Any]:
         catalog = current_catalog()
         state = visitor(request)
         context = personalization_of(request)
-        # A staff preview shows the previewed visitor's chrome too, not the editor's own.
+        own = _summary(state.profile, state, catalog)
+        # A staff preview shows the previewed visitor's page, chrome included (header chip,
+        # "for you" wording); the editor's own profile stays in the admin bar and the mirror.
         if context.preview is not None:
-            shown, state = context.profile, VisitorState()
+            shown = _summary(context.profile, VisitorState(), catalog)
         else:
-            shown = state.profile
+            shown = own
         return {
-            "persx_profile": _summary(shown, state, catalog),
+            "persx_profile": shown,
+            "persx_own_profile": own,
             "persx_preview": context.preview,
             "persx_industries": catalog.industries,
             "persx_catalog": catalog,
@@ -54,6 +57,7 @@ def personalization(request: HttpRequest) -> dict[str, Any]:
     except Exception:  # never break a page over its chrome
         return {
             "persx_profile": None,
+            "persx_own_profile": None,
             "persx_preview": None,
             "persx_industries": (),
             "persx_catalog": None,
