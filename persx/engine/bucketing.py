@@ -1,13 +1,13 @@
 """Deterministic bucketing and experiment assignment, compatible with GrowthBook's hashing.
 
 An edge worker, a browser script or any GrowthBook SDK can reproduce every assignment made
-here from the visitor id alone (DESIGN.md §6). The functions mirror
+here from the visitor id alone (specification: docs/hashing.md). The functions mirror
 ``growthbook.core`` (``fnv1a32``, ``gbhash``, ``getBucketRanges``, ``chooseVariation``,
 ``inNamespace``) operation for operation, including float accumulation order, so the
 bucket boundaries are bit-identical:
 
 - FNV-1a 32-bit over UTF-16 code units (JavaScript's ``charCodeAt``). For text in the Basic
-  Multilingual Plane that is ``ord(c)`` per character, exactly DESIGN.md's pseudocode; a
+  Multilingual Plane that is ``ord(c)`` per character, exactly the pseudocode in docs/hashing.md; a
   character outside it (e.g. an emoji) counts as its two surrogate code units, as in the JS
   and Python SDKs.
 - hash v1 = ``fnv(value + seed) % 1000 / 1000``;

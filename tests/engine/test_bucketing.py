@@ -30,7 +30,7 @@ from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 
 def _design_fnv(text: str) -> int:
-    """DESIGN.md §6 pseudocode, literally (per character, ``ord(c)``)."""
+    """The pseudocode of docs/hashing.md, literally (per character, ``ord(c)``)."""
     h = 0x811C9DC5
     for c in text:
         h ^= ord(c)
@@ -45,8 +45,8 @@ def _visitor_ids(count: int, seed: int = 20240601) -> list[str]:
 
 # --- golden vectors -----------------------------------------------------------------------
 
-# DESIGN.md §6, then GrowthBook's SDK conformance cases (cases.json "hash": seed, value,
-# version -> hash).
+# GrowthBook's documented examples, then its SDK conformance cases (cases.json "hash": seed,
+# value, version -> hash); the table in docs/hashing.md.
 HASH_VECTORS = [
     ("", "a", 1, 0.22),
     ("b", "a", 1, 0.946),
@@ -81,7 +81,7 @@ def test_fnv1a32_known_values() -> None:
     assert fnv1a32("foobar") == 0xBF9CF968
 
 
-# (n_arms, coverage, weights) -> ranges, from DESIGN.md §6 and GrowthBook's cases.json.
+# (n_arms, coverage, weights) -> ranges, from docs/hashing.md and GrowthBook's cases.json.
 RANGE_VECTORS: list[tuple[str, int, float, list[float] | None, list[tuple[float, float]]]] = [
     ("design: 3 arms, coverage 0.2", 3, 0.2, [0.2, 0.3, 0.5], [(0, 0.04), (0.2, 0.26), (0.5, 0.6)]),
     ("normal 50/50", 2, 1, None, [(0, 0.5), (0.5, 1)]),

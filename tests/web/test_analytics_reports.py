@@ -97,7 +97,8 @@ def add_cells(
     )
 
 
-# Known counts: pooled 300/10000 (control) vs 345/10000 (personalized) — the STATS.md row.
+# Known counts: pooled 300/10000 (control) vs 345/10000 (personalized): a row of the lift
+# table in docs/statistics.md.
 CELLS = [
     (0, "control", "saas", 2500, 70),
     (0, "personalized", "saas", 2500, 95),
@@ -122,12 +123,12 @@ def test_pooled_numbers_equal_the_engine_on_the_same_counts() -> None:
     fieller = relative_lift(300, 10000, 345, 10000)
     assert c.lift == pytest.approx(0.15)
     assert (c.lower, c.upper) == (fieller.lower, fieller.upper)
-    assert round(c.lower or 0, 4) == -0.0123  # STATS.md: [−1.23%, +34.12%]
+    assert round(c.lower or 0, 4) == -0.0123  # docs/statistics.md: [−1.23%, +34.12%]
     assert round(c.upper or 0, 4) == 0.3412
     sequential = sequential_relative_lift(300, 10000, 345, 10000, tuning_n=8000)
     assert (c.sequential_lower, c.sequential_upper) == (sequential.lower, sequential.upper)
     assert c.chance_to_win == chance_to_win(300, 10000, 345, 10000)
-    assert round(c.chance_to_win or 0, 5) == 0.96409  # STATS.md
+    assert round(c.chance_to_win or 0, 5) == 0.96409  # docs/statistics.md
     assert c.p_value == proportion_ttest(300, 10000, 345, 10000).p_value
     assert c.mde == minimum_detectable_effect(10000, 10000, 0.03)
     assert c.visitors_still_needed == visitors_still_needed(0.03, TARGET_PLI, 10000, 10000)

@@ -1,4 +1,4 @@
-"""Statistics for measuring personalization and experiments (see STATS.md).
+"""Statistics for measuring personalization and experiments (see docs/statistics.md).
 
 Pure functions over plain numbers (counts, sums) returning frozen dataclasses; numpy and
 scipy only. One concept per module:

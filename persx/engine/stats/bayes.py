@@ -47,7 +47,7 @@ def chance_to_win(
 ) -> float:
     """P(p_T > p_C) under independent Beta(1, 1) priors, exactly.
 
-    STATS.md references: 49/100 vs 51/100 → 0.61077; 30/1000 vs 40/1000 → 0.88667;
+    References (docs/statistics.md): 49/100 vs 51/100 → 0.61077; 30/1000 vs 40/1000 → 0.88667;
     300/10000 vs 345/10000 → 0.96409.
     """
     check_counts(conversions_control, visitors_control, "control")

@@ -1,6 +1,6 @@
 """Relative lift (PLI = p_T / p_C - 1) of two conversion rates, with three intervals.
 
-Notation (STATS.md): control C, treatment T, conversions x, visitors n, p̂ = x/n,
+Notation (docs/statistics.md): control C, treatment T, conversions x, visitors n, p̂ = x/n,
 v = p̂(1 - p̂)/n, R = p̂_T / p̂_C, z = Φ⁻¹(1 - alpha/2).
 
 - **Fieller** (the headline interval): g = z²·v_C / p̂_C²; the interval exists only when

@@ -83,7 +83,7 @@ def msprt_difference_of_proportions(
 ) -> MSPRTResult:
     """mSPRT on θ̂ = p̂_T - p̂_C with V = p̂_C(1-p̂_C)/n_C + p̂_T(1-p̂_T)/n_T.
 
-    STATS.md reference: 300/10000 vs 400/10000, τ² = 1e-4 → Λ ≈ 259.4, p ≈ 0.00385.
+    Reference (docs/statistics.md): 300/10000 vs 400/10000, τ² = 1e-4 → Λ ≈ 259.4, p ≈ 0.00385.
     """
     check_counts(conversions_control, visitors_control, "control")
     check_counts(conversions_treatment, visitors_treatment, "treatment")

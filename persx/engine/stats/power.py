@@ -4,8 +4,8 @@ Two-sided test at level alpha with power 1 - β, z = z_{1-alpha/2} + z_{1-β}; l
 (p_T = p_C·(1 + lift)).
 
 - n per arm (equal arms) = z²·[p_C(1-p_C) + p_T(1-p_T)] / (p_T - p_C)², rounded **up**
-  (``ceil``: the only convention that reproduces every cell of the STATS.md table, e.g.
-  3% → 3.45% needs 24,190 per arm).
+  (``ceil``: the only convention that reproduces every cell of the table in
+  docs/statistics.md, e.g. 3% → 3.45% needs 24,190 per arm).
 - Unequal arms (control share s of N visitors): N = z²·[p_C(1-p_C)/s + p_T(1-p_T)/(1-s)] /
   (p_T - p_C)².
 - MDE given n_C, n_T: the lift δ solving z²·[p_C(1-p_C)/n_C + p_T(1-p_T)/n_T] =
@@ -155,7 +155,7 @@ def holdout_mde(
     Assumptions: the holdout (share ``holdout_share`` of ``monthly_visitors``) is the control
     at the ``baseline`` rate, every other visitor is treated, visitors are independent (no
     repeat visits), two-sided alpha, power 1 - β, and, by default, both arms' variance taken
-    at the baseline rate (``variance="baseline"``). That reproduces STATS.md: 20k
+    at the baseline rate (``variance="baseline"``). That reproduces docs/statistics.md: 20k
     visitors/month at 3%: 10% holdout → 37.5% after 1 month and 21.7% after 3; 20% →
     28.2% / 16.3% (printed there rounded: 38/22, 28/16). The exact inverse of the
     sample-size formula (``variance="unpooled"``, counting the treated arm's higher rate)

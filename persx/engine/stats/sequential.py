@@ -177,7 +177,7 @@ def sequential_relative_lift(
     """Relative lift of two conversion rates with its confidence sequence.
 
     The SE is GrowthBook's (delta method, variance p(1 - p) per arm), and so is the
-    fixed-horizon interval (Welch t). STATS.md reference: 1396/3000 vs 2422/3461,
+    fixed-horizon interval (Welch t). Reference (docs/statistics.md): 1396/3000 vs 2422/3461,
     alpha = 0.05, N* = 5000 → lift 0.50386, SE 0.03386, sequence [0.40098, 0.60675]
     (fixed horizon [0.4375, 0.5702]).
 

@@ -84,7 +84,7 @@ def srm_test(
 ) -> SRMResult:
     """Check exposure counts per arm against the configured ``weights`` (default: equal).
 
-    Weights need not sum to 1 (they are normalised). STATS.md references: 600/400 at
+    Weights need not sum to 1 (they are normalised). References (docs/statistics.md): 600/400 at
     50/50 → χ² 40, p 2.54e-10 (flagged); 44,000/45,000 → χ² 11.24, p 0.00080 (flagged);
     10,000/10,050 → p 0.724.
     """

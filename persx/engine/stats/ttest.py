@@ -135,7 +135,7 @@ def welch_ttest(
     """Welch t-test of a mean metric from per-arm Σy, Σy² and n.
 
     ``relative=True`` tests the relative lift μ_T/μ_C - 1, otherwise the difference.
-    STATS.md reference: C (1396.87, 52377.9767, 3407) vs T (2422.7, 134698.29, 3461) →
+    Reference (docs/statistics.md): C (1396.87, 52377.9767, 3407) vs T (2422.7, 134698.29, 3461) →
     relative 0.70732, SE 0.37879, CI [-0.03526, 1.44989], p 0.06191.
     """
     if n_c < 2 or n_t < 2:
@@ -163,7 +163,7 @@ def proportion_ttest(
 ) -> TTestResult:
     """Welch t-test of a conversion rate (variance p̂(1 - p̂), as GrowthBook does).
 
-    STATS.md reference: 14/28 vs 16/30 → lift 0.06667, SE 0.27170,
+    Reference (docs/statistics.md): 14/28 vs 16/30 → lift 0.06667, SE 0.27170,
     CI [-0.47767, 0.61101], p 0.80707.
     """
     check_counts(conversions_control, visitors_control, "control")

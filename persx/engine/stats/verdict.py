@@ -1,6 +1,6 @@
 """Is a personalized variant underperforming? Say so only when the evidence supports it.
 
-STATS.md: flag a variant as underperforming (PLI below a target, 10% by default) only when
+docs/statistics.md: flag a variant as underperforming (PLI below a target, 10% by default) only when
 a minimum sample is met **and** either the upper bound of its interval is below the target
 or the posterior probability P(PLI < target) exceeds 0.8. Otherwise, unless the interval
 lies entirely at or above the target, the answer is "insufficient data", together with the

@@ -1,6 +1,6 @@
 """Calibration: simulate experiments with known truth through the real analysis code.
 
-STATS.md, "the test that matters most". Each check uses >= 10,000 simulated experiments,
+docs/statistics.md, "Calibration". Each check uses >= 10,000 simulated experiments,
 so the Monte Carlo SE of a 95% coverage is about 0.22% and the 94-96% band is more than
 4 SEs wide on each side; a fixed seed keeps every run identical. The interval functions
 are the vectorised cores the scalar API itself calls.

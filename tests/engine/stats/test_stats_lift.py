@@ -1,4 +1,4 @@
-"""Relative lift (PLI) intervals: STATS.md reference values and edge cases."""
+"""Relative lift (PLI) intervals: reference values (docs/statistics.md) and edge cases."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from persx.engine.stats import (
     relative_lift_katz,
 )
 
-# STATS.md table, percentages to two decimals: (data), PLI, delta, Fieller, Katz.
+# docs/statistics.md table, percentages to two decimals: (data), PLI, delta, Fieller, Katz.
 REFERENCE = [
     ((30, 1000, 40, 1000), 33.33, (-28.69, 95.36), (-16.68, 121.17), (-16.26, 112.31)),
     ((300, 10000, 345, 10000), 15.00, (-2.51, 32.51), (-1.23, 34.12), (-1.24, 33.91)),

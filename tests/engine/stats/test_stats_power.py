@@ -1,4 +1,4 @@
-"""Sample size, MDE, visitors still needed and holdout MDE: the STATS.md tables."""
+"""Sample size, MDE, visitors still needed, holdout MDE: the tables of docs/statistics.md."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from persx.engine.stats import (
     visitors_still_needed,
 )
 
-# STATS.md: n per arm, alpha 0.05 two-sided, 80% power.
+# docs/statistics.md: n per arm, alpha 0.05 two-sided, 80% power.
 TABLE = {
     0.01: {0.10: 163_092, 0.15: 74_191, 0.30: 19_824, 0.50: 7_747},
     0.03: {0.10: 53_208, 0.15: 24_190, 0.30: 6_452, 0.50: 2_515},
@@ -71,7 +71,7 @@ def test_visitors_still_needed() -> None:
     ("share", "months", "printed"),
     [(0.10, 1, 38), (0.10, 3, 22), (0.20, 1, 28), (0.20, 3, 16)],
 )
-def test_holdout_mde_matches_stats_md(share: float, months: int, printed: int) -> None:
+def test_holdout_mde_matches_the_published_figures(share: float, months: int, printed: int) -> None:
     mde = holdout_mde(20_000, 0.03, share, months)
     assert round(100 * mde) == printed
     # The exact (unpooled) inverse of the sample-size formula is within a point.

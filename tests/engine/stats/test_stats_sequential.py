@@ -1,4 +1,4 @@
-"""Confidence sequences and mSPRT: STATS.md reference values and behaviour."""
+"""Confidence sequences and mSPRT: reference values (docs/statistics.md) and behaviour."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sample ratio mismatch: STATS.md reference values and edge cases."""
+"""Sample ratio mismatch: reference values (docs/statistics.md) and edge cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Welch t-test from sufficient statistics: STATS.md (GrowthBook gbstats) reference values."""
+"""Welch t-test from sufficient statistics: gbstats reference values (docs/statistics.md)."""
 
 from __future__ import annotations
 
