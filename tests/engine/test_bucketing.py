@@ -325,11 +325,34 @@ def test_experiment_spec_rejects_bad_configuration(kwargs: dict[str, object]) ->
         ExperimentSpec(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
-def test_spec_precomputes_ranges() -> None:
+def _assert_ranges(got: Sequence[tuple[float, float]], want: list[tuple[float, float]]) -> None:
+    assert len(got) == len(want)
+    for (start, end), (want_start, want_end) in zip(got, want, strict=True):
+        assert start == pytest.approx(want_start, abs=1e-12)
+        assert end == pytest.approx(want_end, abs=1e-12)
+
+
+def test_spec_precomputes_ranges_and_assigns_by_them() -> None:
     spec = ExperimentSpec(
         key="k", seed="s", arms=("a", "b", "c"), weights=(0.2, 0.3, 0.5), coverage=0.2
     )
-    assert spec.ranges == bucket_ranges(3, 0.2, (0.2, 0.3, 0.5))
+    # The documented example (docs/hashing.md), not a second call of bucket_ranges.
+    documented = [(0, 0.04), (0.2, 0.26), (0.5, 0.6)]
+    _assert_ranges(spec.ranges, documented)
+    # Assignment uses them: each visitor is in the arm whose range holds their v2 hash
+    # under the spec's seed (computed here with hash_unit, not through the spec).
+    arms_seen: set[int] = set()
+    for visitor in _visitor_ids(2_000, seed=13):
+        n = hash_unit("s", visitor, 2)
+        assert n is not None
+        want = next((i for i, (lo, hi) in enumerate(documented) if lo <= n < hi), None)
+        got = assign(spec, visitor)
+        if want is None:
+            assert got is None
+        else:
+            assert got == Assignment(arm_index=want, arm=spec.arms[want], hash_value=n)
+            arms_seen.add(want)
+    assert arms_seen == {0, 1, 2}
 
 
 def test_fifty_fifty_split_over_50k_visitors() -> None:
@@ -473,4 +496,10 @@ def test_spec_survives_pickle_and_replace() -> None:
     ids = _visitor_ids(100, seed=1)
     assert [assign(clone, v) for v in ids] == [assign(spec, v) for v in ids]
     wider = dataclasses.replace(spec, coverage=1.0)
-    assert wider.ranges == bucket_ranges(2, 1.0, (0.4, 0.6))
+    _assert_ranges(wider.ranges, [(0, 0.4), (0.4, 1.0)])
+
+
+def test_a_weight_too_large_for_a_float_is_invalid_not_an_error() -> None:
+    # 10**400 has no float value: GrowthBook's rule cannot accept it, so equal weights apply.
+    assert not is_valid_weights([10**400, 0], 2)
+    assert bucket_ranges(2, 1.0, [10**400, 0]) == bucket_ranges(2, 1.0, None)

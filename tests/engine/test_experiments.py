@@ -337,3 +337,18 @@ def test_build_accepts_arm_kinds_given_as_text() -> None:
     assert [a.kind for a in experiment.arms] == [ArmKind.GENERIC, ArmKind.PERSONALIZED]
     with pytest.raises(InvalidSetup, match="bogus"):
         _pli(arms=(Arm("c", "generic", 0.5), Arm("p", "bogus", 0.5)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("targeting", "admitted"),
+    [
+        (Targeting(), False),
+        (Targeting(requires_profile=False), True),
+        (Targeting(requires_profile=False, industries=("saas",)), False),
+    ],
+)
+def test_targeting_without_a_profile(targeting: Targeting, admitted: bool) -> None:
+    """No profile (or one without an industry) is admitted only by targeting that asks for
+    neither a profile nor an industry."""
+    assert targeting.admits(None) is admitted
+    assert targeting.admits(VisitorProfile("v1")) is admitted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from persx.engine.catalog import Catalog, Industry, Persona
 from persx.engine.persona_scoring import score_personas
 from tests.engine.catalog_fixture import CATALOG
 
@@ -63,3 +64,20 @@ def test_scoring_properties(industry: str, goals: list[str], tools: list[str], r
         assert CATALOG.persona(match.persona).industry == industry  # type: ignore[union-attr]
     # Deterministic.
     assert score_personas(CATALOG, industry, goals, tools, role) == match
+
+
+def test_a_persona_without_tools_scores_on_goals_and_role_only() -> None:
+    catalog = Catalog(
+        version="t",
+        industries=(Industry("saas", "SaaS"),),
+        personas=(
+            Persona("saas-a", "saas", "A", "PM", goals=("trial",), role_keywords=("product",)),
+            Persona("saas-b", "saas", "B", "CRM", goals=("churn",), tools=("braze",)),
+        ),
+    )
+    match = score_personas(catalog, "saas", ["trial"], ["braze", "amplitude"], "product lead")
+    by_persona = {s.persona: s.raw for s in match.scores}
+    with_tools = score_personas(catalog, "saas", ["trial"], [], "product lead")
+    # Tools add nothing to a persona that lists none, and do add to one that lists them.
+    assert by_persona["saas-a"] == {s.persona: s.raw for s in with_tools.scores}["saas-a"]
+    assert by_persona["saas-b"] > 0.0

@@ -113,3 +113,23 @@ def test_recommendations_put_industry_then_goal_matches_first() -> None:
     assert [r.key for r in rank_for_profile(items, visitor, CATALOG)] == ["d", "b", "c", "a"]
     # Without a profile the editorial order stands.
     assert [r.key for r in rank_for_profile(items, None, CATALOG)] == ["a", "b", "c", "d"]
+
+
+def test_no_reconfirmation_without_an_industry_or_a_date() -> None:
+    long_ago = NOW - timedelta(days=400)
+    assert not needs_reconfirmation(VisitorProfile("v", set_at=long_ago), NOW, 90)
+    assert not needs_reconfirmation(VisitorProfile("v", industry="saas"), NOW, 90)
+
+
+def test_catalog_lists_and_checks_audience_keys() -> None:
+    keys = CATALOG.audience_keys()
+    assert keys == (
+        "industry:ecommerce",
+        "industry:saas",
+        "persona:ecommerce-growth",
+        "persona:ecommerce-retention",
+        "persona:saas-growth",
+    )
+    assert all(CATALOG.is_valid_audience(k) for k in keys)
+    for bad in ("industry:mining", "persona:nobody", "generic", "segment:saas", "saas"):
+        assert not CATALOG.is_valid_audience(bad)

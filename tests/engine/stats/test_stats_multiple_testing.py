@@ -40,3 +40,8 @@ def test_empty_and_invalid() -> None:
         benjamini_hochberg([0.5, 1.5])
     with pytest.raises(ValueError, match="q must"):
         benjamini_hochberg([0.5], q=0)
+
+
+def test_nested_p_values_are_refused() -> None:
+    with pytest.raises(ValueError, match="flat sequence"):
+        benjamini_hochberg([[0.1, 0.2], [0.3, 0.4]])  # type: ignore[list-item]

@@ -90,3 +90,14 @@ def test_holdout_mde_matches_the_published_figures(share: float, months: int, pr
 def test_invalid(args: tuple[float, float], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         sample_size_per_arm(*args)
+
+
+def test_traffic_figures_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="both arms need visitors"):
+        minimum_detectable_effect(0, 1_000, 0.03)
+    with pytest.raises(ValueError, match="non-negative"):
+        visitors_still_needed(0.03, 0.15, -1, 10)
+    with pytest.raises(ValueError, match="must be positive"):
+        holdout_mde(0, 0.03, 0.1)
+    with pytest.raises(ValueError, match="must be positive"):
+        holdout_mde(20_000, 0.03, 0.1, months=0)

@@ -85,3 +85,15 @@ def test_always_valid_p_is_running_minimum() -> None:
     assert always_valid_p_values([], [], 1e-4) == ()
     with pytest.raises(ValueError, match="same length"):
         always_valid_p_values([0.1], [], 1e-4)
+
+
+def test_msprt_refuses_a_non_positive_variance_or_mixing_variance() -> None:
+    with pytest.raises(ValueError, match="variance must be positive"):
+        msprt(0.01, 0.0, 1e-4)
+    with pytest.raises(ValueError, match="tau2 must be positive"):
+        msprt(0.01, 1e-4, 0.0)
+
+
+def test_sequential_lift_needs_two_visitors_per_arm() -> None:
+    with pytest.raises(ValueError, match="at least two visitors"):
+        sequential_relative_lift(0, 1, 1, 100)

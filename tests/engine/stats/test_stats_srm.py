@@ -77,3 +77,11 @@ def test_arrays_accept_many_runs() -> None:
 def test_invalid(observed: list[int], weights: list[float] | None) -> None:
     with pytest.raises(ValueError, match=r"at least two|weight|non-negative"):
         srm_test(observed, weights)
+
+
+def test_a_single_weighted_arm_has_nothing_to_compare() -> None:
+    # Only one arm can receive visitors: no degrees of freedom, so no evidence of mismatch,
+    # unless the zero-weight arm got exposures.
+    assert srm_test([700, 0], [1.0, 0.0]).p_value == 1.0
+    leaked = srm_test([700, 5], [1.0, 0.0])
+    assert (leaked.chi2, leaked.p_value, leaked.flagged) == (math.inf, 0.0, True)
