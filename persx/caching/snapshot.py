@@ -29,9 +29,13 @@ CHECK_INTERVAL = 1.0
 
 
 class Snapshot(Generic[T]):
-    def __init__(self, name: str, build: Callable[[], T]) -> None:
+    def __init__(
+        self, name: str, build: Callable[[], T], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """``clock`` is a monotonic clock in seconds (tests pass a fake one to step the TTL)."""
         self.name = name
         self._build = build
+        self._clock = clock
         self._value: T | None = None
         self._built_at = 0.0
         self._generation: int | None = None
@@ -60,10 +64,10 @@ class Snapshot(Generic[T]):
 
     def get(self) -> T:
         value = self._value
-        if value is not None and self._fresh(time.monotonic()):
+        if value is not None and self._fresh(self._clock()):
             return value
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             if self._value is None or not self._fresh(now):
                 generation = self._shared_generation()
                 self._value = self._build()

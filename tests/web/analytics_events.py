@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from persx.engine.audience import INDUSTRY_PREFIX, PERSONA_PREFIX
+from persx.engine.decision import Reason
 from persx.events.models import Event
 
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
@@ -64,7 +66,7 @@ class EventLog:
             block=block,
             variant=served,
             would_be=would_be if would_be is not None else natural,
-            reason="industry_match" if served.startswith("industry:") else "experiment_control",
+            reason=_reason(arm, served),
             consent=consent,
         )
 
@@ -80,7 +82,7 @@ class EventLog:
             industry=industry,
             block=block,
             variant=variant,
-            reason="industry_match" if industry else "no_profile",
+            reason=Reason.INDUSTRY_MATCH if industry else Reason.NO_PROFILE,
         )
 
     def event(
@@ -92,3 +94,16 @@ class EventLog:
         saved = Event.objects.bulk_create(self.rows)
         self.rows = []
         return saved
+
+
+def _reason(arm: str, served: str) -> Reason:
+    """The engine's reason code for what an arm served (as the request path records it)."""
+    if arm == "holdout":
+        return Reason.HOLDOUT
+    if arm == "control":
+        return Reason.EXPERIMENT_CONTROL
+    if served.startswith(PERSONA_PREFIX):
+        return Reason.PERSONA_MATCH
+    if served.startswith(INDUSTRY_PREFIX):
+        return Reason.INDUSTRY_MATCH
+    return Reason.VARIANT_MISSING

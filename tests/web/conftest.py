@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
@@ -47,6 +48,15 @@ def fresh_snapshots() -> Iterator[None]:
     invalidate_catalog()
     invalidate_tagged_index()
     invalidate_experiments()
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    """A client signed in as a fresh superuser (replaces pytest-django's own fixture)."""
+    user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def profile_cookie(

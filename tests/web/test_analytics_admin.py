@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -24,14 +24,6 @@ def no_leaked_experiments() -> Iterator[None]:
     invalidate_experiments()
     yield
     invalidate_experiments()
-
-
-@pytest.fixture
-def admin_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("analyst", "analyst@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -92,10 +84,76 @@ def test_report_page_shows_chart_trend_srm_and_sufficiency(
     assert "wagtailadmin" in html  # inside the admin furniture
 
 
+class MetricView(HTMLParser):
+    """What the report page says it shows: the metric picked in the selector, the heading of
+    the per-industry section, and the text drawn in the per-industry interval chart."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.selected: list[str] = []
+        self.industry_heading = ""
+        self.chart_text: list[str] = []
+        self._in_select = self._in_h2 = False
+        self._chart_depth = 0
+        self._h2 = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "select" and found.get("name") == "metric":
+            self._in_select = True
+        elif tag == "option" and self._in_select and "selected" in found:
+            self.selected.append(found.get("value") or "")
+        elif tag == "h2":
+            self._in_h2, self._h2 = True, ""
+        if self._chart_depth or found.get("data-testid") == "interval-chart":
+            self._chart_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._in_select = False
+        elif tag == "h2" and self._in_h2:
+            self._in_h2 = False
+            if self._h2.startswith("PLI per industry"):
+                self.industry_heading = self._h2.removeprefix("PLI per industry").strip()
+        if self._chart_depth:
+            self._chart_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_h2:
+            self._h2 += data
+        if self._chart_depth and data.strip():
+            self.chart_text.append(data.strip())
+
+
 def test_report_page_switches_metric(admin_client: Client, experiment: Experiment) -> None:
-    response = admin_client.get("/cms/measurement/experiments/exp-admin/?metric=engagement")
-    assert response.status_code == 200
-    assert "Time on page" in response.content.decode()
+    def view(query: str) -> MetricView:
+        response = admin_client.get(f"/cms/measurement/experiments/exp-admin/{query}")
+        assert response.status_code == 200
+        return MetricView(response.content.decode())
+
+    primary = view("")
+    assert primary.selected == ["form_submission"]
+    assert primary.industry_heading == "Contact form submissions"
+
+    engagement = view("?metric=engagement")
+    assert engagement.selected == ["engagement"]
+    assert engagement.industry_heading == "Time on page"
+    # The chart is drawn from the chosen metric's comparisons, not the primary metric's.
+    assert engagement.chart_text
+    assert engagement.chart_text != primary.chart_text
+
+    bounce = view("?metric=bounce")
+    assert bounce.selected == ["bounce"]
+    assert bounce.industry_heading == "Bounce rate · lower is better"
+
+    # A metric the experiment does not measure falls back to the primary one.
+    unknown = view("?metric=nope")
+    assert (unknown.selected, unknown.industry_heading) == (
+        primary.selected,
+        primary.industry_heading,
+    )
+    assert unknown.chart_text == primary.chart_text
 
 
 def test_csv_export_is_a_download_with_one_row_per_comparison(

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from wagtail.blocks.base import get_error_json_data
 
@@ -31,14 +30,6 @@ def fresh_experiments() -> Iterator[None]:
     invalidate_experiments()
     yield
     invalidate_experiments()
-
-
-@pytest.fixture
-def admin_client(db: None) -> Client:
-    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def form_data(arms: list[dict[str, str]] | None = None, **overrides: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from wagtail.models import Page, Revision
 
@@ -115,14 +114,6 @@ def test_bad_lead_is_refused_naming_the_field() -> None:
     assert response.status_code == 400
     assert "email" in response.json()["message"]
     assert not Lead.objects.exists()
-
-
-@pytest.fixture
-def admin_client(db: None) -> Client:
-    user = get_user_model().objects.create_superuser("boss", "b@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.django_db

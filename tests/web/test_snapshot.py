@@ -1,4 +1,5 @@
-"""Cached snapshots: invalidation reaches other app servers through the shared cache.
+"""Cached snapshots: invalidation reaches other app servers through the shared cache, and the
+TTL bounds staleness when nothing (or no working cache) says a copy is out of date.
 
 Under ``make test`` this runs on locmem; the PostgreSQL + Redis pass runs it on Redis,
 where the two Snapshot objects stand for two app servers sharing one cache.
@@ -7,6 +8,7 @@ where the two Snapshot objects stand for two app servers sharing one cache.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -31,7 +33,39 @@ def test_invalidation_on_one_server_rebuilds_on_the_other() -> None:
     assert server_b.get() == rebuilt_b  # and stays cached afterwards
 
 
-def test_a_broken_shared_cache_degrades_to_the_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ttl(settings: Any) -> float:
+    settings.PERSX = {**settings.PERSX, "CACHE_TTL_SECONDS": 60}
+    return 60.0
+
+
+def test_a_snapshot_is_rebuilt_once_the_ttl_passes_even_without_invalidation(ttl: float) -> None:
+    clock = FakeClock()
+    builds = itertools.count(1)
+    shot = Snapshot("test-ttl", lambda: next(builds), clock=clock)
+    assert shot.get() == 1
+    clock.now += ttl - 0.001
+    assert shot.get() == 1  # just inside the TTL, nobody invalidated: kept
+    clock.now += 0.001
+    assert shot.get() == 2  # the TTL passed: rebuilt
+    assert shot.get() == 2  # and the new copy lives for a whole TTL again
+    clock.now += ttl - 0.001
+    assert shot.get() == 2
+
+
+def test_a_broken_shared_cache_degrades_to_the_ttl(
+    monkeypatch: pytest.MonkeyPatch, ttl: float
+) -> None:
     class Broken:
         def get(self, *_: object) -> None:
             raise ConnectionError("cache down")
@@ -39,9 +73,13 @@ def test_a_broken_shared_cache_degrades_to_the_ttl(monkeypatch: pytest.MonkeyPat
         add = incr = get
 
     monkeypatch.setattr(snapshot, "cache", Broken())
+    clock = FakeClock()
     built = itertools.count(1)
-    shot = Snapshot("test-broken", lambda: next(built))
+    shot = Snapshot("test-broken", lambda: next(built), clock=clock)
     assert shot.get() == 1
-    assert shot.get() == 1
-    shot.invalidate()  # local invalidation still works
-    assert shot.get() == 2
+    clock.now += ttl / 2
+    assert shot.get() == 1  # the generation cannot be read: the copy is kept...
+    clock.now += ttl / 2
+    assert shot.get() == 2  # ...until the TTL bounds its staleness
+    shot.invalidate()  # local invalidation still works without the shared cache
+    assert shot.get() == 3
