@@ -60,12 +60,14 @@ def bench_contact_page() -> None:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from persx.config import config
+    from persx.settings import base as base_settings
     from tests.web.conftest import profile_cookie
 
     client = Client()
     client.cookies[config().profile_cookie_name] = profile_cookie("healthcare")
-    on = settings.PERSX
-    off = {**settings.PERSX, "PERSONALIZATION_ENABLED": False}
+    # The production decision budget (test settings give tests a generous one).
+    on = {**settings.PERSX, "DECISION_BUDGET_MS": base_settings.PERSX["DECISION_BUDGET_MS"]}
+    off = {**on, "PERSONALIZATION_ENABLED": False}
 
     def get() -> None:
         response = client.get("/contact/")

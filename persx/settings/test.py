@@ -16,4 +16,9 @@ PERSX = {
     # and call exposure_writer.flush(). A real server on these settings (the browser tests'
     # runserver) switches it on with PERSX_EVENTS_WRITER_THREAD=on.
     "EVENTS_WRITER_THREAD": os.environ.get("PERSX_EVENTS_WRITER_THREAD", "off") == "on",
+    # A page's decisions get a minute, not production's 25 ms: on a loaded machine a test
+    # about something else must not see `timeout` instead of its own reason. The budget's
+    # own tests use a fake clock (tests/engine/test_decision_budget.py, test_page_budget.py)
+    # or set it explicitly.
+    "DECISION_BUDGET_MS": 60_000.0,
 }
