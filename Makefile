@@ -52,17 +52,10 @@ serve: install
 simulate: seed
 	$(MANAGE) simulate_traffic --visitors 1500 --days 20 --lift 0.3 --baseline 0.08
 
-## Browser tests need Debian's chromium; install it when missing and we are root.
+## Browser tests need Debian's chromium: installed with apt when missing and we are root.
+## Without it they skip loudly; under CI=true the run fails instead (scripts/test_services.py).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "!!! could not install chromium: browser tests will SKIP"; \
-	  else \
-	    echo "!!! /usr/bin/chromium is missing and we are not root: browser tests will SKIP"; \
-	  fi; \
-	fi
+	@$(PYTHON) scripts/test_services.py chromium
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -72,19 +65,26 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=persx.settings.test $(MANAGE) makemigrations --check --dry-run
 
 ## Every test: lint, type checks, import contract, migrations check, then the suite on
-## SQLite + locmem, then the Django suite again on PostgreSQL + Redis when they are reachable.
+## SQLite + locmem with branch coverage, then the Django suite again on PostgreSQL + Redis.
+## Without PostgreSQL/Redis that second pass is skipped loudly; under CI=true they are
+## started (scripts/test_services.py) and the run fails if they do not come up.
 test: install-dev browser-deps lint
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=
+	$(PY) -m coverage report
+	$(PY) -m coverage report --include="persx/engine/*" --fail-under=100 --skip-covered
 	@$(MAKE) --no-print-directory test-services
 
 test-services: install-dev
-	@if $(PY) scripts/services_available.py; then \
+	@$(PY) scripts/test_services.py services; status=$$?; \
+	if [ $$status -eq 0 ]; then \
 	  echo "== Django suite on PostgreSQL + Redis =="; \
 	  DATABASE_URL=$${PERSX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/persx} \
 	  REDIS_URL=$${PERSX_TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
 	  $(PY) -m pytest tests/web -m "not browser" -p no:cacheprovider; \
-	else \
+	elif [ $$status -eq 1 ]; then \
 	  echo "!!! SKIPPED: PostgreSQL/Redis suite (services not reachable; see message above)"; \
+	else \
+	  exit $$status; \
 	fi
 
 bench: install-dev

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from tests.browser.support import ACTION_TIMEOUT_MS, MakeContext
+from tests.ci import in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = (
@@ -30,7 +31,11 @@ CHROMIUM_MISSING = (
     "or `make test` which installs it"
 )
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_START_TIMEOUT_S = 60
+# Generous bounds, not expectations: a loaded 2-core machine may take minutes to migrate,
+# seed and start the server; a healthy one takes seconds, and nothing waits longer than needed.
+SERVER_START_TIMEOUT_S = 300
+MANAGE_TIMEOUT_S = 600
+PROBE_TIMEOUT_S = 15
 
 expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
@@ -54,6 +59,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _require_chromium() -> None:
     if not CHROMIUM.exists():
+        if in_ci():
+            pytest.fail(f"CI=true runs every browser test: {CHROMIUM_MISSING}", pytrace=False)
         pytest.skip(f"!!! {CHROMIUM_MISSING}")
 
 
@@ -87,7 +94,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=MANAGE_TIMEOUT_S,
         check=False,
     )
     if result.returncode != 0:
@@ -107,7 +114,7 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
                 pytrace=False,
             )
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -177,6 +184,7 @@ def browser_type_launch_args(
             "--disable-dev-shm-usage",
             "--disable-background-networking",
             "--disable-component-update",
+            "--disable-quic",
             "--disable-sync",
             "--no-first-run",
         ],

@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE_FILE = ROOT / "persx" / "demo" / "data" / "site.json"
 CATALOG_FILE = ROOT / "persx" / "catalog" / "data" / "catalog.json"
 SCREENSHOT_DIR = ROOT / "test-artifacts" / "screenshots"
-ACTION_TIMEOUT_MS = 10_000
+# The longest any one step (a navigation, a click, an expect) may take before the test fails.
+# Steps wait on conditions and return as soon as they hold, so this bound costs nothing on a
+# healthy run; it is generous so a loaded 2-core machine (Chromium + runserver + other work)
+# does not turn slowness into a failure.
+ACTION_TIMEOUT_MS = 60_000
 PROFILE_COOKIE = "persx_profile"
 DEMO_ADMIN = ("admin", "persx-demo")
 

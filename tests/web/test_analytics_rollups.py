@@ -246,12 +246,12 @@ def test_persx_rollup_command_updates_and_rebuilds_with_progress() -> None:
     assert snapshot() == before
 
 
+@pytest.mark.postgresql
 def test_many_small_steps_in_one_transaction_hold_a_bounded_number_of_locks() -> None:
     """PostgreSQL: temp tables are reused per step, so a long rebuild (or a test) inside one
     transaction does not pile up a lock per dropped table until max_locks_per_transaction
     runs out. Each step runs here inside the test's transaction."""
-    if connection.vendor != "postgresql":
-        pytest.skip("lock accounting is PostgreSQL's (run by `make test` against PostgreSQL)")
+    assert connection.vendor == "postgresql"  # lock accounting is PostgreSQL's
     log = EventLog()
     for i in range(40):
         log.exposure(f"visitor-{i}", at(0, i % 20), arm="personalized" if i % 2 else "control")
