@@ -65,7 +65,7 @@ def visitor_columns(profile: VisitorProfile | None) -> VisitorColumns:
 
 
 def may_store_for(profile: VisitorProfile | None) -> bool:
-    """Nothing is stored about a visitor who declined consent (DESIGN.md §8)."""
+    """Nothing is stored about a visitor who declined consent."""
     return profile is None or profile.consent is not ConsentState.DENIED
 
 
