@@ -35,13 +35,25 @@ def test_exception_in_a_decision_serves_generic_with_reason_error(
     assert {b["reason"] for b in line.blocks} == {"error"}  # type: ignore[attr-defined]
 
 
+class SteppingThreadClock:
+    """Stands in for the ``time`` module of the personalization context: each reading of the
+    thread's CPU clock is one second after the previous one, whatever the machine does."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def thread_time(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
 @pytest.mark.django_db
 def test_over_deadline_decisions_serve_generic_with_reason_timeout(
-    settings: Any, caplog: pytest.LogCaptureFixture
+    settings: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A budget of zero: every decision takes some time on the monotonic clock (nanosecond
-    # resolution), so the first one overruns and the rest are skipped, on any machine.
-    settings.PERSX = {**settings.PERSX, "DECISION_BUDGET_MS": 0.0}
+    # Production's 25 ms budget and a clock on which the page's pass takes a whole second.
+    settings.PERSX = {**settings.PERSX, "DECISION_BUDGET_MS": 25.0}
+    monkeypatch.setattr(personalization_context, "time", SteppingThreadClock())
     with caplog.at_level(logging.INFO, logger="persx"):
         response = client_with_profile("saas").get("/contact/")
     assert response.status_code == 200
