@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from persx.api.root import api
 from persx.health import views as health_views
 from persx.leads import views as lead_views
+from persx.monitoring import views as monitoring_views
 from persx.profiles import views as profile_views
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", api.urls),
+    path("metrics", monitoring_views.metrics, name="metrics"),
     path("start/", profile_views.start, name="start"),
     path("start/industry/", profile_views.set_industry, name="set-industry"),
     path("start/forget/", profile_views.forget_me, name="forget-me"),

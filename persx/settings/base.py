@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "persx.events",
     "persx.analytics",
     "persx.health",
+    "persx.monitoring",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "persx.http.request_id.RequestIdMiddleware",
     "persx.http.cache_privacy.SharedCachePrivacyMiddleware",
+    # Outermost: times the whole page and records the page's metrics after the response.
+    "persx.monitoring.middleware.PageMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persx.http.body_limit.ApiBodyLimitMiddleware",
@@ -184,6 +187,16 @@ PERSX = {
     # Global holdout: this share of profiled visitors always sees generic content.
     "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.10")),
     "HOLDOUT_SEED": "persx-global-holdout",
+    # Incident notifications (persx.monitoring): email addresses and a Slack-compatible
+    # webhook URL; a channel without a value is off.
+    "ALERT_EMAILS": [
+        e.strip() for e in os.environ.get("PERSX_ALERT_EMAILS", "").split(",") if e.strip()
+    ],
+    "ALERT_WEBHOOK_URL": os.environ.get("PERSX_ALERT_WEBHOOK_URL", ""),
+    # The weekly report goes to these addresses (default: the alert addresses).
+    "REPORT_EMAILS": [
+        e.strip() for e in os.environ.get("PERSX_REPORT_EMAILS", "").split(",") if e.strip()
+    ],
 }
 
 # Every log line is one JSON object with the request id; Django's own request errors (the
