@@ -1,4 +1,7 @@
-"""``GET /metrics``: the Prometheus text format, for a scraper holding the bearer token.
+"""``GET /metrics`` (the Prometheus text format, for a scraper holding the bearer token) and
+the admin pages: personalization health and the stored weekly reports. Nothing here writes.
+
+``/metrics``:
 
 Never public by default: without ``PERSX_METRICS_TOKEN`` in the environment the endpoint
 does not exist (404); a missing or wrong ``Authorization: Bearer …`` gets 401. With
@@ -9,12 +12,21 @@ from __future__ import annotations
 
 import hmac
 import os
+import time
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from persx.monitoring.dashboard import build_dashboard
+from persx.monitoring.models import WeeklyReport
 
 TOKEN_ENV = "PERSX_METRICS_TOKEN"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -45,3 +57,68 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+class HealthView(WagtailAdminTemplateMixin, TemplateView):
+    """The "Personalization health" admin page (reads :mod:`persx.monitoring.dashboard`)."""
+
+    template_name = "persx_monitoring/health.html"
+    page_title = "Personalization health"
+    header_icon = "pick"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        started = time.perf_counter()
+        board = build_dashboard(timezone.now(), self.request.GET.get("industry", ""))
+        context |= {
+            "board": board,
+            "reports_url": reverse("persx_monitoring_weekly_reports"),
+            "rules_url": reverse("alert-rules:index"),
+            "built_ms": (time.perf_counter() - started) * 1000,
+        }
+        return context
+
+
+class WeeklyReportIndexView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "persx_monitoring/weekly_reports.html"
+    page_title = "Weekly reports"
+    header_icon = "doc-full"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["reports"] = WeeklyReport.objects.all()[:52]
+        return context
+
+
+class WeeklyReportDetailView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "persx_monitoring/weekly_report_detail.html"
+    header_icon = "doc-full"
+    report: WeeklyReport
+
+    def get_page_title(self) -> str:
+        return self.report.subject
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("persx_monitoring_weekly_reports"), "label": "Weekly reports"},
+            {"url": "", "label": self.report.subject},
+        ]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        report = WeeklyReport.objects.filter(pk=kwargs["pk"]).first()
+        if report is None:
+            raise Http404("no such report")
+        self.report = report
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["report"] = self.report
+        return context
