@@ -9,11 +9,18 @@ Shutdown: on SIGTERM a worker stops accepting, finishes its requests (up to
 ``graceful_timeout``) and then, in ``worker_exit``, writes the exposures still queued in
 memory, so a deploy loses none. On SIGKILL the queue is lost: at most what arrived in the
 last flush interval (0.5 s) or 500 events, whichever is smaller (docs/operations.md).
+
+Prometheus metrics from several workers: set ``PROMETHEUS_MULTIPROC_DIR`` to a directory
+the workers may write; it is emptied at start (``on_starting``), ``GET /metrics`` sums the
+workers' files, and a dead worker's live gauges are dropped (``child_exit``;
+docs/monitoring.md).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 bind = os.environ.get("PERSX_BIND", "127.0.0.1:8000")
@@ -46,3 +53,20 @@ def worker_exit(server: Any, worker: Any) -> None:
         server.log.info("worker %s wrote %s queued exposures on exit", worker.pid, written)
     except Exception:  # never block a shutdown
         server.log.exception("worker %s could not write its queued exposures", worker.pid)
+
+
+def on_starting(server: Any) -> None:
+    """Start with an empty metrics directory: old workers' counts must not be summed."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
