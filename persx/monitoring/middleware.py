@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from persx.monitoring import metrics
+from persx.observability import metrics
 
 logger = logging.getLogger("persx.monitoring")
 

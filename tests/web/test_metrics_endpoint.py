@@ -14,7 +14,7 @@ from django.test import Client
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
-from persx.monitoring import metrics
+from persx.observability import metrics
 from tests.web.conftest import client_with_profile
 from tests.web.live_site import gunicorn_site
 

@@ -8,7 +8,7 @@ the series count.
 
 Several worker processes: run the server with ``PROMETHEUS_MULTIPROC_DIR`` set to an empty
 directory (see ``deploy/gunicorn.conf.py``). ``prometheus_client`` then keeps each value
-in a per-process memory-mapped file, and ``GET /metrics`` (:mod:`persx.monitoring.views`)
+in a per-process memory-mapped file, and ``GET /metrics`` (:mod:`persx.monitoring.views`, a higher layer)
 sums the files of every worker. Without the variable the values live in this process only
 (``runserver``, tests).
 
