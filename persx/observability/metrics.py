@@ -8,9 +8,9 @@ the series count.
 
 Several worker processes: run the server with ``PROMETHEUS_MULTIPROC_DIR`` set to an empty
 directory (see ``deploy/gunicorn.conf.py``). ``prometheus_client`` then keeps each value
-in a per-process memory-mapped file, and ``GET /metrics`` (:mod:`persx.monitoring.views`, a higher layer)
+in a per-process memory-mapped file, and ``GET /metrics`` (:mod:`persx.monitoring.views`)
 sums the files of every worker. Without the variable the values live in this process only
-(``runserver``, tests).
+(``runserver``, tests). Management commands should run without it.
 
 Cost: a recording function is a dictionary lookup of the cached label child plus one
 ``inc``/``observe`` (about a microsecond; ``bench/monitoring.py`` measures it against a
