@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
@@ -84,7 +84,9 @@ def _threshold(rules: dict[str, AlertRule], measure: str) -> float | None:
 
 def daily_counts(industry: str, days: list[date]) -> dict[date, dict[str, int]]:
     rows = (
-        HealthCount.objects.filter(hour__gte=days[0], industry=industry)
+        HealthCount.objects.filter(
+            hour__gte=datetime.combine(days[0], time.min, tzinfo=UTC), industry=industry
+        )
         .annotate(day=TruncDate("hour"))
         .values("day", "measure")
         .annotate(n=Sum("count"))

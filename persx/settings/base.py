@@ -158,6 +158,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # No page or form here takes more than ~50 parameters; far more is an attack: 400 at once.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
+# Outgoing email (incident notifications, the weekly report).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "persx@localhost")
+
 WAGTAIL_SITE_NAME = "PersX"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # The admin makes no calls outside the site: no Gravatar avatars, no release check.
