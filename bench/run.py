@@ -9,6 +9,8 @@
 4. Event ingestion through POST /api/events vs a raw bulk insert (bench/ingestion.py).
 5. Rollup build throughput and report latency at 10 million events (bench/reporting.py;
    PERSX_BENCH_EVENTS=1000000 for a quicker run).
+6. Monitoring: metrics overhead on a personalized page, persx_monitor pass and health
+   dashboard at scale (bench/monitoring.py; PERSX_BENCH_MONITOR_EVENTS, default 1 million).
 
 Runs on a fresh SQLite database in a temporary folder (migrate + seed take ~20 s).
 """
@@ -179,12 +181,14 @@ def main() -> None:
     bench_assignment()
     from bench.editor import bench_editor
     from bench.ingestion import bench_ingestion
+    from bench.monitoring import bench_monitoring
     from bench.reporting import bench_reporting
 
     bench_editor()
 
     bench_ingestion()
     bench_reporting()  # PERSX_BENCH_EVENTS (default 10 million) raw events
+    bench_monitoring()  # PERSX_BENCH_MONITOR_EVENTS (default 1 million) raw events
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ A monitor pass (:func:`run_monitor_pass`, ``manage.py persx_monitor``):
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,8 +40,9 @@ from persx.monitoring.rules import PassContext, ScopeObservation, observe
 
 logger = logging.getLogger("persx.monitoring")
 
-# The first pass counts this much history for the dashboard's trends.
-ROLLUP_BACKFILL = timedelta(days=14)
+# A pass that finds no hourly counts (the first one) counts this much history; older days
+# of the dashboard's trends: ``persx_monitor --backfill-days 14`` once.
+ROLLUP_BACKFILL = timedelta(days=1)
 MAX_NOTIFICATION_ATTEMPTS = 8
 BLOCK_MEASURES = {Measure.ERROR_RATE, Measure.FALLBACK_RATE, Measure.PERSONALIZATION_RATE}
 
@@ -66,13 +68,15 @@ def _counts(scope: health.ScopeHealth) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def refresh_health_counts(now: datetime) -> int:
-    """Recount the hours from the last counted one (at most 14 days back) up to ``now``.
+def refresh_health_counts(now: datetime, backfill: timedelta = ROLLUP_BACKFILL) -> int:
+    """Recount the hours from the last counted one (at most ``backfill`` back) up to ``now``.
 
     Grouped by hour in SQL: a handful of queries whatever the number of hours.
     """
     last = HealthCount.objects.aggregate(last=Max("hour"))["last"]
-    floor = _hour(now) - ROLLUP_BACKFILL
+    floor = _hour(now) - backfill
+    if last is not None and backfill > ROLLUP_BACKFILL:
+        last = None  # an explicit backfill recounts the whole period
     start = floor if last is None else max(floor, min(last, _hour(now) - timedelta(hours=1)))
     rows = [
         HealthCount(hour=hour, industry=industry, measure=m, count=n)
@@ -244,13 +248,11 @@ def deliver_notifications(now: datetime) -> tuple[int, int]:
     return delivered, failed
 
 
-def run_monitor_pass(now: datetime) -> PassResult:
+def run_monitor_pass(now: datetime, backfill: timedelta = ROLLUP_BACKFILL) -> PassResult:
     """One pass: refresh the hourly counts, evaluate every enabled rule, deliver."""
-    import time
-
     started = time.perf_counter()
     result = PassResult()
-    refresh_health_counts(now)
+    refresh_health_counts(now, backfill)
     context = PassContext(now)
     for rule in AlertRule.objects.filter(enabled=True).order_by("key"):
         try:

@@ -5,9 +5,10 @@ Run it every minute (docs/monitoring.md has the cron and systemd-timer lines).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from persx.monitoring.services import run_monitor_pass
@@ -16,8 +17,20 @@ from persx.monitoring.services import run_monitor_pass
 class Command(BaseCommand):
     help = "Evaluate the personalization health alert rules once and send notifications."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--backfill-days",
+            type=int,
+            default=1,
+            help="Recount this many days of hourly health history (default 1; e.g. 14 once "
+            "after installing, for the dashboard's trends).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        result = run_monitor_pass(timezone.now())
+        days = options["backfill_days"]
+        if not 1 <= days <= 90:
+            raise CommandError("--backfill-days: between 1 and 90")
+        result = run_monitor_pass(timezone.now(), timedelta(days=days))
         for incident in result.opened:
             self.stdout.write(f"OPENED   {incident.rule.key}: {incident.summary}")
         for incident in result.resolved:
