@@ -38,7 +38,7 @@ def generous_budget() -> Iterator[None]:
 def test_a_healthy_simulated_week_raises_no_alert() -> None:
     plan = simulation.Plan(
         visitors=210,
-        industries={s: 1.0 for s in ("saas", "healthcare", "travel", "ecommerce")},
+        industries=dict.fromkeys(("saas", "healthcare", "travel", "ecommerce"), 1.0),
         lifts=simulation.parse_lifts("0.2"),
         baselines=simulation.parse_baselines("0.05,cta_click=0.1,return_visit=0.3"),
         days=7,
