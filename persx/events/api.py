@@ -24,6 +24,7 @@ from persx.events.schemas import BATCH_ADAPTER, BatchAccepted, EventBatch
 from persx.events.services import store_client_events, time_problems
 from persx.http.errors import error_response, field_name
 from persx.http.visitor import visitor
+from persx.observability import metrics
 
 router = Router(tags=["events"])
 
@@ -94,12 +95,14 @@ def post_events(request: HttpRequest) -> Any:
         client_key(request, profile.visitor_id if profile else ""), batches_per_window()
     )
     if retry_after is not None:
+        metrics.record_events("rate_limited")
         message = f"too many event batches; try again in {retry_after} s"
         return _with_retry_after(error_response(429, message, []), retry_after)
 
     try:
         batch = BATCH_ADAPTER.validate_json(request.body)
     except ValidationError as exc:
+        metrics.record_events("rejected")
         return _validation_failure(exc)
     received_at = timezone.now()
     too_old = time_problems(batch.events, received_at)
@@ -111,6 +114,7 @@ def post_events(request: HttpRequest) -> Any:
         first = too_old[0]
         more = f" (and {len(too_old) - 1} more)" if len(too_old) > 1 else ""
         message = f"events.{first.index}.occurred_at: {first.message}{more}"
+        metrics.record_events("rejected", len(batch.events))
         return error_response(422, message, detail)
 
     try:
@@ -118,6 +122,9 @@ def post_events(request: HttpRequest) -> Any:
     except DatabaseBusy as busy:
         message = "the event store is busy; nothing was stored, send the same batch again"
         return _with_retry_after(error_response(503, message, []), busy.retry_after)
+    metrics.record_events("accepted", stored.accepted)
+    metrics.record_events("duplicate", stored.duplicates)
+    metrics.record_events("declined", stored.declined)
     return BatchAccepted(
         accepted=stored.accepted, duplicates=stored.duplicates, declined=stored.declined
     )

@@ -20,6 +20,9 @@ class EventType(models.TextChoices):
     TEST_IDEA_CLICK = "test_idea_click"
     BLOG_READ = "blog_read"
     ENGAGEMENT = "engagement"
+    # LCP / CLS / INP of one page load: value = the measurement (ms, or the CLS score),
+    # properties = {"metric": …, "variant": …} (persx.monitoring.health.web_vitals).
+    WEB_VITAL = "web_vital"
 
 
 # Recorded by the request that rendered the variant, so a client cannot forge one.
@@ -36,6 +39,7 @@ BROWSER_TRACKED: tuple[str, ...] = (
     EventType.BLOG_READ.value,
     EventType.ENGAGEMENT.value,
     EventType.EMAIL_SIGNUP.value,
+    EventType.WEB_VITAL.value,
 )
 
 # Visitor conversions: a visitor converts on a type when they have at least one such event.

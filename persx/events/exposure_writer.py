@@ -41,6 +41,7 @@ from persx.events.durable_write import DatabaseBusy
 from persx.events.event_row import EventRow, VisitorColumns, fit
 from persx.events.event_types import EventType
 from persx.events.services import store_rows
+from persx.observability import metrics
 
 logger = logging.getLogger("persx.events")
 
@@ -158,10 +159,12 @@ class ExposureWriter:
             if self._pending_events + n > self.capacity:
                 self.dropped += n
                 self._log_drop()
+                metrics.record_exposure_dropped(n)
                 return False
             self._pending.append(render)
             self._pending_events += n
             due = self._pending_events >= self.flush_at
+            metrics.set_exposure_queue_depth(self._pending_events)
         if self.background and not self._stopping:
             self._ensure_thread()
             if due:
@@ -183,6 +186,7 @@ class ExposureWriter:
         with self._write_lock:
             with self._queue_lock:
                 batch, self._pending, self._pending_events = self._pending, [], 0
+                metrics.set_exposure_queue_depth(0)
             if not batch:
                 return 0
             rows = [row for render in batch for row in render.rows()]
@@ -194,8 +198,10 @@ class ExposureWriter:
             except Exception:
                 self.failed += len(rows)
                 logger.exception("exposure write failed", extra={"events": len(rows)})
+                metrics.record_exposure_flush(dropped=len(rows))
                 return 0
             self.written += len(rows)
+            metrics.record_exposure_flush()
             return len(rows)
 
     def _requeue(self, batch: list[PageRender]) -> None:
@@ -209,8 +215,10 @@ class ExposureWriter:
                     room -= render.event_count
                 else:
                     self.dropped += render.event_count
+                    metrics.record_exposure_dropped(render.event_count)
             self._pending[:0] = kept
             self._pending_events += sum(r.event_count for r in kept)
+            metrics.set_exposure_queue_depth(self._pending_events)
 
     def discard_pending(self) -> int:
         """Forget what is queued (tests: start from an empty queue). Returns events dropped."""

@@ -20,8 +20,8 @@ personalized page render).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Final, Literal
+from collections.abc import Callable, Iterable
+from typing import Final, Literal, Protocol
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -61,7 +61,7 @@ BLOCK_DECISIONS = Counter(
 )
 DECISION_SECONDS = Histogram(
     "persx_decision_seconds",
-    "Time to decide one personalizable block.",
+    "Time to decide a page's personalizable blocks (one pass, before rendering).",
     buckets=DECISION_BUCKETS,
 )
 PAGE_RENDER_SECONDS = Histogram(
@@ -183,6 +183,31 @@ def record_page(seconds: float, profile_layer: str, personalized: bool) -> None:
         child = PAGES_SERVED.labels(layer, "yes" if personalized else "no")
         _page_children[key] = child
     child.inc()
+
+
+class ServedDecision(Protocol):
+    """One block decision of a page (``persx.engine.decision.ServedBlock``)."""
+
+    @property
+    def block_type(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def variant_key(self) -> str: ...
+
+
+def record_page_view(
+    seconds: float,
+    profile_layer: str | None,
+    industry: str | None,
+    served: Iterable[ServedDecision],
+) -> None:
+    """One site page: every block decision it served, and the page (one call per page)."""
+    personalized = False
+    for block in served:
+        record_block_decision(block.block_type, block.reason, industry, block.variant_key)
+        personalized = personalized or block.variant_key != "generic"
+    record_page(seconds, profile_layer or NONE, personalized)
 
 
 def record_start_form_view() -> None:

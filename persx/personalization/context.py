@@ -40,6 +40,7 @@ from persx.engine.experiments import (
 from persx.engine.profile import VisitorProfile
 from persx.experiments.repository import running_experiments
 from persx.http.visitor import VisitorRequest, visitor
+from persx.observability import metrics
 from persx.personalization.preview import Preview, audience_preview, staff_preview
 
 logger = logging.getLogger("persx.personalization")
@@ -114,9 +115,11 @@ class PersonalizationContext:
         """
         if self._fixed_decision() is not None or not blocks:
             return
+        started = time.perf_counter()
         outcomes = self.budget.run_all(
             [self._decider(b.variants, b.block_type, page_id) for b in blocks]
         )
+        metrics.observe_decision_seconds(time.perf_counter() - started)
         for block, (decision, error) in zip(blocks, outcomes, strict=True):
             if error is not None:
                 _log_failure(block.block_type, error)

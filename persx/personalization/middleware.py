@@ -5,6 +5,7 @@ batching event writer (no SQL, no waiting in the request)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import cast
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 
 from persx.events import exposure_writer
 from persx.events.services import may_store_for, visitor_columns
+from persx.http.visitor import visitor
+from persx.observability import metrics
 from persx.personalization.context import (
     PersonalizationContext,
     PersonalizedRequest,
@@ -29,6 +32,7 @@ class PersonalizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
         if PARAM in request.GET:
             update_preview_from_query(request)
         try:
@@ -55,7 +59,38 @@ class PersonalizationMiddleware:
             response.headers.setdefault("Cache-Control", "private, no-cache")
         if decisions.consulted:
             record_exposures(request, response, decisions)
+        record_page_metrics(request, response, decisions, time.perf_counter() - started)
         return response
+
+
+# Not site pages: the admin, the API, files and the metrics endpoint itself.
+UNMEASURED_PREFIXES = ("/cms/", "/api/", "/static/", "/media/", "/documents/", "/metrics")
+
+
+def record_page_metrics(
+    request: HttpRequest, response: HttpResponse, decisions: PersonalizationContext, seconds: float
+) -> None:
+    """Live metrics of a site page (HTML 200 to a GET): render time, profile layer, every
+    block decision. Not for previews. Never raises."""
+    if (
+        request.method != "GET"
+        or response.status_code != 200
+        or request.path.startswith(UNMEASURED_PREFIXES)
+        or decisions.preview is not None
+        or getattr(request, "is_preview", False)
+        or not response.get("Content-Type", "").startswith("text/html")
+    ):
+        return
+    try:
+        profile = decisions.profile
+        metrics.record_page_view(
+            seconds,
+            visitor(request).layer if profile is not None else None,
+            profile.industry if profile is not None else None,
+            decisions.served,
+        )
+    except Exception:
+        logger.exception("page metrics failed")
 
 
 def record_exposures(

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from persx.catalog.repository import current_catalog
 from persx.engine.profile import Provenance
+from persx.events import exposure_writer
 from persx.events.event_types import EventType
-from persx.events.services import record_visitor_event
+from persx.events.services import may_store_for, record_visitor_event, visitor_columns
 from persx.http.redirects import referer_path, safe_next
 from persx.http.visitor import visitor
+from persx.observability import metrics
 from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
 
@@ -46,6 +48,7 @@ def start(request: HttpRequest) -> HttpResponse:
                     properties={"next": target[:200], "goals": len(profile.goals)},
                 )
             state.remember(profile)
+            metrics.record_start_form_completion()
             return HttpResponseRedirect(target)
         return render(request, "profiles/start.html", {"form": form}, status=400)
     current = state.profile
@@ -61,9 +64,21 @@ def start(request: HttpRequest) -> HttpResponse:
             "tools": list(current.tools),
             "role": current.role,
         }
+    _count_start_form_view(request)
     return render(
         request, "profiles/start.html", {"form": StartForm(initial=initial, catalog=catalog)}
     )
+
+
+def _count_start_form_view(request: HttpRequest) -> None:
+    """A start-form view: the live counter, and a ``page_view`` of /start/ through the
+    batching writer (no SQL in the request), the denominator of the completion rate."""
+    metrics.record_start_form_view()
+    profile = visitor(request).profile
+    if may_store_for(profile):
+        exposure_writer.submit(
+            exposure_writer.PageRender(visitor_columns(profile), request.path, timezone.now(), ())
+        )
 
 
 @require_POST

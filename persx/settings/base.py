@@ -56,8 +56,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "persx.http.request_id.RequestIdMiddleware",
     "persx.http.cache_privacy.SharedCachePrivacyMiddleware",
-    # Outermost: times the whole page and records the page's metrics after the response.
-    "persx.monitoring.middleware.PageMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persx.http.body_limit.ApiBodyLimitMiddleware",

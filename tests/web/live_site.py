@@ -65,7 +65,9 @@ class LiveSite:
 
 
 @contextmanager
-def gunicorn_site(var_dir: Path, workers: int = 2, **extra_env: str) -> Iterator[LiveSite]:
+def gunicorn_site(
+    var_dir: Path, workers: int = 2, app: str = "persx.wsgi", **extra_env: str
+) -> Iterator[LiveSite]:
     env = site_env(var_dir, **extra_env)
     # Only the server writes metrics files; commands run in plain single-process mode.
     plain = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
@@ -85,7 +87,7 @@ def gunicorn_site(var_dir: Path, workers: int = 2, **extra_env: str) -> Iterator
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
-                "persx.wsgi",
+                app,
             ],
             cwd=ROOT,
             env=env,

@@ -6,6 +6,9 @@
      test_idea_click  click on an element with data-track="test_idea_click"
      blog_read        scrolled through >= 60% of the element with data-track-read
      engagement       seconds the page was visible (sent when it is hidden or left)
+     web_vital        LCP, CLS and INP of this page load (PerformanceObserver), once each,
+                      when the page is first hidden; properties.variant is the page's first
+                      personalized block variant, or "generic"
    Who the visitor is comes from the server-side profile cookie, never from here.
 
    Delivery: events wait in localStorage (capped) until the server acknowledged them. They
@@ -20,7 +23,9 @@
   var CHUNK = 100; // events per request: keepalive/beacon bodies must stay under 64 KB
   var MAX_AGE_MS = 6 * 24 * 3600 * 1000; // the server refuses events older than 7 days
   var SEND_DELAY_MS = 1500;
-  var TYPES = { cta_click: 1, test_idea_click: 1, blog_read: 1, engagement: 1, email_signup: 1 };
+  var TYPES = {
+    cta_click: 1, test_idea_click: 1, blog_read: 1, engagement: 1, email_signup: 1, web_vital: 1
+  };
 
   if (!window.JSON || !document.addEventListener) return;
 
@@ -218,8 +223,49 @@
       visibleMs = 0;
     }
   }
+  // --- Web Vitals: LCP, CLS (layout shifts without recent input), INP (slowest interaction)
+  var vitals = { LCP: null, CLS: 0, INP: null };
+  var vitalsSent = false;
+  function observe(type, onEntries, extra) {
+    try {
+      var options = { type: type, buffered: true };
+      for (var k in extra || {}) options[k] = extra[k];
+      new PerformanceObserver(function (list) { onEntries(list.getEntries()); }).observe(options);
+      return true;
+    } catch (e) { return false; } // entry type not supported by this browser
+  }
+  var hasLcp = observe("largest-contentful-paint", function (entries) {
+    var last = entries[entries.length - 1];
+    if (last) vitals.LCP = Math.round(last.startTime);
+  });
+  var hasCls = observe("layout-shift", function (entries) {
+    entries.forEach(function (e) { if (!e.hadRecentInput) vitals.CLS += e.value; });
+  });
+  observe("event", function (entries) {
+    entries.forEach(function (e) {
+      if (e.interactionId && (vitals.INP === null || e.duration > vitals.INP)) vitals.INP = e.duration;
+    });
+  }, { durationThreshold: 16 });
+  function pageVariant() {
+    var blocks = document.querySelectorAll("[data-variant]");
+    for (var i = 0; i < blocks.length; i++) {
+      var v = blocks[i].getAttribute("data-variant");
+      if (v && v !== "generic") return v;
+    }
+    return "generic";
+  }
+  function reportVitals() {
+    if (vitalsSent) return;
+    vitalsSent = true;
+    var variant = pageVariant();
+    if (hasLcp && vitals.LCP !== null) track("web_vital", vitals.LCP, { metric: "LCP", variant: variant });
+    if (hasCls) track("web_vital", Math.round(vitals.CLS * 10000) / 10000, { metric: "CLS", variant: variant });
+    if (vitals.INP !== null) track("web_vital", Math.round(vitals.INP), { metric: "INP", variant: variant });
+  }
+
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
+      reportVitals();
       reportEngagement();
       sendOnExit();
     } else if (visibleSince === null) {
@@ -227,6 +273,7 @@
     }
   });
   window.addEventListener("pagehide", function () {
+    reportVitals();
     reportEngagement();
     sendOnExit();
   });
