@@ -112,9 +112,12 @@ def _page_view_sql(window: Window, by_hour: bool) -> tuple[str, tuple[Any, ...]]
         keys.append("hour")
     inner = inner.values(*keys).annotate(p=Max(personalized)).order_by()
     sql, params = inner.query.sql_with_params()
-    hour = "t.hour" if by_hour else "NULL"
+    if by_hour:
+        select, group = "t.hour, t.industry", "t.hour, t.industry"
+    else:
+        select, group = "NULL, t.industry", "t.industry"
     return (
-        f"SELECT {hour}, t.industry, COUNT(*), SUM(t.p) FROM ({sql}) t GROUP BY {hour}, t.industry",
+        f"SELECT {select}, COUNT(*), SUM(t.p) FROM ({sql}) t GROUP BY {group}",
         tuple(params),
     )
 

@@ -256,7 +256,8 @@ def run_monitor_pass(now: datetime, backfill: timedelta = ROLLUP_BACKFILL) -> Pa
     context = PassContext(now)
     for rule in AlertRule.objects.filter(enabled=True).order_by("key"):
         try:
-            evaluate_rule(rule, context, result)
+            with transaction.atomic():  # a failed query must not poison the next rule
+                evaluate_rule(rule, context, result)
         except Exception:  # one broken rule must not stop the others
             logger.exception("alert rule failed", extra={"rule": rule.key})
     result.delivered, result.delivery_failures = deliver_notifications(now)

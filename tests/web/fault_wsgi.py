@@ -11,23 +11,28 @@ import os
 from pathlib import Path
 from typing import Any
 
-from persx.personalization import context
-from persx.wsgi import application
+from django.core.wsgi import get_wsgi_application
+
+application = get_wsgi_application()  # sets Django up before the patch imports models
 
 FAULT_FILE = Path(os.environ["PERSX_FAULT_FILE"])
-_original = context.decide_block
 
 
-def _faulty_decide_block(visitor: Any, available: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        industry = FAULT_FILE.read_text().strip()
-    except FileNotFoundError:
-        industry = ""
-    if industry and visitor.profile is not None and visitor.profile.industry == industry:
-        raise RuntimeError(f"injected fault for industry {industry}")
-    return _original(visitor, available, *args, **kwargs)
+def _install_fault() -> None:
+    from persx.personalization import context
+
+    original = context.decide_block
+
+    def faulty_decide_block(visitor: Any, available: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            industry = FAULT_FILE.read_text().strip()
+        except FileNotFoundError:
+            industry = ""
+        if industry and visitor.profile is not None and visitor.profile.industry == industry:
+            raise RuntimeError(f"injected fault for industry {industry}")
+        return original(visitor, available, *args, **kwargs)
+
+    context.decide_block = faulty_decide_block  # type: ignore[assignment]
 
 
-context.decide_block = _faulty_decide_block
-
-__all__ = ["application"]
+_install_fault()
