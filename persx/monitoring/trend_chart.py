@@ -29,7 +29,7 @@ def rate_chart(
     title: str = "",
 ) -> SafeString:
     """Daily rates as lines over ``days`` (y from 0 to ``ceiling``), a dashed red threshold."""
-    width, height, left, right, top, bottom = 640, 220, 52, 16, 28, 40
+    width, height, left, right, top, bottom = 640, 220, 52, 30, 28, 40
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
