@@ -154,7 +154,8 @@ def _observe_rate(
 
 
 def _observe_srm(rule: AlertRule) -> dict[str, ScopeObservation]:
-    from persx.analytics.reports import all_designs, build_report
+    from persx.analytics.report_queries import all_designs
+    from persx.analytics.reports import build_report
 
     threshold = _threshold(rule)
     assert threshold is not None

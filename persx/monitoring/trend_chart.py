@@ -9,9 +9,11 @@ from datetime import date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from persx.analytics.charts import AXIS, FONT, GRID, INDIGO, RED, TEAL, TEXT
-
-COLOURS = (TEAL, INDIGO, "#b26200", "#7a4fb5")
+# The palette of the analytics charts.
+TEAL, INDIGO, AMBER, PURPLE = "#007d7e", "#261a4b", "#b26200", "#7a4fb5"
+RED, GRID, AXIS, TEXT = "#c33b32", "#e4e6ea", "#6b6f76", "#1f2328"
+FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
+COLOURS = (TEAL, INDIGO, AMBER, PURPLE)
 
 
 @dataclass(frozen=True, slots=True)

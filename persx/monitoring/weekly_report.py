@@ -15,7 +15,7 @@ from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 
 from persx.analytics.overview import build_overview
-from persx.analytics.reports import ALL_INDUSTRIES, ExperimentReport, VariantRow
+from persx.analytics.report_model import ALL_INDUSTRIES, ExperimentReport, VariantRow
 from persx.engine.alerting import Interval, wilson_interval
 from persx.engine.stats import VerdictStatus
 from persx.monitoring import content_audit
