@@ -56,6 +56,7 @@ simulate: seed
 ## Without it they skip loudly; under CI=true the run fails instead (scripts/test_services.py).
 browser-deps:
 	@$(PYTHON) scripts/test_services.py chromium
+	@$(PYTHON) scripts/test_services.py promtool
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

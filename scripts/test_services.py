@@ -1,6 +1,7 @@
 """Make sure what the tests need is there: Debian's Chromium, PostgreSQL and Redis.
 
     python scripts/test_services.py chromium   # browser tests
+    python scripts/test_services.py promtool   # the Prometheus rules tests
     python scripts/test_services.py services   # the PostgreSQL + Redis pass of `make test`
 
 On a developer's machine a missing piece is reported loudly and its tests are skipped
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/persx"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/1"
 CHROMIUM = Path("/usr/bin/chromium")
+PROMTOOL = Path("/usr/bin/promtool")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 START_TIMEOUT_S = 60
 
@@ -55,28 +57,38 @@ def say(message: str) -> None:
     print(f"!!! {message}", file=sys.stderr, flush=True)
 
 
-# --- Chromium ------------------------------------------------------------------------------
+# --- Debian tools: Chromium, promtool ----------------------------------------------------
+
+
+def ensure_debian_tool(binary: Path, package: str, tests: str) -> int:
+    """Install ``package`` with apt when ``binary`` is missing and we are root."""
+    if binary.exists():
+        return READY
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"Installing Debian's {package} for the {tests}...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]
+        for cmd in (["apt-get", "update", "-qq"], install):
+            if _run(cmd, env=env) != 0:
+                break
+        if binary.exists():
+            return READY
+        problem = f"could not install {package} with apt-get"
+    else:
+        problem = f"{binary} is missing and we are not root (apt-get install {package})"
+    if in_ci():
+        say(f"FAILED: {problem}; CI=true runs every one of the {tests}")
+        return FAIL
+    say(f"{problem}: the {tests} will SKIP")
+    return READY
 
 
 def ensure_chromium() -> int:
-    if CHROMIUM.exists():
-        return READY
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Installing Debian's chromium for the browser tests...", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-            if _run(cmd, env=env) != 0:
-                break
-        if CHROMIUM.exists():
-            return READY
-        problem = "could not install chromium with apt-get"
-    else:
-        problem = f"{CHROMIUM} is missing and we are not root (apt-get install chromium)"
-    if in_ci():
-        say(f"FAILED: {problem}; CI=true runs every browser test")
-        return FAIL
-    say(f"{problem}: browser tests will SKIP")
-    return READY
+    return ensure_debian_tool(CHROMIUM, "chromium", "browser tests")
+
+
+def ensure_promtool() -> int:
+    return ensure_debian_tool(PROMTOOL, "prometheus", "Prometheus rules tests")
 
 
 # --- PostgreSQL and Redis ------------------------------------------------------------------
@@ -170,6 +182,8 @@ def ensure_services() -> int:
 def main(argv: list[str]) -> int:
     if argv == ["chromium"]:
         return ensure_chromium()
+    if argv == ["promtool"]:
+        return ensure_promtool()
     if argv == ["services"]:
         return ensure_services()
     print(__doc__, file=sys.stderr)
