@@ -31,6 +31,11 @@ class RollupState(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        # Measurement (reports, overview, exports, health) is its own permission: editors
+        # who may write pages do not see conversion data unless granted it.
+        permissions = [("view_measurement", "Can view measurement reports and exports")]
+
     def __str__(self) -> str:
         return f"{self.name}: up to event {self.last_event_id}"
 

@@ -15,6 +15,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.analytics.charts import cumulative_chart, interval_chart, interval_rows
 from persx.analytics.overview import Overview, build_overview
+from persx.analytics.permissions import MeasurementPermissionRequired, measurement_required
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
 from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
@@ -30,7 +31,7 @@ def _report_or_404(key: str) -> ExperimentReport:
     return build_report(design)
 
 
-class ReportIndexView(WagtailAdminTemplateMixin, TemplateView):
+class ReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     template_name = "persx_analytics/report_index.html"
     page_title = "Experiment reports"
     header_icon = "tasks"
@@ -59,7 +60,7 @@ class ReportIndexView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class ReportDetailView(WagtailAdminTemplateMixin, TemplateView):
+class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     template_name = "persx_analytics/report_detail.html"
     header_icon = "tasks"
 
@@ -126,6 +127,7 @@ class ReportDetailView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
+@measurement_required
 def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
     report = _report_or_404(key)
     response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
@@ -133,6 +135,7 @@ def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
+@measurement_required
 def report_json_view(request: HttpRequest, key: str) -> HttpResponse:
     report = _report_or_404(key)
     response = JsonResponse(report_json(report), json_dumps_params={"indent": 2})
@@ -140,7 +143,7 @@ def report_json_view(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
-class OverviewView(WagtailAdminTemplateMixin, TemplateView):
+class OverviewView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     template_name = "persx_analytics/overview.html"
     page_title = "Personalization overview"
     header_icon = "view"

@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from persx.analytics import views
+from persx.analytics.permissions import MeasurementMenuItem
 
 
 def register_admin_urls() -> list[URLPattern]:
@@ -61,7 +62,9 @@ def register_measurement_menu() -> SubmenuMenuItem:
             ),
         ]
     )
-    return SubmenuMenuItem("Measurement", menu, name="measurement", icon_name="table", order=320)
+    return MeasurementMenuItem(
+        "Measurement", menu, name="measurement", icon_name="table", order=320
+    )
 
 
 hooks.register("register_admin_urls", register_admin_urls)

@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.multiprocess import MultiProcessCollector
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from persx.analytics.permissions import MeasurementPermissionRequired
 from persx.monitoring.dashboard import build_dashboard
 from persx.monitoring.models import WeeklyReport
 
@@ -59,7 +60,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
-class HealthView(WagtailAdminTemplateMixin, TemplateView):
+class HealthView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     """The "Personalization health" admin page (reads :mod:`persx.monitoring.dashboard`)."""
 
     template_name = "persx_monitoring/health.html"
@@ -82,7 +83,7 @@ class HealthView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class WeeklyReportIndexView(WagtailAdminTemplateMixin, TemplateView):
+class WeeklyReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     template_name = "persx_monitoring/weekly_reports.html"
     page_title = "Weekly reports"
     header_icon = "doc-full"
@@ -96,7 +97,9 @@ class WeeklyReportIndexView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class WeeklyReportDetailView(WagtailAdminTemplateMixin, TemplateView):
+class WeeklyReportDetailView(
+    MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView
+):
     template_name = "persx_monitoring/weekly_report_detail.html"
     header_icon = "doc-full"
     report: WeeklyReport

@@ -6,6 +6,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from persx.analytics.permissions import MeasurementMenuItem
 from persx.monitoring import views
 from persx.monitoring.admin_viewsets import AlertRuleViewSet, IncidentViewSet
 
@@ -62,7 +63,7 @@ def register_health_menu() -> SubmenuMenuItem:
             ),
         ]
     )
-    return SubmenuMenuItem("Health", menu, name="health", icon_name="pick", order=330)
+    return MeasurementMenuItem("Health", menu, name="health", icon_name="pick", order=330)
 
 
 hooks.register("register_admin_urls", register_admin_urls)
