@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from persx.analytics import simulation
+from persx.demo import simulation
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.experiments.repository import invalidate_experiments
