@@ -3,6 +3,8 @@
 1. Contact page, rendered in-process through the full middleware stack: personalized
    (industry cookie) vs the same request with personalization switched off. Ratio and
    SQL query counts.
+1b. Variant scheduling: the contact page with a live_from/live_until window on every
+   variant vs the same page without windows (same run, interleaved). Ratio and SQL counts.
 2. The engine alone: block decisions per second for a 10-block page.
 3. Experiment assignment: our bucketing vs the `growthbook` package evaluating the same
    experiment (same hashing), evaluations per second.
@@ -99,6 +101,67 @@ def bench_contact_page() -> None:
     print(f"  identical query counts             : {'yes' if q_on == q_off else 'NO'}")
 
 
+def bench_scheduling() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from persx.config import config
+    from persx.content.models import StandardPage
+    from tests.web.conftest import profile_cookie
+
+    contact = StandardPage.objects.get(slug="contact")
+    raw = contact.body.raw_data
+    now = datetime.now(UTC)
+    windows = 0
+    for block in raw:
+        if block["type"] == "text":
+            continue
+        for variant in block["value"]["variants"]:
+            value = variant.get("value", variant)
+            value["live_from"] = (now - timedelta(days=1)).isoformat()
+            value["live_until"] = (now + timedelta(days=365)).isoformat()
+            windows += 1
+    scheduled = StandardPage(title="Contact (scheduled)", slug="contact-scheduled", body=raw)
+    contact.get_parent().add_child(instance=scheduled)
+    scheduled.save_revision().publish()
+
+    client = Client()
+    client.cookies[config().profile_cookie_name] = profile_cookie(
+        "healthcare", "healthcare-patient-acquisition"
+    )
+
+    def getter(path: str) -> Callable[[], None]:
+        def get() -> None:
+            response = client.get(path)
+            assert response.status_code == 200
+
+        return get
+
+    plain, timed = getter("/contact/"), getter("/contact-scheduled/")
+
+    def queries(get: Callable[[], None]) -> int:
+        get()
+        with CaptureQueriesContext(connection) as ctx:
+            get()
+        return len(ctx.captured_queries)
+
+    q_plain, q_timed = queries(plain), queries(timed)
+    plain_ms: list[float] = []
+    timed_ms: list[float] = []
+    for _ in range(15):  # interleaved, so drift hits both alike
+        plain_ms += per_call_ms(plain, 1, 40)
+        timed_ms += per_call_ms(timed, 1, 40)
+    med_plain, med_timed = statistics.median(plain_ms), statistics.median(timed_ms)
+    print(f"\n== Variant scheduling: contact page, {windows} variants with a live window ==")
+    print(f"  without windows : {med_plain:7.3f} ms/request  {q_plain} SQL queries")
+    print(f"  every variant   : {med_timed:7.3f} ms/request  {q_timed} SQL queries")
+    print(f"  ratio           : {med_timed / med_plain:7.3f}   (goal <= 1.01)")
+    print(f"  no added SQL    : {'yes' if q_timed == q_plain else 'NO'}")
+
+
 def bench_engine_decisions() -> None:
     from persx.engine.profile import VisitorProfile
     from persx.engine.selection import select_variant
@@ -177,6 +240,7 @@ def bench_assignment() -> None:
 def main() -> None:
     setup_django()
     bench_contact_page()
+    bench_scheduling()
     bench_engine_decisions()
     bench_assignment()
     from bench.editor import bench_editor

@@ -2,8 +2,9 @@
 
 A personalizable block is a StructBlock of ``base`` (the content) and ``variants``: a list
 of (``audience`` = ``industry:<slug>`` / ``persona:<slug>``, ``content`` of the same
-shape). At render time the list becomes a dict keyed by audience, so choosing is one
-lookup, and the whole thing lives in the page's StreamField JSON (no extra SQL).
+shape, and an optional ``live_from``/``live_until`` window). At render time the list becomes
+a dict keyed by audience, so choosing is one lookup, and the whole thing lives in the page's
+StreamField JSON (no extra SQL).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -27,7 +29,8 @@ from persx.content.variant_audiences import audience_errors
 from persx.engine import block_types
 from persx.engine.audience import GENERIC
 from persx.engine.decision import Reason
-from persx.personalization.context import PageBlock, personalization_of
+from persx.engine.schedule import Window
+from persx.personalization.context import NO_WINDOWS, PageBlock, personalization_of
 
 
 def to_plain(value: Any) -> Any:
@@ -138,10 +141,14 @@ class PersonalizableBlock(blocks.StructBlock):
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
         problems = audience_errors((v["audience"] for v in value["variants"]), current_catalog())
+        for index, variant in enumerate(value["variants"]):
+            window = variant_window(variant)
+            if window is not None and window.is_empty and index not in problems:
+                problems[index] = "live_until: must be after live_from"
         if problems:
             errors = {
                 index: StructBlockValidationError(
-                    block_errors={"audience": ValidationError(message)}
+                    block_errors={message.partition(":")[0]: ValidationError(message)}
                 )
                 for index, message in problems.items()
             }
@@ -153,9 +160,25 @@ class PersonalizableBlock(blocks.StructBlock):
     def variants_by_audience(self, value: Any) -> dict[str, Any]:
         return {v["audience"]: v["content"] for v in value["variants"]}
 
+    def variant_windows(self, value: Any) -> Mapping[str, Window]:
+        """``{audience: Window}`` of the variants that carry a schedule (usually none)."""
+        windows: dict[str, Window] | None = None
+        for v in value["variants"]:
+            window = variant_window(v)
+            if window is not None:
+                if windows is None:
+                    windows = {}
+                windows[v["audience"]] = window
+        return windows or NO_WINDOWS
+
     def page_block(self, value: Any) -> PageBlock:
         """This block as the page's one-pass decision needs it (keyed by the value)."""
-        return PageBlock(id(value), self.block_type, self.variants_by_audience(value))
+        return PageBlock(
+            id(value),
+            self.block_type,
+            self.variants_by_audience(value),
+            self.variant_windows(value),
+        )
 
     def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
         context = super().get_context(value, parent_context=parent_context)
@@ -168,6 +191,7 @@ class PersonalizableBlock(blocks.StructBlock):
             self.variants_by_audience(value),
             page_id=str(page_pk) if page_pk is not None else "",
             key=id(value),
+            windows=self.variant_windows(value),
         )
         context.update(
             content=choice.content,
@@ -206,6 +230,37 @@ class VariantMeta:
     label_format = "Variant for {audience}"
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)  # stored without an offset: the site's time zone (UTC)
+
+
+def variant_window(variant: Mapping[str, Any]) -> Window | None:
+    """A variant's live window, or None when it is always live (no dates set)."""
+    live_from = variant.get("live_from")
+    live_until = variant.get("live_until")
+    if live_from is None and live_until is None:
+        return None
+    return Window(_aware(live_from), _aware(live_until))
+
+
+def _live_from() -> blocks.DateTimeBlock:
+    return blocks.DateTimeBlock(
+        required=False,
+        label="Live from",
+        help_text="Optional. Before this time visitors get the next best match (or generic).",
+    )
+
+
+def _live_until() -> blocks.DateTimeBlock:
+    return blocks.DateTimeBlock(
+        required=False,
+        label="Live until",
+        help_text="Optional. From this time on the variant is no longer served.",
+    )
+
+
 def _variants(variant: blocks.StructBlock) -> blocks.ListBlock:
     return blocks.ListBlock(variant, default=[], label="Variants", collapsed=True)
 
@@ -213,6 +268,8 @@ def _variants(variant: blocks.StructBlock) -> blocks.ListBlock:
 class HeroBlockVariant(blocks.StructBlock):
     audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
     content = HeroContentBlock()
+    live_from = _live_from()
+    live_until = _live_until()
 
     Meta = VariantMeta
 
@@ -242,6 +299,8 @@ class HeroBlock(PersonalizableBlock):
 class FeatureGridBlockVariant(blocks.StructBlock):
     audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
     content = FeatureGridContentBlock()
+    live_from = _live_from()
+    live_until = _live_until()
 
     Meta = VariantMeta
 
@@ -272,6 +331,8 @@ class FeatureGridBlock(PersonalizableBlock):
 class ContactFormBlockVariant(blocks.StructBlock):
     audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
     content = ContactFormContentBlock()
+    live_from = _live_from()
+    live_until = _live_until()
 
     Meta = VariantMeta
 
@@ -300,6 +361,8 @@ class ContactFormBlock(PersonalizableBlock):
 class CtaBlockVariant(blocks.StructBlock):
     audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
     content = CtaContentBlock()
+    live_from = _live_from()
+    live_until = _live_until()
 
     Meta = VariantMeta
 
@@ -328,6 +391,8 @@ class CtaBlock(PersonalizableBlock):
 class TestimonialBlockVariant(blocks.StructBlock):
     audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
     content = TestimonialContentBlock()
+    live_from = _live_from()
+    live_until = _live_until()
 
     Meta = VariantMeta
 
@@ -356,6 +421,8 @@ class TestimonialBlock(PersonalizableBlock):
 class RelatedBlockVariant(blocks.StructBlock):
     audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
     content = RelatedContentBlock()
+    live_from = _live_from()
+    live_until = _live_until()
 
     Meta = VariantMeta
 

@@ -13,6 +13,8 @@ class Reason(StrEnum):
     INDUSTRY_MATCH = "industry_match"
     NO_PROFILE = "no_profile"
     VARIANT_MISSING = "variant_missing"
+    # The visitor's variant exists but is outside its live_from/live_until window.
+    VARIANT_SCHEDULED = "variant_scheduled"
     EXPERIMENT_CONTROL = "experiment_control"
     HOLDOUT = "holdout"
     DISABLED = "disabled"
@@ -73,6 +75,7 @@ class ServedBlock:
 
 NO_PROFILE = Decision(GENERIC, Reason.NO_PROFILE)
 VARIANT_MISSING = Decision(GENERIC, Reason.VARIANT_MISSING)
+VARIANT_SCHEDULED = Decision(GENERIC, Reason.VARIANT_SCHEDULED)
 DISABLED = Decision(GENERIC, Reason.DISABLED)
 ERROR = Decision(GENERIC, Reason.ERROR)
 TIMEOUT = Decision(GENERIC, Reason.TIMEOUT)

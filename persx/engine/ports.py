@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 
@@ -9,3 +10,9 @@ class MonotonicClock(Protocol):
     """Seconds from an arbitrary origin; only differences are meaningful."""
 
     def __call__(self) -> float: ...
+
+
+class WallClock(Protocol):
+    """The current time as a timezone-aware datetime (variant schedules are read against it)."""
+
+    def __call__(self) -> datetime: ...

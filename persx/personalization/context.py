@@ -6,6 +6,8 @@ preview), the running-experiments snapshot, the decision budget and the global h
 block renders, so a page is consistent: every block is decided for the visitor, or, when
 the budget runs out, none is. Blocks then ask :meth:`choose` with the variants they hold.
 No SQL: variants come from the page's StreamField value, experiments from a snapshot.
+Scheduled variants (``live_from``/``live_until``) are judged against the context's wall
+clock (a port, injected in tests), read once per page.
 
 Read it with :func:`personalization_of`; replace it (Wagtail's preview modes) with
 :func:`use_preview`.
@@ -17,6 +19,8 @@ import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Generic, TypeVar, cast
 
 from django.http import HttpRequest
@@ -37,7 +41,9 @@ from persx.engine.experiments import (
     assign_visitor,
     decide_block,
 )
+from persx.engine.ports import WallClock
 from persx.engine.profile import VisitorProfile
+from persx.engine.schedule import Window, availability, decide_scheduled_block
 from persx.experiments.repository import running_experiments
 from persx.http.visitor import VisitorRequest, visitor
 from persx.observability import metrics
@@ -46,6 +52,13 @@ from persx.personalization.preview import Preview, audience_preview, staff_previ
 logger = logging.getLogger("persx.personalization")
 
 T = TypeVar("T")
+
+NO_WINDOWS: Mapping[str, Window] = MappingProxyType({})
+
+
+def utc_now() -> datetime:
+    """The production wall clock (tests inject their own into the context)."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +78,8 @@ class PageBlock:
     key: Hashable
     block_type: str
     variants: Mapping[str, object]
+    # Only the variants that carry a live_from/live_until window (most blocks: none).
+    windows: Mapping[str, Window] = field(default_factory=lambda: NO_WINDOWS)
 
 
 @dataclass
@@ -80,7 +95,10 @@ class PersonalizationContext:
     # Something on the page used personalization (a block or a "for you" ranking): the
     # page view is measured.
     consulted: bool = False
+    # Scheduled variants are judged against this clock, read at most once per page.
+    clock: WallClock = utc_now
     _decided: dict[Hashable, Decision] = field(default_factory=dict)
+    _now: datetime | None = None
 
     @property
     def profile(self) -> VisitorProfile | None:
@@ -117,7 +135,7 @@ class PersonalizationContext:
             return
         started = time.perf_counter()
         outcomes = self.budget.run_all(
-            [self._decider(b.variants, b.block_type, page_id) for b in blocks]
+            [self._decider(b.variants, b.block_type, page_id, b.windows) for b in blocks]
         )
         metrics.observe_decision_seconds(time.perf_counter() - started)
         for block, (decision, error) in zip(blocks, outcomes, strict=True):
@@ -132,6 +150,7 @@ class PersonalizationContext:
         variants: Mapping[str, T],
         page_id: str = "",
         key: Hashable | None = None,
+        windows: Mapping[str, Window] = NO_WINDOWS,
     ) -> Choice[T]:
         """The content this visitor sees for one block (the base or a variant) and why.
 
@@ -143,7 +162,9 @@ class PersonalizationContext:
         if decision is None:
             decided = self._decided.get(key) if key is not None else None
             if decided is None:
-                decided, error = self.budget.run(self._decider(variants, block_type, page_id))
+                decided, error = self.budget.run(
+                    self._decider(variants, block_type, page_id, windows)
+                )
                 if error is not None:
                     _log_failure(block_type, error)
             decision = decided
@@ -151,10 +172,28 @@ class PersonalizationContext:
         self.served.append(ServedBlock(block_type, decision))
         return Choice(content, decision)
 
+    def now(self) -> datetime:
+        """The instant this request judges schedules at (the clock is read once)."""
+        if self._now is None:
+            self._now = self.clock()
+        return self._now
+
     def _decider(
-        self, variants: Mapping[str, object], block_type: str, page_id: str
+        self,
+        variants: Mapping[str, object],
+        block_type: str,
+        page_id: str,
+        windows: Mapping[str, Window] = NO_WINDOWS,
     ) -> Callable[[], Decision]:
         visitor_assignment = self.visitor
+        if windows:
+            now = self.now
+
+            def decide_scheduled() -> Decision:
+                available = availability(variants, windows, now())
+                return decide_scheduled_block(visitor_assignment, available, block_type, page_id)
+
+            return decide_scheduled
 
         def decide() -> Decision:
             return decide_block(visitor_assignment, variants, block_type, page_id)
