@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "persx.analytics",
     "persx.health",
     "persx.monitoring",
+    "persx.studio",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -1,0 +1,254 @@
+"""The coverage matrix: every personalizable block of the site × every audience.
+
+Rows are the personalizable blocks of the live pages (page, block type, label); columns are
+the catalog's industries, each followed by its personas. Each cell has one state
+(:mod:`persx.studio.cell_state`). Read from the pages' published StreamField JSON (no block
+conversion), the pending drafts, the variant reviews and the reports' underperforming
+flags: a handful of queries for the whole site.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from wagtail.models import Page
+
+from persx.catalog.repository import current_catalog
+from persx.content.blocks import PERSONALIZABLE_BLOCKS
+from persx.content.models import BlogPostPage, HomePage, PersonalizedPage, StandardPage
+from persx.engine.audience import industry_key, persona_key
+from persx.engine.block_types import BLOCK_TYPES
+from persx.engine.schedule import Window
+from persx.studio.cell_state import SERVED, CellFacts, CellState, cell_state
+from persx.studio.models import Draft, VariantReview
+from persx.studio.results import Underperforming, underperforming_variants
+
+PAGE_TYPES: tuple[type[PersonalizedPage], ...] = (HomePage, StandardPage, BlogPostPage)
+LABEL_FIELDS = ("headline", "quote", "title")
+LABEL_LENGTH = 70
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # audience key
+    label: str
+    kind: str  # industry | persona
+    industry: str  # the industry slug (a persona's own industry)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    audience: str
+    state: CellState
+    detail: str = ""
+    has_draft: bool = False
+
+    @property
+    def served(self) -> bool:
+        return self.state in SERVED
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    page_id: int
+    page_title: str
+    page_path: str
+    block_id: str
+    block_type: str
+    label: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def block_type_label(self) -> str:
+        return BLOCK_TYPES.get(self.block_type, self.block_type)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    generated_at: datetime
+    industry: str | None = None  # the filter, if any
+    counts: dict[str, Counter[CellState]] = field(default_factory=dict)
+
+    def column_counts(self) -> list[tuple[Column, Counter[CellState]]]:
+        return [(c, self.counts.get(c.key, Counter())) for c in self.columns]
+
+    @property
+    def cell_count(self) -> int:
+        return len(self.rows) * len(self.columns)
+
+    @property
+    def served_count(self) -> int:
+        return sum(1 for row in self.rows for cell in row.cells if cell.served)
+
+    @property
+    def coverage(self) -> float:
+        """Share of cells whose audience is served a variant (its own or its industry's)."""
+        return self.served_count / self.cell_count if self.cell_count else 1.0
+
+    def served_in(self, index: int) -> int:
+        """Rows whose cell in column ``index`` serves a variant."""
+        return sum(1 for row in self.rows if row.cells[index].served)
+
+    def totals(self) -> Counter[CellState]:
+        total: Counter[CellState] = Counter()
+        for counter in self.counts.values():
+            total.update(counter)
+        return total
+
+
+def columns(industry: str | None = None) -> tuple[Column, ...]:
+    catalog = current_catalog()
+    out: list[Column] = []
+    for ind in catalog.industries:
+        if industry and ind.slug != industry:
+            continue
+        out.append(Column(industry_key(ind.slug), ind.name, "industry", ind.slug))
+        for persona in catalog.personas:
+            if persona.industry == ind.slug:
+                out.append(Column(persona_key(persona.slug), persona.name, "persona", ind.slug))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class RawVariant:
+    audience: str
+    window: Window | None
+
+
+@dataclass(frozen=True, slots=True)
+class RawBlock:
+    page: Page
+    block_id: str
+    block_type: str
+    base: Mapping[str, Any]
+    variants: tuple[RawVariant, ...]
+
+
+def _moment(raw: Any) -> datetime | None:
+    if not raw:
+        return None
+    value = raw if isinstance(raw, datetime) else parse_datetime(str(raw))
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _raw_variant(item: Mapping[str, Any]) -> RawVariant | None:
+    value = item.get("value", item) if "audience" not in item else item
+    if not isinstance(value, Mapping) or not value.get("audience"):
+        return None
+    live_from, live_until = _moment(value.get("live_from")), _moment(value.get("live_until"))
+    window = Window(live_from, live_until) if live_from or live_until else None
+    return RawVariant(str(value["audience"]), window)
+
+
+def live_pages() -> Iterator[PersonalizedPage]:
+    """The live personalizable pages, in site order (one query per page type)."""
+    pages: list[PersonalizedPage] = []
+    for model in PAGE_TYPES:
+        pages.extend(model.objects.live())
+    yield from sorted(pages, key=lambda p: p.path)
+
+
+def raw_blocks(pages: Iterable[PersonalizedPage]) -> Iterator[RawBlock]:
+    """The personalizable blocks of ``pages``, read from the stored JSON."""
+    for page in pages:
+        for name in page.streamfield_names:
+            for index, item in enumerate(getattr(page, name).raw_data):
+                if item.get("type") not in PERSONALIZABLE_BLOCKS:
+                    continue
+                value = item.get("value") or {}
+                variants = tuple(
+                    v for v in (_raw_variant(i) for i in value.get("variants") or ()) if v
+                )
+                yield RawBlock(
+                    page=page,
+                    block_id=str(item.get("id") or f"{name}-{index}"),
+                    block_type=item["type"],
+                    base=value.get("base") or {},
+                    variants=variants,
+                )
+
+
+def block_label(base: Mapping[str, Any]) -> str:
+    for name in LABEL_FIELDS:
+        text = str(base.get(name) or "").strip()
+        if text:
+            return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
+    return "(untitled)"
+
+
+def _covers(flag: Underperforming, block: RawBlock) -> bool:
+    if flag.scope_kind == "page":
+        return flag.scope_value == str(block.page.pk)
+    if flag.scope_kind == "block_type":
+        return flag.scope_value == block.block_type
+    return True
+
+
+def build_matrix(
+    industry: str | None = None,
+    now: datetime | None = None,
+    underperforming: Sequence[Underperforming] | None = None,
+) -> Matrix:
+    now = now or datetime.now(UTC)
+    cols = columns(industry)
+    blocks = list(raw_blocks(live_pages()))
+    page_ids = {b.page.pk for b in blocks}
+    drafts = set(
+        Draft.objects.filter(status=Draft.Status.PENDING, page_id__in=page_ids).values_list(
+            "page_id", "block_id", "audience"
+        )
+    )
+    reviews = {
+        (page_id, block_id, audience): reviewed_at
+        for page_id, block_id, audience, reviewed_at in VariantReview.objects.filter(
+            page_id__in=page_ids
+        ).values_list("page_id", "block_id", "audience", "reviewed_at")
+    }
+    flags = underperforming_variants() if underperforming is None else underperforming
+    rows: list[Row] = []
+    counts: dict[str, Counter[CellState]] = {c.key: Counter() for c in cols}
+    for block in blocks:
+        by_audience = {v.audience: v for v in block.variants}
+        flagged = {f.audience for f in flags if _covers(f, block)}
+        page_review = block.page.last_published_at
+        cells = []
+        for col in cols:
+            variant = by_audience.get(col.key)
+            industry_variant = by_audience.get(industry_key(col.industry))
+            key = (block.page.pk, block.block_id, col.key)
+            facts = CellFacts(
+                has_variant=variant is not None,
+                window=variant.window if variant else None,
+                last_review=reviews.get(key, page_review),
+                underperforming=col.key in flagged,
+                has_draft=key in drafts,
+                industry_variant_live=(
+                    col.kind == "persona"
+                    and industry_variant is not None
+                    and (industry_variant.window is None or industry_variant.window.is_live(now))
+                ),
+            )
+            verdict = cell_state(facts, now)
+            cells.append(Cell(col.key, verdict.state, verdict.detail, key in drafts))
+            counts[col.key][verdict.state] += 1
+        rows.append(
+            Row(
+                page_id=block.page.pk,
+                page_title=block.page.title,
+                page_path=block.page.get_url() or block.page.url_path,
+                block_id=block.block_id,
+                block_type=block.block_type,
+                label=block_label(block.base),
+                cells=tuple(cells),
+            )
+        )
+    return Matrix(cols, tuple(rows), now, industry, counts)

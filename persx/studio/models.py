@@ -1,0 +1,80 @@
+"""What the studio keeps beside the pages: variant provenance and reviews, and drafts.
+
+Live variants live in the pages' StreamField JSON (that is what is served). A draft is a
+row here, never in a page, so a draft cannot be served; approving one writes it into the
+page as a new published revision (``services.approve_draft``). A variant is identified by
+its page, the StreamField block's id and its audience key.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from wagtail.models import Page
+
+
+class Origin(models.TextChoices):
+    HUMAN = "human", "Written by a person"
+    AI = "ai", "AI draft, approved as written"
+    AI_EDITED = "ai_edited", "AI draft, edited before approval"
+
+
+class VariantReview(models.Model):
+    """The last review of one live variant: who approved it, when, and where it came from."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    audience = models.CharField(max_length=120)
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.HUMAN)
+    model_name = models.CharField(max_length=80, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    fact_sheet_version = models.CharField(max_length=40, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "block_id", "audience"], name="one_review_per_variant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id}/{self.block_id}/{self.audience} ({self.origin})"
+
+
+class Draft(models.Model):
+    """A proposed variant awaiting review (never served)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    block_type = models.CharField(max_length=40)
+    audience = models.CharField(max_length=120)
+    content = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.AI)
+    model_name = models.CharField(max_length=80, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    fact_sheet_version = models.CharField(max_length=40, blank=True)
+    # Claim-checker findings: [{"field": ..., "claim": ..., "message": ...}]
+    flags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.block_type} for {self.audience} ({self.status})"

@@ -1,0 +1,44 @@
+"""What the reports say about live variants, as the studio needs it.
+
+Reads the experiment reports (:mod:`persx.analytics.reports`): a variant is underperforming
+when a running experiment's (or the global holdout's) report gives its audience the
+"underperforming" verdict on the primary metric, i.e. only on evidence. The flag applies
+to the blocks the experiment covers (its scope: site, block type or page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from persx.analytics.reports import all_designs, build_report
+from persx.engine.stats import VerdictStatus
+from persx.experiments.models import Experiment
+
+
+@dataclass(frozen=True, slots=True)
+class Underperforming:
+    audience: str
+    experiment: str
+    scope_kind: str  # site | block_type | page
+    scope_value: str
+    message: str
+
+
+def underperforming_variants() -> list[Underperforming]:
+    designs = [d for d in all_designs() if d.status == "running"]
+    scopes = {
+        key: (kind, value)
+        for key, kind, value in Experiment.objects.filter(
+            key__in=[d.key for d in designs]
+        ).values_list("key", "scope_kind", "scope_value")
+    }
+    found = []
+    for design in designs:
+        report = build_report(design, with_variants=True)
+        kind, value = scopes.get(design.key, ("site", ""))
+        for row in report.variants:
+            if row.verdict is not None and row.verdict.status == VerdictStatus.UNDERPERFORMING:
+                found.append(
+                    Underperforming(row.variant, design.key, kind, value, row.verdict.message)
+                )
+    return found
