@@ -4,6 +4,9 @@ Reads the experiment reports (:mod:`persx.analytics.reports`): a variant is unde
 when a running experiment's (or the global holdout's) report gives its audience the
 "underperforming" verdict on the primary metric, i.e. only on evidence. The flag applies
 to the blocks the experiment covers (its scope: site, block type or page).
+
+Building the reports costs about a second, so the flags are an in-process snapshot rebuilt
+after ``PERSX["CACHE_TTL_SECONDS"]`` (reports change only when the rollups run).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from persx.analytics.reports import all_designs, build_report
+from persx.caching.snapshot import Snapshot
 from persx.engine.stats import VerdictStatus
 from persx.experiments.models import Experiment
 
@@ -24,7 +28,12 @@ class Underperforming:
     message: str
 
 
-def underperforming_variants() -> list[Underperforming]:
+def underperforming_variants() -> tuple[Underperforming, ...]:
+    """The current flags (from the snapshot)."""
+    return _flags.get()
+
+
+def build_underperforming() -> tuple[Underperforming, ...]:
     designs = [d for d in all_designs() if d.status == "running"]
     scopes = {
         key: (kind, value)
@@ -41,4 +50,9 @@ def underperforming_variants() -> list[Underperforming]:
                 found.append(
                     Underperforming(row.variant, design.key, kind, value, row.verdict.message)
                 )
-    return found
+    return tuple(found)
+
+
+_flags: Snapshot[tuple[Underperforming, ...]] = Snapshot(
+    "studio-underperforming", build_underperforming
+)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from html import escape
+from urllib.parse import urlencode
+
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 from persx.studio.cell_state import CellState
+from persx.studio.coverage import Cell, Column, Row
 from persx.studio.coverage_export import SYMBOLS
 
 register = template.Library()
@@ -20,3 +26,33 @@ def state_symbol(state: CellState) -> str:
 @register.filter
 def percent(value: float) -> str:
     return f"{value:.0%}"
+
+
+DRAFT_DOT = '<span class="px-dot"></span>'
+
+
+@register.simple_tag
+def matrix_cells(row: Row, pairs: Sequence[tuple[Column, Cell]], preview_url: str) -> SafeString:
+    """A row's cells in one pass: 460 cells through template tags (or ``format_html``) cost
+    a few hundred milliseconds; plain escaped f-strings a few. Every value is escaped."""
+    out = []
+    for column, cell in pairs:
+        state = cell.state
+        draft_marker = cell.has_draft and state is not CellState.DRAFT
+        title = f"{column.label}: {state.label}"
+        if cell.detail:
+            title += f" — {cell.detail}"
+        if draft_marker:
+            title += " (a draft awaits review)"
+        query = urlencode({"page": row.page_id, "block": row.block_id, "audience": cell.audience})
+        industry_class = " px-industry" if column.kind == "industry" else ""
+        href = escape(f"{preview_url}?{query}")
+        label = escape(f"{row.label}, {title}")
+        dot = DRAFT_DOT if draft_marker else ""
+        out.append(
+            f'<td class="px-cell{industry_class}" data-audience="{escape(cell.audience)}" '
+            f'data-state="{state.value}"><a class="px-state px-state--{state.value}" '
+            f'href="{href}" title="{escape(title)}" aria-label="{label}">'
+            f"{SCREEN_SYMBOLS[state]}{dot}</a></td>"
+        )
+    return mark_safe("".join(out))
