@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "persx.health",
     "persx.monitoring",
     "persx.studio",
+    "persx.generation",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
