@@ -78,3 +78,25 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.block_type} for {self.audience} ({self.status})"
+
+
+class FactSheet(models.Model):
+    """What AI drafts for one audience may say. Versioned: every saved change (through
+    ``services.save_fact_sheet``) bumps ``version``, and each draft records the version it
+    was grounded in. One item per line in the list fields."""
+
+    audience = models.CharField(max_length=120, unique=True)
+    version = models.PositiveIntegerField(default=1)
+    summary = models.TextField(blank=True)
+    pains = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    tools = models.TextField(blank=True)
+    proof_points = models.TextField(blank=True, help_text="Approved claims, with their numbers.")
+    customers = models.TextField(blank=True, help_text="Customer names drafts may mention.")
+    certifications = models.TextField(blank=True)
+    words_to_avoid = models.TextField(blank=True)
+    tone = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Fact sheet {self.audience} v{self.version}"
