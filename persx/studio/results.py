@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from persx.analytics.reports import all_designs, build_report
+from persx.analytics.report_queries import all_designs
+from persx.analytics.reports import build_report
 from persx.caching.snapshot import Snapshot
 from persx.engine.stats import VerdictStatus
 from persx.experiments.models import Experiment
