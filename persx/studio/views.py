@@ -24,6 +24,8 @@ from persx.personalization.context import use_preview
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import build_matrix, live_pages, raw_blocks
 from persx.studio.coverage_export import matrix_csv
+from persx.studio.models import Draft
+from persx.studio.review_views import drafting_status
 
 
 class BadQuery(Exception):
@@ -85,6 +87,9 @@ class CoverageView(WagtailAdminTemplateMixin, TemplateView):
             industry=self.industry,
             csv_url=csv_url,
             preview_url=reverse("persx_studio_preview"),
+            drafts_url=reverse("persx_studio_drafts"),
+            pending_drafts=Draft.objects.filter(status=Draft.Status.PENDING).count(),
+            **drafting_status(),
         )
         return context
 

@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from persx.studio import views
+from persx.studio import review_views, views
 
 
 def register_admin_urls() -> list[URLPattern]:
@@ -14,6 +14,12 @@ def register_admin_urls() -> list[URLPattern]:
         path("studio/coverage/", views.CoverageView.as_view(), name="persx_studio_coverage"),
         path("studio/coverage.csv", views.coverage_csv_view, name="persx_studio_coverage_csv"),
         path("studio/preview/", views.PreviewView.as_view(), name="persx_studio_preview"),
+        path("studio/drafts/", review_views.DraftListView.as_view(), name="persx_studio_drafts"),
+        path(
+            "studio/drafts/<int:pk>/",
+            review_views.DraftReviewView.as_view(),
+            name="persx_studio_draft",
+        ),
         path(
             "studio/preview/<int:page_id>/render/",
             views.render_preview_view,
