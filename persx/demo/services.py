@@ -32,6 +32,7 @@ from persx.content.models import (
     TestIdea,
     TestIdeasPage,
 )
+from persx.demo.ai_drafts import seed_ai_drafts
 from persx.events.models import Event
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment
@@ -240,6 +241,8 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
         intro=data["personas"]["intro"],
     )
     _admin(report)
+    for created in seed_ai_drafts():
+        report.add(created)
     return report
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from persx.content.models import StandardPage
+from persx.demo.ai_drafts import DRAFTS_FILE
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import build_matrix
 from persx.studio.models import Draft, VariantReview
@@ -28,13 +30,22 @@ pytestmark = pytest.mark.django_db
 PERSONALIZABLE = {"hero", "feature_grid", "contact_form", "cta", "testimonial", "related"}
 
 
+DEMO_DRAFTS = json.loads(DRAFTS_FILE.read_text())["drafts"]
+
+
 def demo_blocks() -> list[tuple[str, str, set[str]]]:
-    """(page title, block type, audiences with a variant) for every personalizable block."""
+    """(page title, block type, audiences with a variant or a seeded draft) for every
+    personalizable block; drafted audiences are marked ``draft:<audience>``."""
     found = []
     for key in ("home", "about", "contact"):
         for block in SITE_DATA[key]["body"]:
             if block["type"] in PERSONALIZABLE:
                 audiences = {v["audience"] for v in block.get("variants", [])}
+                audiences |= {
+                    f"draft:{d['audience']}"
+                    for d in DEMO_DRAFTS
+                    if (d["page"], d["block_type"]) == (key, block["type"])
+                }
                 found.append((SITE_DATA[key]["title"], block["type"], audiences))
     for post in SITE_DATA["blog"]["posts"]:
         if post.get("cta"):
@@ -46,6 +57,8 @@ def demo_blocks() -> list[tuple[str, str, set[str]]]:
 def expected_state(audiences: set[str], column: str) -> CellState:
     if column in audiences:
         return CellState.LIVE
+    if f"draft:{column}" in audiences:
+        return CellState.DRAFT
     if column.startswith("persona:"):
         industry = next(i for i in INDUSTRIES if column.removeprefix("persona:").startswith(i))
         if f"industry:{industry}" in audiences:
@@ -89,7 +102,7 @@ def test_counts_per_column_add_up_and_coverage_counts_served_cells() -> None:
         1
         for _, _, audiences in demo_blocks()
         for col in matrix.columns
-        if expected_state(audiences, col.key) is not CellState.GENERIC
+        if expected_state(audiences, col.key) in (CellState.LIVE, CellState.INHERITED)
     )
     assert matrix.served_count == served
     assert matrix.coverage == pytest.approx(served / (len(matrix.rows) * 20))
@@ -234,3 +247,16 @@ def test_command_csv_and_bad_arguments() -> None:
         call_command("persx_coverage", "--fail-under", "lots", stdout=io.StringIO())
     with pytest.raises(CommandError, match="--fail-under"):
         call_command("persx_coverage", "--fail-under", "150%", stdout=io.StringIO())
+
+
+def test_the_demo_ships_marked_ai_drafts_awaiting_review_once() -> None:
+    from persx.demo.ai_drafts import seed_ai_drafts
+
+    drafts = Draft.objects.filter(status=Draft.Status.PENDING)
+    assert drafts.count() == len(DEMO_DRAFTS)
+    assert {d.origin for d in drafts} == {"ai"}
+    assert all(d.model_name.startswith("demo (pre-made") for d in drafts)
+    flagged = [d for d in drafts if d.flags]
+    assert [(f["kind"], f["claim"]) for d in flagged for f in d.flags] == [("figure", "41%")]
+    assert seed_ai_drafts() == []
+    assert drafts.count() == len(DEMO_DRAFTS)
