@@ -3,12 +3,13 @@ side-by-side preview opened from a cell (both panes rendered by the site's templ
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import screenshot, sign_in, site, wait_for_path
+from tests.browser.support import ROOT, screenshot, sign_in, site, wait_for_path
 
 pytestmark = pytest.mark.browser
 
@@ -85,3 +86,37 @@ def test_coverage_matrix_filter_and_side_by_side_preview(page: Page) -> None:
     query = parse_qs(urlsplit(page.url).query)
     assert query["audience"] == ["industry:healthcare"]
     screenshot(page, "studio-preview-switched.png", full_page=True)
+
+
+@pytest.mark.allow_console_errors("the server responded with a status of 400")
+def test_review_flow_flagged_draft_needs_a_note_then_goes_live(page: Page) -> None:
+    """The demo's flagged pre-made draft: refused without a note, approved with one, then
+    the matrix shows the variant live and the site serves it to that persona."""
+    drafts = json.loads((ROOT / "persx" / "demo" / "data" / "ai_drafts.json").read_text())
+    flagged = next(d for d in drafts["drafts"] if "41%" in d["content"]["subheadline"])
+    sign_in(page, "/cms/studio/drafts/")
+    row = page.get_by_test_id("draft-row").filter(has_text=flagged["audience"])
+    expect(row).to_contain_text("1 open")
+    row.get_by_role("link", name="Review").click()
+    expect(page.get_by_test_id("flags")).to_contain_text("41%")
+    screenshot(page, "studio-review.png", full_page=True)
+
+    page.get_by_test_id("approve").click()
+    expect(page.get_by_test_id("review-error")).to_contain_text("override_note")
+    page.get_by_label("Override note").fill("Figure approved by the Westbrook case study owner.")
+    page.get_by_test_id("approve").click()
+    wait_for_path(page, "/cms/studio/drafts/")
+    expect(page.get_by_test_id("draft-row").filter(has_text=flagged["audience"])).to_have_count(0)
+
+    page.goto("/cms/studio/coverage/?industry=healthcare")
+    contact_title = site()["contact"]["title"]
+    hero = page.locator('[data-testid="coverage-row"][data-block-type="hero"]').filter(
+        has_text=contact_title
+    )
+    cell = hero.locator(f'td[data-audience="{flagged["audience"]}"]')
+    expect(cell).to_have_attribute("data-state", "live")
+
+    cell.locator("a").click()
+    audience = page.frame_locator('[data-testid="pane-audience-desktop"]')
+    expect(audience.get_by_test_id("hero")).to_have_attribute("data-variant", flagged["audience"])
+    expect(audience.get_by_test_id("hero")).to_contain_text(flagged["content"]["headline"])
