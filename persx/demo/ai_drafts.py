@@ -1,7 +1,8 @@
 """The demo's pre-made AI drafts (``data/ai_drafts.json``), so a newcomer sees the review
 flow without an API key. Marked as AI drafts from a demo model; claim-checked like real
 ones (one carries a figure its fact sheet does not support). Idempotent: a draft that was
-already seeded (pending, approved or rejected) is never re-created."""
+already seeded for that page, block type and audience (pending, approved or rejected)
+is never re-created, even after a re-seed refreshed the page."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def seed_ai_drafts(drafts_file: Path = DRAFTS_FILE) -> list[str]:
         if block_id is None:
             continue
         if Draft.objects.filter(
-            page=page, block_id=block_id, audience=item["audience"], model_name=data["model"]
+            page=page,
+            block_type=item["block_type"],
+            audience=item["audience"],
+            model_name=data["model"],
         ).exists():
             continue
         facts = fact_sheet_for(item["audience"])

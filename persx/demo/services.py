@@ -50,6 +50,10 @@ class SeedReport:
         self.created.append(what)
 
 
+# A variant's schedule as Wagtail stores it when none is set (so a refresh compares alike).
+UNSCHEDULED = {"live_from": None, "live_until": None}
+
+
 def stream_data(blocks: list[dict[str, Any]]) -> str:
     """Demo-file blocks → StreamField raw JSON."""
     raw = []
@@ -60,7 +64,12 @@ def stream_data(blocks: list[dict[str, Any]]) -> str:
             raw.append(
                 {
                     "type": block["type"],
-                    "value": {"base": block["base"], "variants": block.get("variants", [])},
+                    "value": {
+                        "base": block["base"],
+                        "variants": [
+                            {**UNSCHEDULED, **variant} for variant in block.get("variants", [])
+                        ],
+                    },
                 }
             )
     return json.dumps(raw)
