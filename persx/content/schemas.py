@@ -19,9 +19,12 @@ MULTILINE = {"multiline": True}  # edited in a text area (Wagtail TextBlock)
 
 
 def line(max_length: int, *, required: bool = False, default: str = "", **extra: Any) -> Any:
-    """A one-line text field; ``required`` means it may not be blank."""
-    if required:
+    """A one-line text field; ``required`` means it must be given and may not be blank
+    (a required field with a non-blank ``default`` may be omitted: the default is used)."""
+    if required and default:
         return Field(default, min_length=1, max_length=max_length, **extra)
+    if required:
+        return Field(min_length=1, max_length=max_length, **extra)
     return Field(default=default, max_length=max_length, **extra)
 
 

@@ -13,7 +13,7 @@ from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from persx.content.blocks import PERSONALIZABLE_BLOCKS
-from persx.content.schemas import SCHEMAS
+from persx.content.schemas import SCHEMAS, content_errors
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -69,3 +69,11 @@ def test_one_character_over_the_limit_is_refused_by_the_cms_block() -> None:
     with pytest.raises(StructBlockValidationError) as refused:
         base.clean(too_long)
     assert list(refused.value.block_errors) == ["headline"]
+
+
+@pytest.mark.parametrize("block_type", sorted(SCHEMAS))
+def test_a_required_field_that_is_missing_is_an_error(block_type: str) -> None:
+    schema = SCHEMAS[block_type].model_json_schema()
+    for field in schema.get("required", []):
+        errors = content_errors(block_type, {})
+        assert field in errors, (block_type, field)
