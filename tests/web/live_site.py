@@ -33,6 +33,9 @@ def site_env(var_dir: Path, **extra: str) -> dict[str, str]:
         "PERSX_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "persx.settings.test",
         "PYTHONUNBUFFERED": "1",
+        # A real server writes its exposures in the background, as in production (the
+        # test settings switch the thread off for in-process tests).
+        "PERSX_EVENTS_WRITER_THREAD": "on",
         **extra,
     }
     return env
