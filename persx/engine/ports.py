@@ -16,3 +16,10 @@ class WallClock(Protocol):
     """The current time as a timezone-aware datetime (variant schedules are read against it)."""
 
     def __call__(self) -> datetime: ...
+
+
+class RandomSource(Protocol):
+    """Random draws for Monte Carlo estimates (``random.Random(seed)`` fits): injected so a
+    seeded run is reproducible."""
+
+    def betavariate(self, alpha: float, beta: float) -> float: ...

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from typing import Literal
 
-SetupField = Literal["key", "arms", "coverage", "hash_version", "namespace"]
+SetupField = Literal[
+    "key",
+    "arms",
+    "coverage",
+    "hash_version",
+    "namespace",
+    # bandit allocation (engine.bandit)
+    "weights",
+    "holdback_share",
+    "min_exploration",
+    "draws",
+    "prior",
+    "counts",
+    # inference model (engine.inference)
+    "classes",
+    "intercepts",
+    "coefficients",
+    "threshold",
+    "temperature",
+]
 
 
 class InvalidSetup(ValueError):
