@@ -21,6 +21,11 @@ class PersxConfig:
     events_max_body_bytes: int
     holdout_share: float
     holdout_seed: str
+    inference_enabled: bool
+    inference_target_precision: float
+    signals_cookie_name: str
+    signals_cookie_max_age: int
+    firmographic_csv: str
 
 
 def config() -> PersxConfig:
@@ -37,4 +42,9 @@ def config() -> PersxConfig:
         events_max_body_bytes=int(raw["EVENTS_MAX_BODY_BYTES"]),
         holdout_share=float(raw["HOLDOUT_SHARE"]),
         holdout_seed=str(raw["HOLDOUT_SEED"]),
+        inference_enabled=bool(raw.get("INFERENCE_ENABLED", True)),
+        inference_target_precision=float(raw.get("INFERENCE_TARGET_PRECISION", 0.9)),
+        signals_cookie_name=str(raw.get("SIGNALS_COOKIE_NAME", "persx_signals")),
+        signals_cookie_max_age=int(raw.get("SIGNALS_COOKIE_MAX_AGE", 30 * 24 * 3600)),
+        firmographic_csv=str(raw.get("FIRMOGRAPHIC_CSV", "")),
     )

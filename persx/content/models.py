@@ -22,7 +22,8 @@ from persx.content.blocks import CtaBlock, body_blocks
 from persx.content.page_decisions import decide_page_blocks
 from persx.content.page_validation import personalized_block_errors
 from persx.content.preview import PersonalizedPreviewMixin
-from persx.content.tagged_index import ranked_entries
+from persx.content.tagged_index import entry, ranked_entries
+from persx.inference.visitor_signals import note_tags_read
 from persx.personalization.context import personalization_of
 
 
@@ -86,6 +87,14 @@ class BlogPostPage(PersonalizedPage):
     streamfield_names = ("cta",)
     parent_page_types = ["persx_content.BlogIndexPage"]
     template = "content/pages/blog_post_page.html"
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # What the visitor reads is evidence of who they are (the inference signals).
+        tagged = entry(f"post:{self.pk}")
+        if tagged is not None:
+            note_tags_read(request, tuple(f"industry:{slug}" for slug in tagged.industries))
+        return super().serve(request, *args, **kwargs)
+
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
     content_panels = [
         *Page.content_panels,

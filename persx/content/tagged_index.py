@@ -88,6 +88,14 @@ def invalidate_tagged_index() -> None:
     _entries.invalidate()
 
 
+def entry(key: str) -> Entry | None:
+    """One entry by key (``post:<page id>`` or ``idea:<slug>``), from the snapshot."""
+    for candidate in _entries.get():
+        if candidate.key == key:
+            return candidate
+    return None
+
+
 def ranked_entries(
     profile: VisitorProfile | None, kind: Kind | None = None, limit: int | None = None
 ) -> list[RankedEntry]:

@@ -21,12 +21,17 @@ def _summary(
         return None
     industry = catalog.industry(profile.industry)
     persona = catalog.persona(profile.persona)
+    inferred = state.layer == "inferred"
     return {
         "industry": industry,
         "persona": persona,
         "confidence": profile.persona_confidence,
         "needs_reconfirmation": state.needs_reconfirmation,
-        "mirror": {
+        # An inferred profile is a guess for this page: nothing to mirror or restore.
+        "inferred": inferred,
+        "mirror": None
+        if inferred
+        else {
             "industry": profile.industry,
             "goals": list(profile.goals),
             "tools": list(profile.tools),

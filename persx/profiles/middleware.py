@@ -4,7 +4,9 @@ The middleware gathers the layers and the engine's precedence rules pick the win
 (``persx.engine.precedence``, docs/profile-precedence.md): an explicit choice in this request
 (``?industry=``) > signed cookie > account record (signed-in visitors only, looked up only
 when no layer above has a profile, then cached in the cookie) > session mirror (client-side,
-restored through the API) > inference.
+restored through the API) > inference (``persx.inference.serving``: the current model on the
+visitor's signals cookie, consulted only when every stated layer is empty; never written to
+the profile cookie, so a stated answer always wins).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from persx.engine.catalog import Catalog
 from persx.engine.precedence import ProfileLayers, resolve_profile
 from persx.engine.profile import Provenance, VisitorProfile, needs_reconfirmation
 from persx.http.visitor import CookieAction, VisitorState, attach_visitor
+from persx.inference.serving import inferred_profile
 from persx.profiles import cookie, services
 
 logger = logging.getLogger("persx.profiles")
@@ -88,9 +91,13 @@ def _visitor_state(request: HttpRequest, catalog: Catalog) -> VisitorState:
             explicit=_explicit_choice(request, catalog, decoded.profile),
             cookie=decoded.profile,
             account=account,
+            inferred=lambda: inferred_profile(request),
         )
     )
     if profile is None or layer is None:
+        return state
+    if layer == "inferred":  # a guess for this request only: not written to the cookie
+        state.profile, state.layer = profile, layer
         return state
     if layer == "cookie":
         state.profile, state.layer = profile, layer

@@ -12,6 +12,7 @@ from persx.engine.catalog import Catalog
 from persx.engine.profile import Provenance, VisitorProfile
 from persx.engine.profile_update import apply_choices
 from persx.events.services import forget_visitor_events
+from persx.inference.services import forget_examples
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
 
@@ -92,4 +93,5 @@ def forget_visitor(visitor_id: str | None, user: Any | None = None) -> int:
             deleted += VisitorProfileRecord.objects.filter(visitor_id=visitor_id).delete()[0]
         for vid in visitor_ids:
             forget_visitor_events(vid)
+        forget_examples(visitor_ids)
         return deleted

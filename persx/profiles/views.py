@@ -15,6 +15,8 @@ from persx.events.event_types import EventType
 from persx.events.services import may_store_for, record_visitor_event, visitor_columns
 from persx.http.redirects import referer_path, safe_next
 from persx.http.visitor import visitor
+from persx.inference import services as inference_services
+from persx.inference.models import LabelSource
 from persx.observability import metrics
 from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
@@ -47,6 +49,7 @@ def start(request: HttpRequest) -> HttpResponse:
                     timezone.now(),
                     properties={"next": target[:200], "goals": len(profile.goals)},
                 )
+                inference_services.record_example(request, profile, _label_source(state.layer))
             state.remember(profile)
             metrics.record_start_form_completion()
             return HttpResponseRedirect(target)
@@ -94,11 +97,18 @@ def set_industry(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     state = visitor(request)
-    profile = services.choose(
-        catalog, state.profile, form.cleaned_data["industry"], Provenance.MANUAL, request.user
-    )
+    with transaction.atomic():
+        profile = services.choose(
+            catalog, state.profile, form.cleaned_data["industry"], Provenance.MANUAL, request.user
+        )
+        inference_services.record_example(request, profile, _label_source(state.layer))
     state.remember(profile)
     return HttpResponseRedirect(safe_next(request, form.cleaned_data.get("next")))
+
+
+def _label_source(layer: str | None) -> LabelSource:
+    """An answer given while we showed an inferred profile corrects (or confirms) it."""
+    return LabelSource.CORRECTION if layer == "inferred" else LabelSource.START_FORM
 
 
 @require_POST

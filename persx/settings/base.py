@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "persx.leads",
     "persx.experiments",
     "persx.events",
+    "persx.inference",
     "persx.analytics",
     "persx.health",
     "persx.monitoring",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "persx.inference.middleware.SignalsMiddleware",
     "persx.profiles.middleware.VisitorProfileMiddleware",
     "persx.personalization.middleware.PersonalizationMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -204,6 +206,13 @@ PERSX = {
     "REPORT_EMAILS": [
         e.strip() for e in os.environ.get("PERSX_REPORT_EMAILS", "").split(",") if e.strip()
     ],
+    # Inference for visitors who skip the start form (persx/inference).
+    "INFERENCE_ENABLED": True,
+    "INFERENCE_TARGET_PRECISION": 0.9,
+    "SIGNALS_COOKIE_NAME": "persx_signals",
+    "SIGNALS_COOKIE_MAX_AGE": 30 * 24 * 3600,
+    # IP range -> company -> industry (CSV); "" switches the firmographic lookup off.
+    "FIRMOGRAPHIC_CSV": str(BASE_DIR / "persx" / "inference" / "data" / "firmographic_demo.csv"),
 }
 
 # Every log line is one JSON object with the request id; Django's own request errors (the
