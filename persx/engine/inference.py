@@ -27,6 +27,7 @@ __all__ = [
     "InferenceModel",
     "SignalWeight",
     "Signals",
+    "describe_feature",
     "features",
     "infer",
     "normalise_path",
@@ -110,6 +111,28 @@ def features(signals: Signals) -> dict[str, float]:
     if signals.firmographic_industry:
         vector["firmographic:" + signals.firmographic_industry] = 1.0
     return vector
+
+
+_FEATURE_WORDING = {
+    "landing": "landed on {}",
+    "page": "viewed {}",
+    "tag": "read content tagged {}",
+    "cta": "clicked a {} call to action",
+    "referrer": "came from {}",
+    "firmographic": "company network in {}",
+    "utm_source": "UTM source {}",
+    "utm_medium": "UTM medium {}",
+    "utm_campaign": "UTM campaign {}",
+    "utm_content": "UTM content {}",
+    "utm_term": "UTM term {}",
+}
+
+
+def describe_feature(name: str) -> str:
+    """A feature name in words, for editors: ``referrer:skift.com`` → ``came from skift.com``."""
+    kind, _, value = name.partition(":")
+    wording = _FEATURE_WORDING.get(kind)
+    return wording.format(value) if wording else name
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ from django.http import HttpRequest
 
 from persx.catalog.repository import current_catalog
 from persx.engine.catalog import Catalog
+from persx.engine.inference import describe_feature
 from persx.engine.profile import VisitorProfile
 from persx.http.visitor import VisitorState, visitor
+from persx.inference.visitor_signals import signals_of
 from persx.personalization.context import personalization_of
 
 
@@ -40,6 +42,27 @@ def _summary(
     }
 
 
+def _inference(request: HttpRequest, catalog: Catalog) -> dict[str, Any] | None:
+    """What the model said about this visitor on this request (``None``: not consulted)."""
+    state = signals_of(request)
+    outcome = state.inference if state is not None else None
+    if outcome is None:
+        return None
+    candidate = catalog.industry(outcome.candidate)
+    return {
+        "abstained": outcome.abstained,
+        "industry": candidate,
+        "probability": outcome.probability,
+        "persona": catalog.persona(outcome.persona),
+        "persona_probability": outcome.persona_probability,
+        "model_version": outcome.model_version,
+        "top_signals": [
+            {"feature": s.feature, "label": describe_feature(s.feature), "weight": s.weight}
+            for s in outcome.top_signals
+        ],
+    }
+
+
 def personalization(request: HttpRequest) -> dict[str, Any]:
     try:
         catalog = current_catalog()
@@ -58,6 +81,7 @@ def personalization(request: HttpRequest) -> dict[str, Any]:
             "persx_preview": context.preview,
             "persx_industries": catalog.industries,
             "persx_catalog": catalog,
+            "persx_inference": _inference(request, catalog) if context.preview is None else None,
         }
     except Exception:  # never break a page over its chrome
         return {
@@ -66,4 +90,5 @@ def personalization(request: HttpRequest) -> dict[str, Any]:
             "persx_preview": None,
             "persx_industries": (),
             "persx_catalog": None,
+            "persx_inference": None,
         }

@@ -22,6 +22,7 @@ from persx.engine.inference import (
     Classifier,
     InferenceModel,
     Signals,
+    describe_feature,
     features,
     infer,
     normalise_path,
@@ -201,3 +202,10 @@ def test_threshold_refuses_a_cut_whose_probabilities_promise_less_than_the_targe
     """Right by luck at p=0.5 is not a 90% promise: the mean probability must reach it."""
     choice = threshold_for_precision([0.5] * 500, [True] * 500, target=0.9)
     assert not choice.found
+
+
+def test_features_are_described_in_words() -> None:
+    assert describe_feature("referrer:skift.com") == "came from skift.com"
+    assert describe_feature("tag:industry:saas") == "read content tagged industry:saas"
+    assert describe_feature("utm_campaign:travel-q3") == "UTM campaign travel-q3"
+    assert describe_feature("mystery") == "mystery"

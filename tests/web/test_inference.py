@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import lru_cache
 from io import StringIO
 
 import pytest
@@ -23,6 +24,8 @@ from persx.engine.profile import Provenance
 from persx.inference.artefact import signals_to_json
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 from persx.inference.repository import current_model, invalidate_model
+from persx.inference.services import store_model
+from persx.inference.training import TrainingResult, train
 from persx.inference.visitor_signals import SALT
 from persx.profiles.models import VisitorProfileRecord
 from tests.inference.planted_visitors import planted_visitors
@@ -54,11 +57,15 @@ def _seed_examples(count: int = 3_000, seed: int = 5) -> None:
     )
 
 
+@lru_cache(maxsize=1)
+def _planted_model() -> TrainingResult:
+    """Trained once per test run (the command itself is tested above on its own)."""
+    return train(planted_visitors(1_500, seed=5), "planted-web", seed=0)
+
+
 @pytest.fixture
 def trained() -> InferenceModelVersion:
-    _seed_examples(1_500)
-    call_command("persx_train_inference", stdout=StringIO())
-    return InferenceModelVersion.objects.get(is_current=True)
+    return store_model(_planted_model(), 0.9, 1_500)
 
 
 def _travel_visit(client: Client, path: str = "/") -> str:
@@ -229,3 +236,63 @@ def test_serving_an_inferred_profile_runs_no_sql(trained) -> None:  # type: igno
     assert _body_profile(html) == "travel"
     assert len(inferred) <= len(warm_generic)
     assert not [q for q in inferred.captured_queries if "inference" in q["sql"]]
+
+
+@pytest.fixture
+def staff_client(db: None) -> Client:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("ed", "ed@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_admin_bar_shows_the_inferred_profile_and_corrects_it_in_one_click(  # type: ignore[no-untyped-def]
+    trained, staff_client: Client
+) -> None:
+    html = _travel_visit(staff_client, "/contact/")
+    assert 'data-testid="admin-bar-inference" data-abstained="false"' in html
+    probability = html.split('data-testid="inference-probability">', 1)[1].split("<", 1)[0]
+    assert float(probability) >= trained.payload["industry"]["threshold"] - 0.005
+    assert "came from travel-trade.example" in html or "UTM campaign travel-q3" in html
+    assert 'data-testid="inference-correction"' in html
+    # The visitor-facing banner says it is a guess and offers the same correction.
+    assert 'data-testid="inferred-prompt"' in html
+    response = staff_client.post("/start/industry/", {"industry": "saas", "next": "/contact/"})
+    assert response.status_code == 302
+    after = staff_client.get("/contact/").content.decode()
+    assert _body_profile(after) == "saas"
+    assert 'data-testid="admin-bar-inference"' not in after  # stated now: no inference
+    assert 'data-testid="inferred-prompt"' not in after
+
+
+@pytest.mark.django_db
+def test_admin_bar_says_when_inference_abstained(trained, staff_client: Client) -> None:  # type: ignore[no-untyped-def]
+    # A generic referrer says nothing about the industry.
+    html = staff_client.get(
+        "/contact/", HTTP_REFERER="https://linkedin.com/feed", REMOTE_ADDR="127.0.0.1"
+    )
+    text = html.content.decode()
+    assert 'data-abstained="true"' in text
+    assert "Inference abstained" in text
+
+
+@pytest.mark.django_db
+def test_inference_admin_page_shows_the_reliability_chart(trained, staff_client: Client) -> None:  # type: ignore[no-untyped-def]
+    response = staff_client.get("/cms/inference/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="reliability-chart"' in html
+    bins = trained.evaluation["reliability"]
+    assert html.count('data-testid="reliability-bin"') == len(bins)
+    assert sum(b["count"] for b in bins) == trained.evaluation["visitors"]
+    assert trained.version in html
+    assert Client().get("/cms/inference/").status_code == 302  # admin login required
+
+
+@pytest.mark.django_db
+def test_inference_admin_page_without_a_model(staff_client: Client) -> None:
+    html = staff_client.get("/cms/inference/").content.decode()
+    assert 'data-testid="inference-no-model"' in html

@@ -1,0 +1,48 @@
+"""Admin page: the current inference model, its reliability chart and what editors said."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from persx.engine.calibration import ReliabilityBin
+from persx.inference.charts import reliability_chart
+from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
+
+
+def _bins(evaluation: dict[str, Any]) -> list[ReliabilityBin]:
+    return [ReliabilityBin(**b) for b in evaluation.get("reliability", [])]
+
+
+class InferenceView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "persx_inference/inference.html"
+    page_title = "Visitor inference"
+    header_icon = "user"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        current = InferenceModelVersion.objects.filter(is_current=True).first()
+        corrections = InferenceExample.objects.filter(source=LabelSource.CORRECTION).exclude(
+            inferred_industry=""
+        )
+        checked = corrections.aggregate(
+            total=Count("id"),
+            confirmed=Count("id", filter=Q(industry=F("inferred_industry"))),
+        )
+        context |= {
+            "current": current,
+            "bins": _bins(current.evaluation) if current else [],
+            "chart": reliability_chart(
+                _bins(current.evaluation) if current else [], "Reliability on held-out visitors"
+            ),
+            "history": InferenceModelVersion.objects.all()[:10],
+            "examples": InferenceExample.objects.count(),
+            "checked": checked,
+        }
+        return context

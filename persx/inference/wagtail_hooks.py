@@ -1,0 +1,27 @@
+"""The "Visitor inference" admin page (served only to users who may access the admin)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path, reverse_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from persx.inference import views
+
+
+def register_admin_urls() -> list[URLPattern]:
+    return [path("inference/", views.InferenceView.as_view(), name="persx_inference")]
+
+
+def register_menu_item() -> MenuItem:
+    return MenuItem(
+        "Visitor inference",
+        reverse_lazy("persx_inference"),
+        name="persx-inference",
+        icon_name="user",
+        order=330,
+    )
+
+
+hooks.register("register_admin_urls", register_admin_urls)
+hooks.register("register_admin_menu_item", register_menu_item)
