@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "persx.experiments",
     "persx.events",
     "persx.inference",
+    "persx.personas",
     "persx.analytics",
     "persx.health",
     "persx.monitoring",

@@ -1,0 +1,34 @@
+"""The "Persona review" admin page (served only to users who may access the admin)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path, reverse_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from persx.personas import views
+
+
+def register_admin_urls() -> list[URLPattern]:
+    return [
+        path("persona-review/", views.PersonaReviewView.as_view(), name="persx_persona_review"),
+        path(
+            "persona-review/review.<str:fmt>",
+            views.review_download,
+            name="persx_persona_review_download",
+        ),
+    ]
+
+
+def register_menu_item() -> MenuItem:
+    return MenuItem(
+        "Persona review",
+        reverse_lazy("persx_persona_review"),
+        name="persx-persona-review",
+        icon_name="group",
+        order=340,
+    )
+
+
+hooks.register("register_admin_urls", register_admin_urls)
+hooks.register("register_admin_menu_item", register_menu_item)
