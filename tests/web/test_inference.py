@@ -296,3 +296,29 @@ def test_inference_admin_page_shows_the_reliability_chart(trained, staff_client:
 def test_inference_admin_page_without_a_model(staff_client: Client) -> None:
     html = staff_client.get("/cms/inference/").content.decode()
     assert 'data-testid="inference-no-model"' in html
+
+
+def test_the_request_path_never_imports_scikit_learn() -> None:
+    """Serving scores exported numbers in the engine; only training imports scikit-learn."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django, sys\n"
+        "django.setup()\n"
+        "from django.test import Client\n"
+        "import persx.urls, persx.inference.middleware, persx.inference.serving\n"
+        "import persx.profiles.middleware, persx.inference.wagtail_hooks\n"
+        "from persx.inference import services, views, repository\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "persx.settings.test"},
+        cwd=str(settings.BASE_DIR),
+    )
+    assert out.stdout.strip() == "False"
