@@ -63,8 +63,7 @@ def _run(items: Sequence[frozenset[str]], modes: list[frozenset[str]], max_iter:
         labels = new
         for k in range(len(modes)):
             members = [items[i] for i, label in enumerate(labels) if label == k]
-            if members:
-                modes[k] = _mode(members)
+            modes[k] = _mode(members) if members else modes[k]  # an emptied cluster keeps its mode
     cost = sum(_distance(item, modes[label]) for item, label in zip(items, labels, strict=True))
     return Clustering(tuple(modes), tuple(labels), cost)
 

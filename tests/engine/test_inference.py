@@ -209,3 +209,36 @@ def test_features_are_described_in_words() -> None:
     assert describe_feature("tag:industry:saas") == "read content tagged industry:saas"
     assert describe_feature("utm_campaign:travel-q3") == "UTM campaign travel-q3"
     assert describe_feature("mystery") == "mystery"
+
+
+def test_empty_values_and_unknown_features_are_ignored() -> None:
+    assert features(Signals(tags_read=("",), cta_industries=("",))) == {}
+    assert MODEL.industry.top_signals({"unknown": 1.0, "cta:saas": 1.0}, 0) == (
+        MODEL.industry.top_signals({"cta:saas": 1.0}, 0)
+    )
+
+
+def test_a_model_without_a_persona_classifier_names_no_persona() -> None:
+    industry_only = InferenceModel("m3", MODEL.industry)
+    outcome = infer(industry_only, Signals(referrer_host="skift.com"))
+    assert outcome.industry == "travel"
+    assert outcome.persona is None
+    assert outcome.persona_probability == 0.0
+
+
+def test_calibration_helpers_refuse_bad_input() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        reliability_table([0.5], [])
+    with pytest.raises(ValueError, match="within"):
+        reliability_table([1.5], [True])
+    with pytest.raises(ValueError, match="bins"):
+        reliability_table([0.5], [True], bins=0)
+    with pytest.raises(ValueError, match="target"):
+        threshold_for_precision([0.5], [True], target=1.0)
+
+
+def test_precision_at_a_fixed_cut() -> None:
+    from persx.engine.calibration import precision_at
+
+    assert precision_at([0.9, 0.8, 0.3], [True, False, True], 0.5) == (0.5, 2 / 3, 2)
+    assert precision_at([], [], 0.5) == (0.0, 0.0, 0)

@@ -131,3 +131,28 @@ def test_low_confidence_answers_become_a_candidate_persona() -> None:
     assert candidate.defining == ("goal:cart", "role:manager", "role:marketplace", "tool:ga4")
     assert candidate.example_roles == ("Marketplace Manager",)
     assert review.industries[1].candidates == ()
+
+
+def test_kmodes_stops_at_max_iter() -> None:
+    items = [frozenset({"a", "b"}), frozenset({"a"}), frozenset({"b", "c"}), frozenset({"c"})]
+    result = kmodes(items, 2, random.Random(5), restarts=1, max_iter=1)
+    assert len(result.labels) == 4
+
+
+def test_review_edge_cases() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="until"):
+        review_personas([], CATALOG, UNTIL, SINCE, random.Random(1))
+    # Answers only in the recent half: no falling verdict; a tiny low-confidence group
+    # (under min_cluster) and an empty-answer group give no candidate.
+    late = UNTIL - timedelta(days=2)
+    answers = [Answer("saas", "", 0.1, (), (), "", late) for _ in range(6)]
+    answers += [Answer("saas", "", 0.1, ("trial",), (), "Ops", late) for _ in range(2)]
+    review = review_personas(answers, CATALOG, SINCE, UNTIL, random.Random(1), min_cluster=3)
+    saas = review.industries[1]
+    assert saas.earlier_answers == 0
+    assert saas.personas[0].z == 0.0
+    assert not saas.personas[0].falling
+    assert saas.low_confidence == 8
+    assert saas.candidates == ()
