@@ -8,6 +8,7 @@ planted lift.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -254,7 +255,7 @@ def test_the_holdback_pli_interval_covers_the_planted_lift_95_percent_of_the_tim
 
 
 def test_more_bad_setups_name_the_field() -> None:
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: initial_table("k", ("only",), POLICY), "arms"),
         (lambda: initial_table("k", ARMS, BanditPolicy(draws=10)), "draws"),
         (lambda: initial_table("k", ARMS, BanditPolicy(prior_alpha=0)), "prior"),
