@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
 from persx.engine.audience import GENERIC
 from persx.engine.experiments import HOLDOUT_EXPERIMENT
-from persx.events.event_types import CONVERSION_EVENT_TYPES, ENGAGEMENT_EVENT_TYPE, EventType
-from persx.events.metrics import (
-    ALL_VISITOR_METRICS,
-    FORM_BLOCK_TYPE,
-    FORM_VIEW,
-    PERSONALIZED,
-    RETURN_WINDOW_DAYS,
+from persx.events.event_types import (
+    CONVERSION_EVENT_TYPES,
+    ENGAGEMENT_EVENT_TYPE,
+    INTERACTION_EVENT_TYPES,
+    EventType,
 )
+from persx.events.metrics import ALL_VISITOR_METRICS, FORM_START, PERSONALIZED, RETURN_WINDOW_DAYS
 from persx.events.models import Event
 
 EXPOSURE = EventType.EXPOSURE.value
@@ -217,8 +216,8 @@ def load_visitor_histories(dialect: Dialect) -> list[str]:
 
 def recompute_conversions(dialect: Dialect) -> list[str]:
     """Delete and re-derive the VisitorConversion rows of the step's visitors."""
-    conversions = _quoted((*CONVERSION_EVENT_TYPES, ENGAGEMENT_EVENT_TYPE))
-    metric = f"CASE WHEN e.type = '{EXPOSURE}' THEN '{FORM_VIEW}' ELSE e.type END"
+    facts = _quoted((*CONVERSION_EVENT_TYPES, ENGAGEMENT_EVENT_TYPE, FORM_START))
+    interactions = _quoted((*CONVERSION_EVENT_TYPES, *INTERACTION_EVENT_TYPES))
     after_exposure = (
         f"FROM {VISITOR_ROWS} ev JOIN {VISITOR_EVENTS} e ON e.visitor_id = ev.visitor_id "
         f"AND e.occurred_at >= ev.first_exposed_at "
@@ -227,13 +226,12 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
     event_day = dialect.day("e.occurred_at")
     return [
         f"DELETE FROM {VC} WHERE visitor_id IN (SELECT visitor_id FROM {VISITORS})",
-        # Conversions, engagement seconds, and having been shown the contact form.
+        # Conversions, engagement seconds, and having started the contact form.
         f"INSERT INTO {VC} ({_VC_COLUMNS}) "
-        f"SELECT {_EV_ONE}, {metric}, {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, COUNT(*), "
+        f"SELECT {_EV_ONE}, e.type, {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, COUNT(*), "
         f"COALESCE(SUM(e.value), 0) {after_exposure}"
-        f"WHERE e.type IN ({conversions}) "
-        f"OR (e.type = '{EXPOSURE}' AND e.block = '{FORM_BLOCK_TYPE}') "
-        f"GROUP BY ev.id, {metric}",
+        f"WHERE e.type IN ({facts}) "
+        f"GROUP BY ev.id, e.type",
         # Shown at least one personalized block (global holdout only).
         f"INSERT INTO {VC} ({_VC_COLUMNS}) "
         f"SELECT {_EV_ONE}, '{PERSONALIZED}', {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, "
@@ -249,25 +247,25 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
         f"WHERE {event_day} > ev.first_day "
         f"AND {event_day} <= {dialect.plus_days('ev.first_day', RETURN_WINDOW_DAYS)} "
         f"GROUP BY ev.id",
-        # Bounced: one page view, no conversion event, ever.
+        # Bounced: one page view, no conversion event or form start, ever.
         *dialect.temp_table(
             BOUNCED,
             f"SELECT e.visitor_id FROM {VISITOR_EVENTS} e GROUP BY e.visitor_id "
             f"HAVING SUM(CASE WHEN e.type = '{PAGE_VIEW}' THEN 1 ELSE 0 END) = 1 "
-            f"AND SUM(CASE WHEN e.type IN ({_quoted(CONVERSION_EVENT_TYPES)}) "
+            f"AND SUM(CASE WHEN e.type IN ({interactions}) "
             f"THEN 1 ELSE 0 END) = 0",
         ),
         f"INSERT INTO {VC} ({_VC_COLUMNS}) "
         f"SELECT {_EV_COPY}, 'bounce', {_EV_TAIL}, ev.first_exposed_at, ev.first_day, 1, 0 "
         f"FROM {BOUNCED} b JOIN {VISITOR_ROWS} ev ON ev.visitor_id = b.visitor_id",
-        # Completed the form: shown it and submitted it.
+        # Completed the form: started it (after exposure) and submitted it.
         f"INSERT INTO {VC} ({_VC_COLUMNS}) "
         f"SELECT s.experiment, s.visitor_id, 'form_completion', s.arm, s.industry, s.variant, "
         f"s.consent, s.first_converted_at, s.day, s.events, 0 FROM {VISITORS} rv "
         f"CROSS JOIN {VC} s CROSS JOIN {VC} f "
         f"WHERE s.visitor_id = rv.visitor_id AND s.metric = 'form_submission' "
         f"AND f.visitor_id = s.visitor_id AND f.experiment = s.experiment "
-        f"AND f.metric = '{FORM_VIEW}'",
+        f"AND f.metric = '{FORM_START}'",
     ]
 
 
@@ -290,12 +288,14 @@ def recompute_daily_cells() -> list[str]:
         f"FROM ({exposed}) g CROSS JOIN ({metric_rows}) m "
         f"WHERE m.metric <> '{PERSONALIZED}' OR g.experiment = '{HOLDOUT_EXPERIMENT}'"
     )
-    rollup_metric = f"CASE WHEN vc.metric = '{FORM_VIEW}' THEN 'form_completion' ELSE vc.metric END"
+    rollup_metric = (
+        f"CASE WHEN vc.metric = '{FORM_START}' THEN 'form_completion' ELSE vc.metric END"
+    )
     numerators = (
         f"SELECT vc.day, vc.experiment, vc.arm, vc.industry, vc.variant, "
         f"{rollup_metric} AS metric, "
-        f"SUM(CASE WHEN vc.metric = '{FORM_VIEW}' THEN 1 ELSE 0 END) AS visitors, "
-        f"SUM(CASE WHEN vc.metric = '{FORM_VIEW}' THEN 0 ELSE 1 END) AS conversions, "
+        f"SUM(CASE WHEN vc.metric = '{FORM_START}' THEN 1 ELSE 0 END) AS visitors, "
+        f"SUM(CASE WHEN vc.metric = '{FORM_START}' THEN 0 ELSE 1 END) AS conversions, "
         f"SUM(vc.value_sum) AS value_sum, SUM(vc.value_sum * vc.value_sum) AS value_sum_sq "
         f"FROM {cells} s CROSS JOIN {VC} vc WHERE vc.experiment = s.experiment "
         f"AND vc.day = s.day AND vc.consent <> 'denied' "

@@ -14,6 +14,7 @@ class EventType(models.TextChoices):
     PAGE_VIEW = "page_view"
     EXPOSURE = "exposure"
     START_FORM_SUBMITTED = "start_form_submitted"
+    FORM_START = "form_start"  # first interaction with a tracked form (once per page load)
     FORM_SUBMISSION = "form_submission"
     EMAIL_SIGNUP = "email_signup"
     CTA_CLICK = "cta_click"
@@ -40,6 +41,7 @@ BROWSER_TRACKED: tuple[str, ...] = (
     EventType.ENGAGEMENT.value,
     EventType.EMAIL_SIGNUP.value,
     EventType.WEB_VITAL.value,
+    EventType.FORM_START.value,
 )
 
 # Visitor conversions: a visitor converts on a type when they have at least one such event.
@@ -51,5 +53,7 @@ CONVERSION_EVENT_TYPES: tuple[str, ...] = (
     EventType.TEST_IDEA_CLICK.value,
     EventType.BLOG_READ.value,
 )
+# Interactions that are not conversions themselves: a visitor with one is not a bounce.
+INTERACTION_EVENT_TYPES: tuple[str, ...] = (EventType.FORM_START.value,)
 # Seconds of engagement, summed per visitor (a mean, not a rate).
 ENGAGEMENT_EVENT_TYPE: str = EventType.ENGAGEMENT.value

@@ -12,10 +12,14 @@ Secondary metrics:
 
 - ``engagement`` — time on page: the visitor's total engagement seconds after exposure
   (visitors without any count as 0); compared as a mean with Welch's t-test on Σy, Σy².
-- ``form_completion`` — of the visitors who were shown the contact form after exposure (a
-  ``contact_form`` block exposure), the share who submitted it.
-- ``bounce`` — visitors with exactly one ``page_view`` and no conversion event at all
-  (server exposures and engagement timings are not interactions). Lower is better.
+- ``form_completion`` — of the visitors who started the contact form after exposure (a
+  ``form_start`` event: the tracker's first focus or input in the form), the share who
+  also submitted it. Its denominator is form starters, not every visitor of the arm, so it
+  tells "the form itself works better" apart from "more people submit" (a submission made
+  without JavaScript has no start and counts in neither).
+- ``bounce`` — visitors with exactly one ``page_view`` and no conversion event or form
+  start at all (server exposures and engagement timings are not interactions). Lower is
+  better.
 - ``return_visit`` — a ``page_view`` on a later (UTC) day than the first exposure, at most
   7 days after it.
 
@@ -40,13 +44,13 @@ class Metric:
     kind: MetricKind = "rate"
     lower_is_better: bool = False
     primary: bool = False  # offered as an experiment's primary metric
+    of_whom: str = "visitors"  # the denominator of a rate
 
     @property
     def unit(self) -> str:
-        return "seconds per visitor" if self.kind == "mean" else "of visitors"
+        return "seconds per visitor" if self.kind == "mean" else f"of {self.of_whom}"
 
 
-FORM_BLOCK_TYPE = "contact_form"
 RETURN_WINDOW_DAYS = 7
 
 METRICS: tuple[Metric, ...] = (
@@ -57,13 +61,17 @@ METRICS: tuple[Metric, ...] = (
     Metric(EventType.TEST_IDEA_CLICK.value, "Test idea clicks", primary=True),
     Metric(EventType.BLOG_READ.value, "Blog reads", primary=True),
     Metric(ENGAGEMENT_EVENT_TYPE, "Time on page", kind="mean"),
-    Metric("form_completion", "Form completion rate"),
+    Metric(
+        "form_completion",
+        "Contact form completion (of those who started it)",
+        of_whom="visitors who started the form",
+    ),
     Metric("bounce", "Bounce rate", lower_is_better=True),
     Metric("return_visit", "Return visit within 7 days"),
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 PERSONALIZED = "personalized"
-FORM_VIEW = "form_view"  # visitor-level fact: the denominator of form_completion
+FORM_START = EventType.FORM_START.value  # visitor-level fact: form_completion's denominator
 
 # Rollup metrics whose denominator is every visitor of the arm.
 ALL_VISITOR_METRICS = tuple(m.key for m in METRICS if m.key != "form_completion")

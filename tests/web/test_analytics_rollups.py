@@ -71,11 +71,13 @@ def story() -> EventLog:
     log.event("cta_click", "v1", at(0, 9))
     log.exposure("v1", at(0, 10), arm="control")
     log.event("page_view", "v1", at(0, 10))
+    log.event("form_start", "v1", at(0, 10, 30)).event("form_start", "v1", at(0, 10, 40))
     log.event("form_submission", "v1", at(0, 11))
     log.event("engagement", "v1", at(0, 11), 30).event("engagement", "v1", at(0, 12), 20)
     # v2: personalized, saas. Converts the next day; comes back on day 3 (return visit).
     log.exposure("v2", at(0, 10), arm="personalized")
     log.event("page_view", "v2", at(0, 10)).event("page_view", "v2", at(3, 9))
+    log.event("form_start", "v2", at(1, 7))
     log.event("form_submission", "v2", at(1, 8)).event("form_submission", "v2", at(1, 9))
     log.event("engagement", "v2", at(0, 12), 10)
     # v3: personalized, healthcare; a later exposure in another arm changes nothing.
@@ -84,9 +86,11 @@ def story() -> EventLog:
     log.event("page_view", "v3", at(1))
     log.exposure("v3", at(2), arm="control", industry="healthcare")
     # v4: control, healthcare. Submitted the form *before* being exposed: no conversion.
-    # Came back 9 days later: outside the 7-day return window.
-    log.event("form_submission", "v4", at(0, 9))
+    # Came back 9 days later: outside the 7-day return window. Started the form again
+    # after the exposure and left it: a start without a completion.
+    log.event("form_start", "v4", at(0, 8)).event("form_submission", "v4", at(0, 9))
     log.exposure("v4", at(0, 10), arm="control", industry="healthcare")
+    log.event("form_start", "v4", at(0, 10, 5))
     log.event("page_view", "v4", at(0, 10)).event("page_view", "v4", at(9))
     # v5: held out by the global holdout (would have seen the saas variant).
     log.exposure("v5", at(0), experiment=HOLDOUT_EXPERIMENT, arm="holdout", variant="generic")
@@ -135,10 +139,12 @@ def test_daily_rollup_counts_match_the_story() -> None:
         "control": (2, 0, 0.0, 0.0),  # v4 came back after 9 days
         "personalized": (2, 1, 0.0, 0.0),  # v2 on day 3
     }
-    # Form completion: of those shown the contact form, who submitted it.
+    # Form completion: of those who started the form after exposure, who submitted it.
+    # control: v1 (started, submitted) and v4 (started, left); personalized: v2 started
+    # and submitted, v3 never started it (not in the denominator).
     assert totals("exp-a", "form_completion") == {
         "control": (2, 1, 0.0, 0.0),
-        "personalized": (2, 1, 0.0, 0.0),
+        "personalized": (1, 1, 0.0, 0.0),
     }
     assert totals(HOLDOUT_EXPERIMENT, "cta_click") == {
         "holdout": (1, 1, 0.0, 0.0),

@@ -5,6 +5,8 @@
      cta_click        click on an element with data-track="cta_click"
      test_idea_click  click on an element with data-track="test_idea_click"
      blog_read        scrolled through >= 60% of the element with data-track-read
+     form_start       first focus or input in a <form data-track-form="name">, once per
+                      form per page load (the denominator of the form completion rate)
      engagement       seconds the page was visible (sent when it is hidden or left)
      web_vital        LCP, CLS and INP of this page load (PerformanceObserver), once each,
                       when the page is first hidden; properties.variant is the page's first
@@ -24,7 +26,8 @@
   var MAX_AGE_MS = 6 * 24 * 3600 * 1000; // the server refuses events older than 7 days
   var SEND_DELAY_MS = 1500;
   var TYPES = {
-    cta_click: 1, test_idea_click: 1, blog_read: 1, engagement: 1, email_signup: 1, web_vital: 1
+    cta_click: 1, test_idea_click: 1, blog_read: 1, engagement: 1, email_signup: 1, web_vital: 1,
+    form_start: 1
   };
 
   if (!window.JSON || !document.addEventListener) return;
@@ -189,6 +192,24 @@
       target: href.charAt(0) === "/" ? href.split("#")[0] : ""
     });
   }, true);
+
+  // --- form_start: the first interaction with a tracked form, once per page load -------
+  var startedForms = {};
+  function onFormInteraction(ev) {
+    var form = ev.target && ev.target.closest ? ev.target.closest("form[data-track-form]") : null;
+    if (!form) return;
+    var name = form.getAttribute("data-track-form") || "form";
+    if (startedForms[name]) return;
+    startedForms[name] = 1;
+    var block = form.closest("[data-variant]");
+    track("form_start", null, {
+      form: name,
+      block: block ? block.getAttribute("data-testid") : "",
+      variant: block ? block.getAttribute("data-variant") : ""
+    });
+  }
+  document.addEventListener("focusin", onFormInteraction, true);
+  document.addEventListener("input", onFormInteraction, true);
 
   // --- blog_read: 60% of the article scrolled into view, once per page load -------------
   var article = document.querySelector("[data-track-read]");
