@@ -33,9 +33,12 @@ from persx.content.models import (
     TestIdeasPage,
 )
 from persx.demo.ai_drafts import seed_ai_drafts
+from persx.demo.models import SimulatedExperiment, SimulatedVisitor
 from persx.events.models import Event
 from persx.experiments.models import Experiment
-from persx.experiments.services import create_experiment
+from persx.experiments.services import create_experiment, start_experiment, stop_experiment
+from persx.leads.models import Lead
+from persx.profiles.models import VisitorProfileRecord
 
 SITE_FILE = Path(__file__).resolve().parent / "data" / "site.json"
 DEMO_ADMIN = ("admin", "persx-demo")
@@ -260,41 +263,111 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
 SIMULATION_EXPERIMENT = "pli-contact"
 
 
+@dataclass(frozen=True, slots=True)
+class SimulationExperiment:
+    """The experiment a simulation runs in, and the status to give it back afterwards."""
+
+    experiment: Experiment
+    created: bool
+    prior_status: str  # the status before the run ("" when the simulator created it)
+
+
 def ensure_simulation_experiment(key: str = SIMULATION_EXPERIMENT) -> tuple[Experiment, bool]:
     """The experiment the simulation measures; created (running) when missing.
 
     Control = generic, treatment = personalized, 50/50, on the contact form block. An
-    existing experiment is used as it is (a stopped or draft one is left alone: the caller
-    sees ``created=False`` and its status).
+    existing experiment is returned as it is (``created=False``). One the simulator creates
+    is marked (:class:`SimulatedExperiment`) so ``simulate_traffic --clear`` can remove it.
     """
     existing = Experiment.objects.filter(key=key).first()
     if existing is not None:
         return existing, False
-    experiment = create_experiment(
-        key=key,
-        name="Personalized vs generic contact form",
-        hypothesis=(
-            "Visitors who see the contact form written for their industry or persona submit "
-            "it more often than visitors who see the generic form (PLI > 15%)."
-        ),
-        status=Experiment.Status.RUNNING,
-        scope_kind=Experiment.ScopeKind.BLOCK_TYPE,
-        scope_value="contact_form",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
-        secondary_metrics=[
-            "cta_click",
-            "engagement",
-            "form_completion",
-            "email_signup",
-            "bounce",
-            "return_visit",
-        ],
-    )
+    with transaction.atomic():
+        experiment = create_experiment(
+            key=key,
+            name="Personalized vs generic contact form",
+            hypothesis=(
+                "Visitors who see the contact form written for their industry or persona "
+                "submit it more often than visitors who see the generic form (PLI > 15%)."
+            ),
+            status=Experiment.Status.RUNNING,
+            scope_kind=Experiment.ScopeKind.BLOCK_TYPE,
+            scope_value="contact_form",
+            arms=[
+                {"key": "control", "kind": "generic", "weight": 0.5},
+                {"key": "personalized", "kind": "personalized", "weight": 0.5},
+            ],
+            primary_metric="form_submission",
+            secondary_metrics=[
+                "cta_click",
+                "engagement",
+                "form_completion",
+                "email_signup",
+                "bounce",
+                "return_visit",
+            ],
+        )
+        SimulatedExperiment.objects.get_or_create(key=key)
     return experiment, True
+
+
+def begin_simulation_experiment(key: str = SIMULATION_EXPERIMENT) -> SimulationExperiment:
+    """Make the simulation's experiment run for the length of a run (created if missing)."""
+    experiment, created = ensure_simulation_experiment(key)
+    prior = "" if created else experiment.status
+    if experiment.status != Experiment.Status.RUNNING:
+        experiment = start_experiment(key)
+    return SimulationExperiment(experiment, created, prior)
+
+
+def end_simulation_experiment(started: SimulationExperiment) -> Experiment:
+    """Give the experiment back its state from before the run.
+
+    One that was running keeps running; one the simulator created, or that was stopped or
+    a draft, is stopped (an experiment that has run cannot go back to draft), so real
+    visitors see the site as before the run.
+    """
+    key = started.experiment.key
+    if started.prior_status == Experiment.Status.RUNNING:
+        return Experiment.objects.get(key=key)
+    return stop_experiment(key)
+
+
+def mark_simulated_visitor(visitor_id: str) -> None:
+    """Record that ``visitor_id`` is a simulated visitor (its rows are simulated data)."""
+    if visitor_id:
+        SimulatedVisitor.objects.get_or_create(visitor_id=visitor_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ClearedSimulation:
+    visitors: int
+    events: int
+    leads: int
+    profile_records: int
+    experiments: tuple[str, ...]  # experiments the simulator created, now deleted
+
+
+def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
+    """Delete what the simulator made: its visitors' events, leads and profile records, and
+    the experiments it created that no remaining (real) event refers to. The caller
+    rebuilds the rollups afterwards (they are derived from the remaining events)."""
+    ids = list(SimulatedVisitor.objects.values_list("visitor_id", flat=True))
+    events = leads = records = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            events += Event.objects.filter(visitor_id__in=part).delete()[0]
+            leads += Lead.objects.filter(visitor_id__in=part).delete()[0]
+            records += VisitorProfileRecord.objects.filter(visitor_id__in=part).delete()[0]
+        SimulatedVisitor.objects.filter(visitor_id__in=ids).delete()
+        removed: list[str] = []
+        for marker in SimulatedExperiment.objects.all():
+            if not Event.objects.filter(experiment=marker.key).exists():
+                Experiment.objects.filter(key=marker.key).delete()
+                marker.delete()
+                removed.append(marker.key)
+    return ClearedSimulation(len(ids), events, leads, records, tuple(removed))
 
 
 def shift_visitor_histories(

@@ -13,7 +13,9 @@ writer) or to a running site with ``url`` — never by inserting rows:
    contact form it was shown is personalized (``data-variant`` ≠ ``generic``), else
    ``baseline[metric]``: ``form_submission`` by posting the contact form
    (``/contact/submit/``), ``cta_click`` / ``email_signup`` / ``engagement`` (seconds) by
-   ``POST /api/events`` as the browser tracker does.
+   ``POST /api/events`` as the browser tracker does. Everyone who submits the form sends
+   ``form_start`` first (the tracker's first interaction with it), and ``form_abandon`` of
+   the others start it and leave.
 
 Days. The site stamps its own events (exposures, page views, form submissions) with the
 time they happen, and ``/api/events`` refuses events older than 7 days, so a history is not
@@ -49,7 +51,12 @@ from django.db.models import Max
 
 from persx.analytics.models import RollupState
 from persx.analytics.services import STATE_NAME, rebuild_rollups, update_rollups
-from persx.demo.services import ensure_simulation_experiment, shift_visitor_histories
+from persx.demo.services import (
+    begin_simulation_experiment,
+    end_simulation_experiment,
+    mark_simulated_visitor,
+    shift_visitor_histories,
+)
 from persx.events import exposure_writer
 from persx.events.models import Event
 
@@ -59,6 +66,7 @@ DEFAULT_BASELINES: dict[str, float] = {
     "email_signup": 0.02,
     "engagement": 0.6,  # share of visitors whose time on page is reported
     "return_visit": 0.2,  # come back 1-6 days later (needs --days > 1)
+    "form_abandon": 0.05,  # of those who do not submit: start the contact form and leave
 }
 RETURN_WITHIN_DAYS = 7
 ENGAGEMENT_MEAN_SECONDS = 45.0
@@ -281,10 +289,16 @@ def _visitor_id(browser: Browser) -> str:
 
 
 def simulate_visitor(
-    browser: Browser, plan: Plan, industry: str, rng: random.Random, days_back: int = 0
+    browser: Browser,
+    plan: Plan,
+    industry: str,
+    rng: random.Random,
+    days_back: int = 0,
+    on_visitor: Callable[[str], None] | None = None,
 ) -> VisitorOutcome:
     """One visitor's visit (see the module docstring); ``days_back`` is where the backfill
-    will put it, so a return visit 1-6 days later can still lie in the past."""
+    will put it, so a return visit 1-6 days later can still lie in the past. ``on_visitor``
+    hears the visitor id as soon as the site has given one (before any conversion)."""
     if rng.random() < 0.5:
         contact = _expect(browser.get(f"/contact/?industry={industry}"), "/contact/?industry=")
     else:
@@ -301,6 +315,8 @@ def simulate_visitor(
     variant = match.group(1) if match else "generic"
     personalized = variant != "generic"
     visitor_id = _visitor_id(browser)
+    if on_visitor is not None:
+        on_visitor(visitor_id)
     if rng.random() < SECOND_PAGE_SHARE:
         _expect(browser.get("/"), "/")
     converted: list[str] = []
@@ -325,9 +341,20 @@ def simulate_visitor(
                 "value": round(rng.expovariate(1 / max(mean, 1e-6)), 1),
             }
         )
+    submits = rng.random() < plan.probability(industry, "form_submission", personalized)
+    if submits or rng.random() < plan.baselines.get("form_abandon", 0.0):
+        events.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "form_start",
+                "occurred_at": now,
+                "page": "/contact/",
+                "properties": {"form": "contact", "variant": variant},
+            }
+        )
     if events:
         _expect(browser.send_json("POST", "/api/events", {"events": events}, {}), "/api/events")
-    if rng.random() < plan.probability(industry, "form_submission", personalized):
+    if submits:
         converted.append("form_submission")
         token = browser.cookie(settings.CSRF_COOKIE_NAME) or ""
         _expect(
@@ -391,9 +418,27 @@ def run(
     plan: Plan,
     progress: Callable[[int, int], None] | None = None,
     browser_factory: Callable[[], Browser] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> SimulationResult:
-    """Drive ``plan.visitors`` visitors through the site, backfill days, update rollups."""
-    ensure_simulation_experiment()
+    """Drive ``plan.visitors`` visitors through the site, backfill days, update rollups.
+
+    The simulation's experiment runs for the length of the run only: afterwards it is back
+    in its prior state (stopped when the run created it), so real visitors are not split
+    into its arms. Every simulated visitor is marked (``simulate_traffic --clear``).
+    """
+    experiment = begin_simulation_experiment()
+    try:
+        return _run(plan, progress, browser_factory, say or (lambda _: None))
+    finally:
+        end_simulation_experiment(experiment)
+
+
+def _run(
+    plan: Plan,
+    progress: Callable[[int, int], None] | None,
+    browser_factory: Callable[[], Browser] | None,
+    say: Callable[[str], None],
+) -> SimulationResult:
     started = time.perf_counter()
     first_id = Event.objects.aggregate(top=Max("id"))["top"] or 0
     rng = random.Random(plan.seed)
@@ -407,9 +452,14 @@ def run(
         for i in range(plan.visitors):
             industry = rng.choices(industries, weights)[0]
             days_back = rng.randrange(plan.days)
-            outcomes.append(simulate_visitor(factory(), plan, industry, rng, days_back))
+            outcomes.append(
+                simulate_visitor(
+                    factory(), plan, industry, rng, days_back, on_visitor=mark_simulated_visitor
+                )
+            )
             if progress:
                 progress(i + 1, plan.visitors)
+    say("Writing the queued exposures, moving visits into past days, updating the rollups...")
     if plan.url:
         time.sleep(1.0)  # the site's writer thread flushes exposures every 0.5 s
     else:

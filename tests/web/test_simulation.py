@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -11,17 +12,20 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor
 from persx.analytics.reports import report_for
 from persx.demo import simulation
-from persx.demo.services import SIMULATION_EXPERIMENT
+from persx.demo.models import SimulatedExperiment, SimulatedVisitor
+from persx.demo.services import SIMULATION_EXPERIMENT, ensure_simulation_experiment
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
+from persx.experiments.services import start_experiment
 from persx.leads.models import Lead
+from persx.profiles.models import VisitorProfileRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +61,9 @@ def test_sixty_visitors_end_up_in_the_rollups_through_the_real_site() -> None:
     )
     result = simulation.run(plan)
 
+    # The run created the experiment and stopped it again: real visitors are not split.
     experiment = Experiment.objects.get(key=SIMULATION_EXPERIMENT)
-    assert experiment.status == Experiment.Status.RUNNING
+    assert experiment.status == Experiment.Status.STOPPED
     assert result.visitors == 60
     assert set(result.by_industry) <= {"saas", "healthcare", "travel"}
     # Every visitor saw the contact form, so every one was exposed to the experiment, and
@@ -80,6 +85,11 @@ def test_sixty_visitors_end_up_in_the_rollups_through_the_real_site() -> None:
     assert submitted > 0
     assert rollup_total("form_submission", "conversions") == submitted
     assert rollup_total("cta_click", "conversions") == clicked
+    # Form completion: every submitter started the form first; its denominator is starters.
+    starters = Event.objects.filter(type="form_start").values("visitor_id").distinct().count()
+    assert starters >= submitted
+    assert rollup_total("form_completion", "visitors") == starters
+    assert rollup_total("form_completion", "conversions") == submitted
     # Return visits: simulated on a later day by the backfill, counted within 7 days.
     returned = sum(n for (m, _), n in result.conversions.items() if m == "return_visit")
     assert returned > 0
@@ -109,7 +119,8 @@ def test_command_prints_progress_and_a_summary() -> None:
         stdout=out,
     )
     text = out.getvalue()
-    assert f"Created the running experiment '{SIMULATION_EXPERIMENT}'" in text
+    assert f"'{SIMULATION_EXPERIMENT}' runs during the run only and is stopped afterwards" in text
+    assert "simulate_traffic --clear" in text
     assert "Simulating [" in text
     assert "100.0%" in text
     assert "12 visitors" in text
@@ -147,3 +158,125 @@ def test_lifts_resolve_from_the_most_specific_entry() -> None:
     assert plan.lift("travel", "form_submission") == 0.1
     assert plan.probability("saas", "form_submission", personalized=True) == pytest.approx(0.039)
     assert plan.probability("saas", "form_submission", personalized=False) == 0.03
+
+
+def small_plan(seed: int = 3, visitors: int = 16) -> simulation.Plan:
+    return simulation.Plan(
+        visitors=visitors,
+        industries={"saas": 1.0, "healthcare": 1.0},
+        lifts=simulation.parse_lifts("0.5"),
+        baselines=simulation.parse_baselines("0.5,cta_click=0.3,return_visit=0.3"),
+        days=3,
+        seed=seed,
+    )
+
+
+def test_an_experiment_that_was_running_stays_running_and_a_stopped_one_is_stopped_again() -> None:
+    simulation.run(small_plan(visitors=4))  # creates it (then stops it)
+    experiment = Experiment.objects.get(key=SIMULATION_EXPERIMENT)
+    assert experiment.status == Experiment.Status.STOPPED
+    before = ExperimentVisitor.objects.filter(experiment=SIMULATION_EXPERIMENT).count()
+
+    # A stopped experiment runs again for the next run (its visitors are assigned) ...
+    simulation.run(small_plan(seed=4, visitors=5))
+    assert ExperimentVisitor.objects.filter(experiment=SIMULATION_EXPERIMENT).count() == before + 5
+    assert Experiment.objects.get(key=SIMULATION_EXPERIMENT).status == Experiment.Status.STOPPED
+
+    # ... and one somebody started stays running.
+    start_experiment(SIMULATION_EXPERIMENT)
+    simulation.run(small_plan(seed=5, visitors=2))
+    assert Experiment.objects.get(key=SIMULATION_EXPERIMENT).status == Experiment.Status.RUNNING
+
+
+def test_after_a_run_a_real_visitor_sees_no_experiment_arm() -> None:
+    call_command("simulate_traffic", "--visitors", "3", "--seed", "9", stdout=StringIO())
+    invalidate_experiments()
+    client = Client()
+    client.get("/contact/?industry=saas")
+    exposure_writer.flush()
+    real = Event.objects.exclude(
+        visitor_id__in=SimulatedVisitor.objects.values("visitor_id")
+    ).filter(type="exposure")
+    assert real.exists()
+    assert not real.filter(experiment=SIMULATION_EXPERIMENT).exists()
+
+
+def rollup_rows() -> list[tuple[object, ...]]:
+    return sorted(
+        DailyRollup.objects.values_list(
+            "day", "experiment", "arm", "industry", "variant", "metric", "visitors", "conversions"
+        )
+    )
+
+
+def real_visitor_with_a_lead(industry: str, email: str) -> Client:
+    client = Client()
+    client.get(f"/contact/?industry={industry}")
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    client.put(
+        "/api/personalization",
+        data=json.dumps({"industry": industry}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    response = client.post(
+        "/contact/submit/",
+        {"name": "Real Person", "email": email, "variant": "generic", "next": "/contact/"},
+    )
+    assert response.status_code == 302
+    return client
+
+
+def test_clear_removes_exactly_the_simulated_data_and_rebuilds_the_rollups() -> None:
+    real_visitor_with_a_lead("travel", "real-1@example.com")
+    real_visitor_with_a_lead("saas", "real-2@example.com")
+    exposure_writer.flush()
+    call_command("persx_rollup", stdout=StringIO())
+    rollups_before = rollup_rows()
+    assert rollups_before
+
+    call_command(
+        "simulate_traffic", "--visitors", "25", "--days", "3", "--baseline", "0.5",
+        "--seed", "11", stdout=StringIO(),
+    )  # fmt: skip
+    simulated = set(SimulatedVisitor.objects.values_list("visitor_id", flat=True))
+    assert len(simulated) == 25
+    assert Lead.objects.filter(visitor_id__in=simulated).exists()
+    assert VisitorProfileRecord.objects.filter(visitor_id__in=simulated).exists()
+    assert rollup_rows() != rollups_before
+    # A lead from somebody without a profile (blank visitor id) arrives after the run.
+    Client().post("/contact/submit/", {"name": "No Profile", "email": "np@example.com"})
+    real_events = set(
+        Event.objects.exclude(visitor_id__in=simulated).values_list("event_id", flat=True)
+    )
+    real_leads = set(Lead.objects.exclude(visitor_id__in=simulated).values_list("pk", flat=True))
+    real_records = set(
+        VisitorProfileRecord.objects.exclude(visitor_id__in=simulated).values_list(
+            "visitor_id", flat=True
+        )
+    )
+    assert len(real_leads) == 3
+    assert len(real_records) == 2
+
+    out = StringIO()
+    call_command("simulate_traffic", "--clear", stdout=out)
+
+    assert set(Event.objects.values_list("event_id", flat=True)) == real_events
+    assert set(Lead.objects.values_list("pk", flat=True)) == real_leads
+    assert set(VisitorProfileRecord.objects.values_list("visitor_id", flat=True)) == real_records
+    assert not SimulatedVisitor.objects.exists()
+    assert "Removed 25 simulated visitors" in out.getvalue()
+    # The experiment the simulation created is gone (no real visitor was in it) and the
+    # rollups are again what the real visitors alone gave.
+    assert not Experiment.objects.filter(key=SIMULATION_EXPERIMENT).exists()
+    assert f"experiment(s) {SIMULATION_EXPERIMENT} deleted" in out.getvalue()
+    assert rollup_rows() == rollups_before
+
+
+def test_clear_keeps_an_experiment_the_simulation_did_not_create() -> None:
+    ensure_simulation_experiment()  # as if somebody had defined it
+    SimulatedExperiment.objects.all().delete()
+    call_command("simulate_traffic", "--visitors", "3", stdout=StringIO())
+    call_command("simulate_traffic", "--clear", stdout=StringIO())
+    assert Experiment.objects.filter(key=SIMULATION_EXPERIMENT).exists()
+    assert not Event.objects.filter(experiment=SIMULATION_EXPERIMENT).exists()

@@ -30,8 +30,14 @@ class Command(BaseCommand):
                     "  API docs:          " + base + "/api/docs",
                     "  Reports:           " + base + "/cms/measurement/overview/",
                     "",
-                    "  No data in the reports yet? Load a simulated history (about a minute):",
-                    "    make simulate      (1,500 visitors over 20 days, planted +30% lift)",
+                    "  No data in the reports yet? In another terminal, load a simulated history:",
+                    "    make simulate      400 synthetic visitors over 14 days through the real",
+                    "                       site, planted +30% lift; a progress bar shows the time",
+                    "                       left (about 30 s on an idle 2-core machine, a few",
+                    "                       minutes on a busy one). It stops the pli-contact",
+                    "                       experiment again and marks its data:",
+                    "                       manage.py simulate_traffic --clear removes it.",
+                    "  Reports update their numbers on opening (when over 30 s old).",
                     "",
                 ]
             )

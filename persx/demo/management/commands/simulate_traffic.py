@@ -1,5 +1,6 @@
 """``manage.py simulate_traffic``: synthetic visitors through the real site (see
-``persx.demo.simulation`` for what a visitor does and how past days are made)."""
+``persx.demo.simulation`` for what a visitor does and how past days are made);
+``--clear`` removes what earlier runs made."""
 
 from __future__ import annotations
 
@@ -8,19 +9,26 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from persx.analytics.progress import ProgressBar
+from persx.analytics.services import rebuild_rollups
 from persx.catalog.repository import current_catalog
 from persx.demo import simulation
-from persx.demo.services import SIMULATION_EXPERIMENT, ensure_simulation_experiment
+from persx.demo.services import (
+    SIMULATION_EXPERIMENT,
+    clear_simulated_data,
+)
+from persx.experiments.models import Experiment
 
 
 class Command(BaseCommand):
     help = (
         "Drive synthetic visitors through the site (profile, page views, conversions with a "
-        "planted lift per industry and metric), then update the rollups."
+        "planted lift per industry and metric), then update the rollups. The experiment "
+        f"'{SIMULATION_EXPERIMENT}' runs for the length of the run only; simulated visitors, "
+        "their events, leads and profile records are marked, and --clear removes them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--visitors", type=int, default=500, help="Visitors (default 500).")
+        parser.add_argument("--visitors", type=int, default=400, help="Visitors (default 400).")
         parser.add_argument(
             "--days",
             type=int,
@@ -48,6 +56,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument(
+            "--clear",
+            action="store_true",
+            help="Remove what earlier runs made (their visitors' events, leads and profile "
+            "records, and the experiment if a run created it), rebuild the rollups, and "
+            "simulate nothing. Real visitors' data is kept.",
+        )
+        parser.add_argument(
             "--url", help="Talk HTTP to a running site instead of the in-process test client."
         )
         parser.add_argument(
@@ -58,6 +73,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["clear"]:
+            self._clear()
+            return
         catalog = current_catalog()
         known = [i.slug for i in catalog.industries]
         try:
@@ -81,25 +99,27 @@ class Command(BaseCommand):
                 url=options.get("url") or None,
                 backfill=bool(options["backfill"]),
             )
-            experiment, created = ensure_simulation_experiment()
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        if created:
-            self.stdout.write(f"Created the running experiment '{SIMULATION_EXPERIMENT}'.")
-            if plan.url:
-                self.stdout.write(
-                    "  (a running site picks it up within its cache TTL; start the run after)"
-                )
-        elif experiment.status != experiment.Status.RUNNING:
+        existing = Experiment.objects.filter(key=SIMULATION_EXPERIMENT).first()
+        running = existing is not None and existing.status == Experiment.Status.RUNNING
+        self.stdout.write(
+            f"{plan.visitors:,} simulated visitors, each a new browser session through the "
+            f"real site (profile, contact page, sometimes the home page, events, the contact "
+            f"form), spread over {plan.days} day(s). The experiment '{SIMULATION_EXPERIMENT}' "
+            + (
+                "was already running and stays running."
+                if running
+                else "runs during the run only and is stopped afterwards."
+            )
+        )
+        if plan.url:
             self.stdout.write(
-                self.style.WARNING(
-                    f"Experiment '{experiment.key}' is {experiment.status}: visitors are not "
-                    "assigned to it (the global holdout is still measured)."
-                )
+                "  (a running site sees the experiment start and stop within its cache TTL)"
             )
         bar = ProgressBar.for_command(self.stdout, "Simulating", "visitors")
         try:
-            result = simulation.run(plan, bar.update)
+            result = simulation.run(plan, bar.update, say=self.stdout.write)
         except (ValueError, simulation.SimulationError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -117,4 +137,25 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Report: manage.py persx_report {SIMULATION_EXPERIMENT}  "
             "(admin: Measurement → Experiment reports)"
+        )
+        self.stdout.write(
+            "Simulated leads are in Leads (company 'Simulated Co'); "
+            "`manage.py simulate_traffic --clear` removes everything the simulation made."
+        )
+
+    def _clear(self) -> None:
+        cleared = clear_simulated_data()
+        bar = ProgressBar.for_command(self.stdout, "Rebuilding rollups", "events")
+        run = rebuild_rollups(progress=bar.update)
+        experiments = (
+            f"; experiment(s) {', '.join(cleared.experiments)} deleted"
+            if cleared.experiments
+            else ""
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Removed {cleared.visitors:,} simulated visitors: {cleared.events:,} events, "
+                f"{cleared.leads:,} leads, {cleared.profile_records:,} profile records"
+                f"{experiments}. Rollups rebuilt from the {run.events:,} remaining events."
+            )
         )
