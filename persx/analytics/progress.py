@@ -56,7 +56,13 @@ class ProgressBar:
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
+        if share >= 1.0:
+            timing = f"{elapsed:,.0f} s"
+        elif done > 0 and rate > 0:
+            timing = f"~{(total - done) / rate:,.0f} s left"  # at the rate so far
+        else:
+            timing = ""
         return (
             f"{self.label} [{bar}] {share * 100:5.1f}%  {done:,}/{total:,} {self.unit}"
-            f"  {rate:,.0f} {self.unit}/s"
-        )
+            f"  {rate:,.1f} {self.unit}/s  {timing}"
+        ).rstrip()
