@@ -26,6 +26,7 @@ class PersxConfig:
     signals_cookie_name: str
     signals_cookie_max_age: int
     firmographic_csv: str
+    rollup_refresh_seconds: float
 
 
 def config() -> PersxConfig:
@@ -47,4 +48,5 @@ def config() -> PersxConfig:
         signals_cookie_name=str(raw.get("SIGNALS_COOKIE_NAME", "persx_signals")),
         signals_cookie_max_age=int(raw.get("SIGNALS_COOKIE_MAX_AGE", 30 * 24 * 3600)),
         firmographic_csv=str(raw.get("FIRMOGRAPHIC_CSV", "")),
+        rollup_refresh_seconds=float(raw["ROLLUP_REFRESH_SECONDS"]),
     )

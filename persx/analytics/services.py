@@ -3,7 +3,8 @@
 ``update_rollups()`` folds the events stored since the last run into the rollups;
 ``rebuild_rollups()`` empties them and folds every event again. Both work in steps of
 ``batch_size`` event ids, one transaction per step (see :mod:`persx.analytics.rollup_sql`),
-and both give the same tables for the same events.
+and both give the same tables for the same events. ``refresh_stale_rollups()`` is the
+reports' on-load update (rollups older than a setting, and events waiting).
 """
 
 from __future__ import annotations
@@ -159,6 +160,22 @@ def update_rollups(
 ) -> RollupRun:
     """Fold the events stored since the last run (id above the watermark) into the rollups."""
     return _run(False, batch_size, progress, until_id)
+
+
+def refresh_stale_rollups(max_age_seconds: float) -> RollupRun | None:
+    """Fold new events in when the last update is older than ``max_age_seconds`` and events
+    wait beyond the watermark; otherwise do nothing (``None``). ``max_age_seconds <= 0``:
+    never (production schedules ``manage.py persx_rollup`` instead)."""
+    if max_age_seconds <= 0:
+        return None
+    state = RollupState.objects.filter(name=STATE_NAME).first()
+    watermark = state.last_event_id if state else 0
+    updated = state.updated_at if state else None
+    if updated is not None and (timezone.now() - updated).total_seconds() < max_age_seconds:
+        return None
+    if not Event.objects.filter(id__gt=watermark).exists():
+        return None
+    return update_rollups()
 
 
 def rebuild_rollups(

@@ -1,6 +1,8 @@
 """Admin pages: experiment reports (list, detail, CSV/JSON export) and the overview.
 
-Views read reports (:mod:`persx.analytics.reports`) and render; they write nothing.
+Views read reports (:mod:`persx.analytics.reports`) and render. Their one write is through
+``services.refresh_stale_rollups`` (the on-load update when the rollups are stale, see the
+``ROLLUP_REFRESH_SECONDS`` setting); every page says how fresh its numbers are.
 """
 
 from __future__ import annotations
@@ -14,14 +16,24 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.analytics.charts import cumulative_chart, interval_chart, interval_rows
+from persx.analytics.freshness import RollupFreshness, rollup_freshness
 from persx.analytics.overview import Overview, build_overview
 from persx.analytics.permissions import MeasurementPermissionRequired, measurement_required
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
 from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
 from persx.analytics.reports import build_report
+from persx.analytics.services import refresh_stale_rollups
 from persx.analytics.wording import percent
+from persx.config import config
 from persx.events.metrics import metric
+
+
+def _fresh_rollups() -> RollupFreshness:
+    """Update stale rollups (when the setting allows) and say how fresh they are."""
+    after = config().rollup_refresh_seconds
+    run = refresh_stale_rollups(after)
+    return rollup_freshness(refreshed_now=run is not None, refresh_after_seconds=after)
 
 
 def _report_or_404(key: str) -> ExperimentReport:
@@ -41,6 +53,7 @@ class ReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, 
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        context["freshness"] = _fresh_rollups()
         designs = all_designs()
         visitors = visitors_per_experiment([d.key for d in designs])
         rows = []
@@ -65,6 +78,7 @@ class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
     header_icon = "tasks"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.freshness = _fresh_rollups()
         started = time.perf_counter()
         self.report = _report_or_404(kwargs["key"])
         self.elapsed_ms = (time.perf_counter() - started) * 1000
@@ -121,6 +135,7 @@ class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
                 "csv_url": reverse("persx_analytics_report_csv", args=[design.key]),
                 "json_url": reverse("persx_analytics_report_json", args=[design.key]),
                 "elapsed_ms": self.elapsed_ms,
+                "freshness": self.freshness,
                 "target": percent(TARGET_PLI, 0, signed=True),
             }
         )
@@ -129,6 +144,7 @@ class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
 
 @measurement_required
 def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
+    _fresh_rollups()
     report = _report_or_404(key)
     response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="persx-report-{key}.csv"'
@@ -137,6 +153,7 @@ def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
 
 @measurement_required
 def report_json_view(request: HttpRequest, key: str) -> HttpResponse:
+    _fresh_rollups()
     report = _report_or_404(key)
     response = JsonResponse(report_json(report), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="persx-report-{key}.json"'
@@ -153,6 +170,7 @@ class OverviewView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, Tem
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        context["freshness"] = _fresh_rollups()
         overview: Overview = build_overview()
         sources = []
         for report in (overview.holdout, *overview.experiments):

@@ -214,6 +214,10 @@ PERSX = {
     "SIGNALS_COOKIE_MAX_AGE": 30 * 24 * 3600,
     # IP range -> company -> industry (CSV); "" switches the firmographic lookup off.
     "FIRMOGRAPHIC_CSV": str(BASE_DIR / "persx" / "inference" / "data" / "firmographic_demo.csv"),
+    # Reports fold new events into the rollups on load when the last update is older than
+    # this (seconds); 0 = never. On for the demo (`make run`); production schedules
+    # `manage.py persx_rollup` (docs/operations.md) and switches this off.
+    "ROLLUP_REFRESH_SECONDS": float(os.environ.get("PERSX_ROLLUP_REFRESH_SECONDS", "30")),
 }
 
 # Every log line is one JSON object with the request id; Django's own request errors (the

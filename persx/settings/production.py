@@ -21,3 +21,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Reports do not update the rollups on load: `manage.py persx_rollup` runs from cron
+# (docs/operations.md). PERSX_ROLLUP_REFRESH_SECONDS=60 turns the on-load update back on.
+PERSX = {
+    **PERSX,  # noqa: F405
+    "ROLLUP_REFRESH_SECONDS": float(os.environ.get("PERSX_ROLLUP_REFRESH_SECONDS", "0")),
+}
