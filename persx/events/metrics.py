@@ -63,7 +63,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(ENGAGEMENT_EVENT_TYPE, "Time on page", kind="mean"),
     Metric(
         "form_completion",
-        "Contact form completion (of those who started it)",
+        "Form completions per form start",
         of_whom="visitors who started the form",
     ),
     Metric("bounce", "Bounce rate", lower_is_better=True),
