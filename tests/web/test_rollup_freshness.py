@@ -106,6 +106,7 @@ def test_opening_a_report_folds_in_events_when_the_rollups_are_stale(
         assert in_rollups() == 10
         assert "(on opening this page)" in line
         assert "not counted yet" not in line
+        assert "Every stored event is counted." in line
 
 
 def test_with_the_on_load_update_off_the_page_only_reports_what_waits(
