@@ -1,10 +1,13 @@
 """One monitor pass: refresh the hourly health counts, evaluate the alert rules, notify.
 
-Run it every minute (docs/monitoring.md has the cron and systemd-timer lines).
+Run it every minute (docs/monitoring.md has the cron and systemd-timer lines), or let it
+repeat itself with ``--every SECONDS`` (what `make run` does for the demo, so the health
+dashboard stays alive without cron; ``--passes N`` stops after N passes).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -25,12 +28,40 @@ class Command(BaseCommand):
             help="Recount this many days of hourly health history (default 1; e.g. 14 once "
             "after installing, for the dashboard's trends).",
         )
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=0.0,
+            help="Repeat a pass every this many seconds (0, the default: one pass).",
+        )
+        parser.add_argument(
+            "--passes",
+            type=int,
+            default=0,
+            help="With --every: stop after this many passes (0: until stopped).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["backfill_days"]
+        every, passes = options["every"], options["passes"]
         if not 1 <= days <= 90:
             raise CommandError("--backfill-days: between 1 and 90")
-        result = run_monitor_pass(timezone.now(), timedelta(days=days))
+        if every < 0 or (every and every < 1):
+            raise CommandError("--every: 0 (one pass) or at least 1 second")
+        if passes < 0:
+            raise CommandError("--passes: 0 or more")
+        self._pass(timedelta(days=days))
+        done = 1
+        while every and (passes == 0 or done < passes):
+            time.sleep(every)
+            try:
+                self._pass(timedelta(hours=2))  # later passes only refresh the recent hours
+            except Exception as exc:  # a long-running loop reports and carries on
+                self.stderr.write(f"monitor pass failed: {type(exc).__name__}: {exc}")
+            done += 1
+
+    def _pass(self, backfill: timedelta) -> None:
+        result = run_monitor_pass(timezone.now(), backfill)
         for incident in result.opened:
             self.stdout.write(f"OPENED   {incident.rule.key}: {incident.summary}")
         for incident in result.resolved:
