@@ -13,7 +13,9 @@ SINCE, UNTIL = date(2026, 9, 1), date(2026, 11, 29)
 
 
 def _noisy(rng: random.Random, core: set[str], noise: list[str]) -> frozenset[str]:
-    kept = {a for a in core if rng.random() < 0.9}
+    # sorted: a set's order changes with each process's string hashing, and the draws must
+    # not (the planted data is the same in every run)
+    kept = {a for a in sorted(core) if rng.random() < 0.9}
     extra = {a for a in noise if rng.random() < 0.1}
     return frozenset(kept | extra)
 
@@ -29,11 +31,13 @@ def test_kmodes_recovers_planted_groups() -> None:
         items.append(_noisy(rng, cores[k], noise))
     result = kmodes(items, 3, random.Random(2))
     assert sorted(result.modes, key=sorted) == sorted(map(frozenset, cores), key=sorted)
-    # Each planted group lands (almost) whole in one cluster.
+    # Each planted group lands (almost) whole in one cluster. Not all of it can: an item
+    # keeps each core attribute with p = 0.9, so ~10% of the one-attribute group ({tool:z})
+    # lose it and look like noise; 0.85 leaves room for that and nothing more.
     for k in range(3):
         labels = [label for label, t in zip(result.labels, truth, strict=True) if t == k]
         top = max(labels.count(c) for c in set(labels))
-        assert top / len(labels) >= 0.95
+        assert top / len(labels) >= 0.85
 
 
 def test_kmodes_is_reproducible_and_handles_tiny_input() -> None:
