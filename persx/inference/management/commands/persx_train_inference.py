@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -38,7 +39,9 @@ class Command(BaseCommand):
             raise CommandError("--target-precision must be within [0.5, 1)")
         visitors = labelled_visitors()
         catalog = current_catalog()
-        version = timezone.now().strftime("%Y%m%d-%H%M%S") + f"-n{len(visitors)}"
+        # Readable (when, how many labels) and unique even for two runs in one second.
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        version = f"{stamp}-n{len(visitors)}-{secrets.token_hex(3)}"
         try:
             result = train(
                 visitors,
