@@ -82,3 +82,21 @@ def test_all_planted_claims_in_one_draft_across_fields() -> None:
 
 def test_links_are_not_claims() -> None:
     assert flagged({"cta_url": "/contact/?utm=2024", "cta_label": "Talk to us"}) == set()
+
+
+def test_shouting_is_a_tone_flag_but_the_sheets_certifications_are_not() -> None:
+    assert ("tone", "FREE") in flagged({"headline": "Book a FREE demo"})
+    assert not {f for f in flagged({"headline": "HIPAA-ready"}) if f[0] == "tone"}
+
+
+def test_nested_values_are_checked_with_their_path_and_other_values_are_skipped() -> None:
+    content: dict[str, Any] = {
+        "meta": {"note": "Bookings up 41% in a month"},
+        "features": [{"title": "Calm scheduling", "text": "Cut no-shows by 63%"}, 3],
+        "count": 7,
+    }
+    flags = check_claims(content, SHEET, ALLOWED)
+    assert {(f.field, f.claim) for f in flags if f.kind == "figure"} == {
+        ("meta.note", "41%"),
+        ("features.0.text", "63%"),
+    }
