@@ -74,7 +74,8 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=persx.settings.test $(MANAGE) makemigrations --check --dry-run
 
 ## Every test: lint, type checks, import contract, migrations check, then the suite on
-## SQLite + locmem with branch coverage, then the Django suite again on PostgreSQL + Redis.
+## SQLite + locmem with branch coverage, then the Django suite again on PostgreSQL + Redis
+## (tests that start their own server on SQLite run once, in the first pass).
 ## Without PostgreSQL/Redis that second pass is skipped loudly; under CI=true they are
 ## started (scripts/test_services.py) and the run fails if they do not come up.
 test: install-dev browser-deps lint
@@ -89,7 +90,7 @@ test-services: install-dev
 	  echo "== Django suite on PostgreSQL + Redis =="; \
 	  DATABASE_URL=$${PERSX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/persx} \
 	  REDIS_URL=$${PERSX_TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
-	  $(PY) -m pytest tests/web -m "not browser" -p no:cacheprovider; \
+	  $(PY) -m pytest tests/web -m "not browser and not own_server" -p no:cacheprovider; \
 	elif [ $$status -eq 1 ]; then \
 	  echo "!!! SKIPPED: PostgreSQL/Redis suite (services not reachable; see message above)"; \
 	else \

@@ -1,4 +1,5 @@
-"""Browser tests: a real `runserver` process on a throwaway SQLite database, driven by Chromium.
+"""Browser tests: a real `runserver` process on a throwaway SQLite database (a copy of the
+session's seeded demo database, tests/web/live_site.py), driven by Chromium.
 
 One server and one browser for the whole session. The tests talk to the server over HTTP
 only, so they never touch pytest-django's test database.
@@ -6,15 +7,10 @@ only, so they never touch pytest-django's test database.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +20,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from tests.browser.support import ACTION_TIMEOUT_MS, MakeContext
 from tests.ci import in_ci
+from tests.web.live_site import free_port, manage, prepare_site_database, site_env, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = (
@@ -31,11 +28,6 @@ CHROMIUM_MISSING = (
     "or `make test` which installs it"
 )
 ROOT = Path(__file__).resolve().parents[2]
-# Generous bounds, not expectations: a loaded 2-core machine may take minutes to migrate,
-# seed and start the server; a healthy one takes seconds, and nothing waits longer than needed.
-SERVER_START_TIMEOUT_S = 300
-MANAGE_TIMEOUT_S = 600
-PROBE_TIMEOUT_S = 15
 
 expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
@@ -70,75 +62,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("!", f"BROWSER TESTS SKIPPED: {CHROMIUM_MISSING}", red=True)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_env(var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env |= {
-        "PERSX_VAR_DIR": str(var_dir),
-        "DJANGO_SETTINGS_MODULE": "persx.settings.test",
-        "PERSX_EVENTS_WRITER_THREAD": "on",  # a real server writes exposures in the background
-        "PYTHONUNBUFFERED": "1",
-    }
-    return env
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=MANAGE_TIMEOUT_S,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"`manage.py {' '.join(args)}` failed ({result.returncode}):\n"
-            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}",
-            pytrace=False,
-        )
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"runserver exited with {proc.returncode}:\n{log.read_text()[-3000:]}",
-                pytrace=False,
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(
-        f"runserver did not answer {url} within {SERVER_START_TIMEOUT_S}s:\n"
-        f"{log.read_text()[-3000:]}",
-        pytrace=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def server_env(_require_chromium: None) -> Iterator[dict[str, str]]:
     """The environment of the site's processes (its own throwaway database directory)."""
     var_dir = Path(tempfile.mkdtemp(prefix="persx-browser-"))
-    yield _server_env(var_dir)
+    yield site_env(var_dir)
     shutil.rmtree(var_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def server_manage(server_env: dict[str, str]) -> Callable[..., None]:
     """Run a ``manage.py`` command against the site's database (e.g. to load data)."""
-    return lambda *args: _manage(server_env, *args)
+    return lambda *args: manage(server_env, *args)
 
 
 @pytest.fixture(scope="session")
@@ -146,9 +81,8 @@ def server_url(server_env: dict[str, str]) -> Iterator[str]:
     """Migrate and seed a fresh database, run the site, and yield its base URL."""
     env = server_env
     var_dir = Path(env["PERSX_VAR_DIR"])
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_demo")
-    port = _free_port()
+    prepare_site_database(var_dir)
+    port = free_port()
     log = var_dir / "runserver.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -160,7 +94,7 @@ def server_url(server_env: dict[str, str]) -> Iterator[str]:
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{base_url}/", proc, log)
+        wait_until_up(f"{base_url}/", proc, log)
         yield base_url
     finally:
         proc.terminate()

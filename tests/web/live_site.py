@@ -1,12 +1,20 @@
 """A real PersX server for tests: gunicorn (2 workers by default) on a throwaway SQLite
-database, migrated and seeded, on a free local port. Tests talk to it over HTTP only."""
+database, migrated and seeded, on a free local port. Tests talk to it over HTTP only.
+
+Migrating and seeding costs half a minute of CPU, so it is done once per test session into
+a template directory, and each server starts from a copy of that database
+(``prepare_site_database``); the browser suite's server uses the same copy.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +26,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 90
+# Generous bounds, not expectations: a loaded 2-core machine may take minutes to start.
+START_TIMEOUT_S = 300
+PROBE_TIMEOUT_S = 15
 
 
 def free_port() -> int:
@@ -42,6 +52,7 @@ def site_env(var_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
+    """Run ``manage.py`` in the site's environment; a failure fails the test with its output."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -59,6 +70,30 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+_template_dir: Path | None = None
+DATABASE_FILES = ("persx.sqlite3", "persx.sqlite3-wal", "persx.sqlite3-shm")
+
+
+def prepare_site_database(var_dir: Path) -> None:
+    """Put a migrated database with the demo content into ``var_dir``.
+
+    The first call of the session migrates and seeds a template (in plain single-process
+    mode, like every command); later calls copy its database file.
+    """
+    global _template_dir
+    if _template_dir is None:
+        template = Path(tempfile.mkdtemp(prefix="persx-seeded-"))
+        atexit.register(shutil.rmtree, template, ignore_errors=True)
+        env = site_env(template)
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "seed_demo")
+        _template_dir = template
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for name in DATABASE_FILES:
+        if (_template_dir / name).exists():
+            shutil.copyfile(_template_dir / name, var_dir / name)
+
+
 @dataclass(frozen=True, slots=True)
 class LiveSite:
     url: str
@@ -72,10 +107,7 @@ def gunicorn_site(
     var_dir: Path, workers: int = 2, app: str = "persx.wsgi", **extra_env: str
 ) -> Iterator[LiveSite]:
     env = site_env(var_dir, **extra_env)
-    # Only the server writes metrics files; commands run in plain single-process mode.
-    plain = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    manage(plain, "migrate", "--noinput", "-v", "0")
-    manage(plain, "seed_demo")
+    prepare_site_database(var_dir)
     port = free_port()
     log = var_dir / "gunicorn.log"
     with log.open("wb") as out:
@@ -100,7 +132,7 @@ def gunicorn_site(
     url = f"http://127.0.0.1:{port}"
     try:
         # Not a site page: the readiness check must not count as a page view.
-        _wait_until_up(url + "/api/catalog", proc, log)
+        wait_until_up(url + "/api/catalog", proc, log)
         yield LiveSite(url, env, log, proc.pid)
     finally:
         proc.terminate()
@@ -111,16 +143,26 @@ def gunicorn_site(
             proc.wait()
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_until_up(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = START_TIMEOUT_S
+) -> None:
+    """Wait until the server answers ``url`` with 200; fail with its log if it exits or
+    does not answer within ``timeout`` (a generous bound for a loaded machine)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited:\n{log.read_text()[-3000:]}", pytrace=False)
+            pytest.fail(
+                f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}",
+                pytrace=False,
+            )
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer {url}:\n{log.read_text()[-3000:]}", pytrace=False)
+    pytest.fail(
+        f"the server did not answer {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}",
+        pytrace=False,
+    )

@@ -20,7 +20,7 @@ import pytest
 from tests.web.conftest import variants
 from tests.web.live_site import gunicorn_site
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_server]
 PAGES = 24
 SHUTDOWN_TIMEOUT_S = 120
 

@@ -119,6 +119,7 @@ def _per_process_pages(directory: Path) -> dict[str, float]:
 
 
 @pytest.mark.slow
+@pytest.mark.own_server
 def test_two_gunicorn_workers_are_summed(tmp_path: Path) -> None:
     multiproc = tmp_path / "prom"
     with gunicorn_site(

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from tests.web.live_site import LiveSite, free_port, gunicorn_site, manage
 from tests.web.monitoring_support import webhook_receiver
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_server]
 
 FAULTY = "travel"
 RULES = ("error-rate", "personalization-rate")
