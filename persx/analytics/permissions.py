@@ -1,41 +1,32 @@
 """Who may see measurement: reports, the overview, their exports (and the health pages).
 
-A permission of its own (``persx_analytics.view_measurement``), granted to the "Analysts"
-group (made by a data migration) and, as every permission, to superusers. Wagtail admin
-access alone (an editor) is not enough.
+The rule itself is :mod:`persx.http.measurement_access` (shared with inference and the
+persona review); here: the "Analysts" group (made by a data migration) and the admin menu
+shown only to users who may see measurement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from wagtail.admin.menu import SubmenuMenuItem
 
-VIEW_MEASUREMENT = "persx_analytics.view_measurement"
+from persx.http.measurement_access import (
+    VIEW_MEASUREMENT,
+    MeasurementPermissionRequired,
+    can_view_measurement,
+    measurement_required,
+)
+
+__all__ = [
+    "ANALYSTS_GROUP",
+    "VIEW_MEASUREMENT",
+    "MeasurementMenuItem",
+    "MeasurementPermissionRequired",
+    "can_view_measurement",
+    "measurement_required",
+]
+
 ANALYSTS_GROUP = "Analysts"
-
-
-def can_view_measurement(request: HttpRequest) -> bool:
-    return bool(request.user.has_perm(VIEW_MEASUREMENT))
-
-
-class MeasurementPermissionRequired:
-    """For class-based admin views: 403 without the measurement permission."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_view_measurement(request):
-            raise PermissionDenied("viewing measurement needs the measurement permission")
-        parent: Any = super()
-        return parent.dispatch(request, *args, **kwargs)
-
-
-def measurement_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For function views (the CSV/JSON exports): 403 without the permission."""
-    return permission_required(VIEW_MEASUREMENT, raise_exception=True)(view)
 
 
 class MeasurementMenuItem(SubmenuMenuItem):

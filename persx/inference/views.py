@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.engine.calibration import ReliabilityBin
+from persx.http.measurement_access import MeasurementPermissionRequired
 from persx.inference.charts import reliability_chart
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 
@@ -17,7 +18,7 @@ def _bins(evaluation: dict[str, Any]) -> list[ReliabilityBin]:
     return [ReliabilityBin(**b) for b in evaluation.get("reliability", [])]
 
 
-class InferenceView(WagtailAdminTemplateMixin, TemplateView):
+class InferenceView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     template_name = "persx_inference/inference.html"
     page_title = "Visitor inference"
     header_icon = "user"

@@ -1,4 +1,4 @@
-"""The "Visitor inference" admin page (served only to users who may access the admin)."""
+"""The "Visitor inference" admin page (only for users who may see measurement)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from persx.http.measurement_access import MeasurementOnlyMenuItem
 from persx.inference import views
 
 
@@ -14,7 +15,7 @@ def register_admin_urls() -> list[URLPattern]:
 
 
 def register_menu_item() -> MenuItem:
-    return MenuItem(
+    return MeasurementOnlyMenuItem(
         "Visitor inference",
         reverse_lazy("persx_inference"),
         name="persx-inference",

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from persx.http.measurement_access import MeasurementPermissionRequired, measurement_required
 from persx.personas.export import to_csv, to_markdown
 from persx.personas.review import build_review, parse_since
 
@@ -22,7 +23,7 @@ def _days(request: HttpRequest) -> tuple[int, str]:
         return parse_since(DEFAULT_SINCE), DEFAULT_SINCE
 
 
-class PersonaReviewView(WagtailAdminTemplateMixin, TemplateView):
+class PersonaReviewView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
     template_name = "persx_personas/review.html"
     page_title = "Persona review"
     header_icon = "group"
@@ -37,6 +38,7 @@ class PersonaReviewView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
+@measurement_required
 def review_download(request: HttpRequest, fmt: str) -> HttpResponse:
     days, since = _days(request)
     review = build_review(days)

@@ -1,4 +1,4 @@
-"""The "Persona review" admin page (served only to users who may access the admin)."""
+"""The "Persona review" admin page (only for users who may see measurement)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from persx.http.measurement_access import MeasurementOnlyMenuItem
 from persx.personas import views
 
 
@@ -21,7 +22,7 @@ def register_admin_urls() -> list[URLPattern]:
 
 
 def register_menu_item() -> MenuItem:
-    return MenuItem(
+    return MeasurementOnlyMenuItem(
         "Persona review",
         reverse_lazy("persx_persona_review"),
         name="persx-persona-review",

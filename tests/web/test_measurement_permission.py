@@ -1,4 +1,5 @@
-"""Measurement (reports, exports, overview, health) needs its own permission."""
+"""Measurement (reports, exports, overview, health, inference, persona review, bandits)
+needs its own permission."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ PAGES = [
     "/cms/measurement/experiments/pli-contact/report.json",
     "/cms/health/",
     "/cms/health/reports/",
+    "/cms/inference/",
+    "/cms/persona-review/",
+    "/cms/persona-review/review.csv",
+    "/cms/persona-review/review.md",
 ]
 
 
@@ -37,6 +42,8 @@ def test_an_editor_can_use_the_cms_but_not_see_measurement() -> None:
     assert editor.get("/cms/").status_code == 200
     menu = editor.get("/cms/").content.decode()
     assert "Measurement" not in menu
+    assert "Visitor inference" not in menu
+    assert "Persona review" not in menu
     for url in PAGES:
         response = editor.get(url)
         assert response.status_code in (302, 403), url  # refused (Wagtail redirects some)
@@ -46,9 +53,19 @@ def test_an_editor_can_use_the_cms_but_not_see_measurement() -> None:
 @pytest.mark.django_db
 def test_an_analyst_sees_reports_and_exports() -> None:
     analyst = _user_in([ANALYSTS_GROUP], "ana")
-    for url in ["/cms/measurement/overview/", "/cms/measurement/experiments/", "/cms/health/"]:
+    for url in [
+        "/cms/measurement/overview/",
+        "/cms/measurement/experiments/",
+        "/cms/health/",
+        "/cms/inference/",
+        "/cms/persona-review/",
+        "/cms/persona-review/review.csv",
+    ]:
         assert analyst.get(url).status_code == 200, url
-    assert "Measurement" in analyst.get("/cms/").content.decode()
+    menu = analyst.get("/cms/").content.decode()
+    assert "Measurement" in menu
+    assert "Visitor inference" in menu
+    assert "Persona review" in menu
 
 
 @pytest.mark.django_db
