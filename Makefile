@@ -30,10 +30,12 @@ seed: migrate
 run: seed
 	$(MANAGE) collectstatic --noinput -v 0
 	@$(MANAGE) demo_banner --port $(PORT)
-	@# The health monitor runs beside the demo server (one pass a minute) so the health
-	@# dashboard is alive; it stops with the server.
+	@# The health monitor (one pass a minute) and the bandit update (every 10 minutes) run
+	@# beside the demo server so the health dashboard and the bandits are alive; they stop
+	@# with the server.
 	@$(MANAGE) persx_monitor --every 60 > var/monitor.log 2>&1 & monitor=$$!; \
-	trap 'kill $$monitor 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) persx_bandit_update --every 600 > var/bandit.log 2>&1 & bandits=$$!; \
+	trap 'kill $$monitor $$bandits 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## The production setup on this machine: gunicorn (deploy/gunicorn.conf.py) with the

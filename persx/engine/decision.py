@@ -17,6 +17,9 @@ class Reason(StrEnum):
     VARIANT_SCHEDULED = "variant_scheduled"
     EXPERIMENT_CONTROL = "experiment_control"
     HOLDOUT = "holdout"
+    # A bandit chose the arm (adaptive allocation), or its holdback did (uniform at random).
+    BANDIT = "bandit"
+    BANDIT_HOLDBACK = "bandit_holdback"
     DISABLED = "disabled"
     ERROR = "error"
     TIMEOUT = "timeout"
@@ -33,6 +36,8 @@ class Decision:
     # What the visitor would have seen outside the experiment/holdout (control exposures
     # are "would have been personalized"), so arms stay comparable.
     would_be: str | None = None
+    # A bandit's decision: the allocation version the arm came from (None otherwise).
+    allocation_version: int | None = None
 
     @property
     def is_personalized(self) -> bool:
@@ -71,6 +76,10 @@ class ServedBlock:
     @property
     def would_be(self) -> str | None:
         return self.decision.would_be
+
+    @property
+    def allocation_version(self) -> int | None:
+        return self.decision.allocation_version
 
 
 NO_PROFILE = Decision(GENERIC, Reason.NO_PROFILE)

@@ -9,7 +9,15 @@ Order of a block decision for a profiled visitor:
      variant the visitor would have seen, so control exposures are comparable);
    - a ``personalized`` arm → normal selection (persona > industry > generic);
    - a ``variant`` arm → that arm's variant key when the block has it, else normal selection;
-3. otherwise normal selection.
+3. the first running bandit that covers the block (block type, page, audience, every arm's
+   variant present): the visitor's arm under the current allocation (reason ``bandit``) or,
+   in the bandit's fixed holdback, a uniformly random arm (reason ``bandit_holdback``,
+   recorded under the holdback's own experiment key so PLI is read from it only);
+4. otherwise normal selection.
+
+Precedence: an experiment that admits the visitor wins over a bandit on the same block, so
+an experiment's arms stay a fixed randomised design and the bandit never learns from
+visitors whose variant it did not choose.
 
 Visitors without a profile are never in a PLI experiment and never held out (they see
 generic content anyway). Namespaces keep experiments mutually exclusive.
@@ -22,6 +30,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from persx.engine.audience import GENERIC
+from persx.engine.bandit import RunningBandit, choose, holdback_key
 from persx.engine.bucketing import ExperimentSpec, assign, holdout
 from persx.engine.decision import NO_PROFILE, Decision, Reason, match_reason
 from persx.engine.profile import ConsentState, VisitorProfile
@@ -69,11 +78,16 @@ class Targeting:
     industries: tuple[str, ...] = ()  # empty: every industry
     requires_profile: bool = True
     requires_consent: bool = False
+    # Where the profile's industry came from (``Provenance`` values); empty: any source.
+    # ``("inferred",)`` targets visitors whose profile layer is the inferred one.
+    sources: tuple[str, ...] = ()
 
     def admits(self, profile: VisitorProfile | None) -> bool:
         if profile is None or profile.industry is None:
-            return not self.requires_profile and not self.industries
+            return not self.requires_profile and not self.industries and not self.sources
         if self.industries and profile.industry not in self.industries:
+            return False
+        if self.sources and profile.industry_source not in self.sources:
             return False
         return not (self.requires_consent and profile.consent is not ConsentState.GRANTED)
 
@@ -159,12 +173,14 @@ class VisitorAssignment:
     audience_keys: tuple[str, ...]
     experiments: tuple[ExperimentDefinition, ...] = ()
     held_out: bool = False
+    bandits: tuple[RunningBandit, ...] = ()
 
 
 def assign_visitor(
     profile: VisitorProfile | None,
     experiments: Sequence[ExperimentDefinition] = (),
     global_holdout: Holdout | None = None,
+    bandits: Sequence[RunningBandit] = (),
 ) -> VisitorAssignment:
     """The visitor's audience keys and global-holdout membership (hashed once per page)."""
     if profile is None:
@@ -174,6 +190,7 @@ def assign_visitor(
         profile.audience_keys(),
         tuple(experiments),
         global_holdout is not None and global_holdout.holds_out(profile.visitor_id),
+        tuple(bandits),
     )
 
 
@@ -242,5 +259,19 @@ def decide_block(
             arm=arm.key,
             experiment=experiment.key,
             would_be=natural.variant_key,
+        )
+    for bandit in visitor.bandits:
+        if not bandit.covers(block_type, page_id, visitor.audience_keys, available):
+            continue
+        pick = choose(bandit.table, profile.visitor_id)
+        if pick is None:
+            continue
+        return Decision(
+            pick.arm,
+            (Reason.BANDIT_HOLDBACK if pick.holdback else Reason.BANDIT),
+            arm=pick.arm,
+            experiment=holdback_key(bandit.key) if pick.holdback else bandit.key,
+            would_be=natural.variant_key,
+            allocation_version=pick.version,
         )
     return natural

@@ -17,6 +17,12 @@ SetupField = Literal[
     "draws",
     "prior",
     "counts",
+    "block_type",
+    "audience",
+    "metric",
+    "guardrail_metric",
+    "guardrail_drop",
+    "retire_below",
     # inference model (engine.inference)
     "classes",
     "intercepts",

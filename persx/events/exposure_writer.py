@@ -66,6 +66,8 @@ class ServedDecision(Protocol):
     def arm(self) -> str | None: ...
     @property
     def would_be(self) -> str | None: ...
+    @property
+    def allocation_version(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +100,22 @@ class PageRender:
                 experiment=fit("experiment", s.experiment),
                 arm=fit("arm", s.arm),
                 would_be=fit("would_be", s.would_be),
+                properties=_bandit_properties(s),
             )
             for s in self.served
         )
         return rows
+
+
+def _bandit_properties(served: ServedDecision) -> dict[str, object]:
+    """A bandit's decision records the allocation version it came from and whether the
+    visitor is in the bandit's holdback (whose exposures alone give its PLI)."""
+    if served.allocation_version is None:
+        return {}
+    return {
+        "allocation_version": served.allocation_version,
+        "holdback": served.reason == "bandit_holdback",
+    }
 
 
 @dataclass(frozen=True, slots=True)

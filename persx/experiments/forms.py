@@ -18,6 +18,7 @@ from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
 from persx.engine.block_types import BLOCK_TYPES
+from persx.engine.profile import Provenance
 from persx.engine.setup_errors import InvalidSetup, SetupField
 from persx.events.metrics import METRICS
 from persx.experiments import services
@@ -28,6 +29,12 @@ from persx.experiments.models import Experiment, experiment_seed
 
 PRIMARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS if m.primary]
 SECONDARY_METRIC_CHOICES = [(m.key, m.label) for m in METRICS]
+PROFILE_SOURCE_CHOICES = [
+    (Provenance.START_FORM.value, "Start form"),
+    (Provenance.URL_PARAM.value, "Link with ?industry="),
+    (Provenance.INFERRED.value, "Inferred"),
+    (Provenance.MANUAL.value, "Set by hand"),
+]
 
 # Engine ValueError wording → the form field it concerns (first match wins).
 # The form field that shows each engine setup error (engine.setup_errors.SetupField).
@@ -90,6 +97,14 @@ class ExperimentForm(WagtailAdminModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Industries",
         help_text="Only visitors of these industries enter. None ticked: every industry.",
+    )
+    target_sources = forms.MultipleChoiceField(
+        choices=PROFILE_SOURCE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Profile sources",
+        help_text="Only visitors whose industry came from these sources enter (e.g. "
+        "Inferred: visitors who skipped the start form). None ticked: every source.",
     )
     primary_metric = forms.ChoiceField(choices=PRIMARY_METRIC_CHOICES)
     secondary_metrics = forms.MultipleChoiceField(
@@ -238,6 +253,7 @@ class ExperimentForm(WagtailAdminModelForm):
                 requires_consent=data.get("requires_consent", False),
                 primary_metric=data["primary_metric"],
                 secondary_metrics=data.get("secondary_metrics") or (),
+                target_sources=data.get("target_sources") or (),
             )
         except InvalidSetup as exc:
             self.add_error(_FORM_FIELD_OF[exc.field], str(exc))

@@ -88,6 +88,7 @@ def build_definition(
     requires_consent: bool,
     primary_metric: str,
     secondary_metrics: Sequence[str],
+    target_sources: Sequence[str] = (),
 ) -> ExperimentDefinition:
     """Validate and build the engine definition (raises ``ValueError`` naming the problem)."""
     return ExperimentDefinition.build(
@@ -98,7 +99,9 @@ def build_definition(
         hash_version=hash_version,
         namespace=(namespace, namespace_start, namespace_end) if namespace else None,
         scope=Scope(ScopeKind(scope_kind), scope_value),
-        targeting=Targeting(tuple(target_industries), requires_profile, requires_consent),
+        targeting=Targeting(
+            tuple(target_industries), requires_profile, requires_consent, tuple(target_sources)
+        ),
         primary_metric=primary_metric,
         secondary_metrics=tuple(secondary_metrics),
     )
@@ -121,6 +124,7 @@ def to_definition(row: Experiment) -> ExperimentDefinition:
         requires_consent=row.requires_consent,
         primary_metric=row.primary_metric,
         secondary_metrics=row.secondary_metrics or (),
+        target_sources=row.target_sources or (),
     )
 
 

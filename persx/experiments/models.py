@@ -30,6 +30,8 @@ class Experiment(models.Model):
     arms = models.JSONField(default=list)
     coverage = models.FloatField(default=1.0)
     target_industries = models.JSONField(default=list, blank=True)
+    # Profile sources the experiment admits (e.g. ["inferred"]); empty: any source.
+    target_sources = models.JSONField(default=list, blank=True)
     requires_profile = models.BooleanField(default=True)
     requires_consent = models.BooleanField(default=False)
     primary_metric = models.CharField(max_length=40, default="form_submission")
@@ -62,3 +64,83 @@ class Experiment(models.Model):
 def experiment_seed(key: str, bucket_version: int) -> str:
     """The hashing seed of an experiment: a new bucket version re-randomises everyone."""
     return f"{key}:v{bucket_version}"
+
+
+class Bandit(models.Model):
+    """Thompson sampling over one block type's variants for one audience (engine.bandit).
+
+    Arms are ``generic`` and the audience's variant keys; the allocation is recomputed on a
+    schedule (``persx_bandit_update``) and stored as :class:`BanditAllocation` versions.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+
+    key = models.SlugField(max_length=71, unique=True)
+    name = models.CharField(max_length=160)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    block_type = models.CharField(max_length=40)
+    page_id_scope = models.CharField(
+        max_length=20, blank=True, help_text="Only this page (its id); blank: every page."
+    )
+    audience = models.CharField(
+        max_length=80, help_text="The visitors it covers, e.g. industry:saas or persona:…"
+    )
+    # Variant keys besides generic (generic is always the first arm).
+    arms = models.JSONField(default=list)
+    metric = models.CharField(max_length=40, default="form_submission")
+    guardrail_metric = models.CharField(max_length=40, blank=True)
+    guardrail_drop = models.FloatField(
+        default=0.1, help_text="Tolerated relative drop of the guardrail metric vs generic."
+    )
+    holdback_share = models.FloatField(
+        default=0.1, help_text="Share of visitors who always get a uniformly random arm."
+    )
+    min_exploration = models.FloatField(
+        default=0.05, help_text="Least share of the adaptive traffic each arm keeps."
+    )
+    retire_below = models.FloatField(
+        default=0.02, help_text="Chance to be best under which an arm is proposed for retirement."
+    )
+    retire_after = models.PositiveSmallIntegerField(
+        default=3, help_text="Consecutive allocation versions under the threshold first."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class BanditAllocation(models.Model):
+    """One version of a bandit's allocation: what the request path reads (via a snapshot)."""
+
+    bandit = models.ForeignKey(Bandit, on_delete=models.CASCADE, related_name="allocations")
+    version = models.PositiveIntegerField()
+    arms = models.JSONField(default=list)
+    weights = models.JSONField(default=list)  # share of the non-holdback traffic per arm
+    p_best = models.JSONField(default=list)
+    low_streak = models.JSONField(default=list)
+    retirement_proposals = models.JSONField(default=list, blank=True)
+    pinned = models.JSONField(default=list, blank=True)  # guardrail: held at the floor
+    holdback_share = models.FloatField()
+    computed_at = models.DateTimeField()
+    # What the version was computed from: per-arm visitors/conversions on the metric and
+    # the guardrail metric, the rollup watermark, and why arms were pinned.
+    inputs = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("bandit", "-version")
+        constraints = [
+            models.UniqueConstraint(fields=["bandit", "version"], name="experiments_bandit_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bandit.key} v{self.version}"

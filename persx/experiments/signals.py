@@ -1,4 +1,4 @@
-"""Drop the cached running experiments whenever an experiment is saved or deleted."""
+"""Drop the cached running experiments / bandits whenever one (or an allocation) changes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from persx.experiments.models import Experiment
-from persx.experiments.repository import invalidate_experiments
+from persx.experiments.models import Bandit, BanditAllocation, Experiment
+from persx.experiments.repository import invalidate_bandits, invalidate_experiments
 
 
 def _invalidate(**_: Any) -> None:
@@ -18,5 +18,13 @@ def _invalidate(**_: Any) -> None:
     transaction.on_commit(invalidate_experiments)
 
 
+def _invalidate_bandits(**_: Any) -> None:
+    invalidate_bandits()
+    transaction.on_commit(invalidate_bandits)
+
+
 post_save.connect(_invalidate, sender=Experiment, dispatch_uid="experiments-save")
 post_delete.connect(_invalidate, sender=Experiment, dispatch_uid="experiments-delete")
+for _model in (Bandit, BanditAllocation):
+    post_save.connect(_invalidate_bandits, sender=_model, dispatch_uid=f"bandits-save-{_model}")
+    post_delete.connect(_invalidate_bandits, sender=_model, dispatch_uid=f"bandits-delete-{_model}")

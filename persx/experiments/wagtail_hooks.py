@@ -1,11 +1,13 @@
-"""Experiments in the Wagtail admin: a list with status and scope, and a structured edit form."""
+"""Experiments and bandits in the Wagtail admin: lists with status and scope, structured edit
+forms."""
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from persx.experiments.bandit_forms import BanditForm
 from persx.experiments.forms import ExperimentForm
-from persx.experiments.models import Experiment
+from persx.experiments.models import Bandit, Experiment
 
 
 class ExperimentViewSet(SnippetViewSet):
@@ -44,6 +46,7 @@ class ExperimentViewSet(SnippetViewSet):
             MultiFieldPanel(
                 [
                     FieldPanel("target_industries"),
+                    FieldPanel("target_sources"),
                     FieldPanel("requires_profile"),
                     FieldPanel("requires_consent"),
                 ],
@@ -69,3 +72,60 @@ class ExperimentViewSet(SnippetViewSet):
 
 
 register_snippet(ExperimentViewSet)
+
+
+class BanditViewSet(SnippetViewSet):
+    model = Bandit
+    icon = "pick"
+    menu_label = "Bandits"
+    menu_order = 311
+    add_to_admin_menu = True
+    list_display = ["name", "key", "status", "block_type", "audience", "started_at"]
+    list_filter = ["status", "block_type"]
+    search_fields = ["name", "key", "audience"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel([FieldPanel("name"), FieldPanel("key")], heading="Bandit"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("status"),
+                    FieldPanel("started_at", read_only=True),
+                    FieldPanel("stopped_at", read_only=True),
+                ],
+                heading="Status",
+                help_text="Starting stores allocation version 1 (equal shares); "
+                "persx_bandit_update adds a version from the rollups on its schedule.",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("block_type"),
+                    FieldPanel("scope_page"),
+                    FieldPanel("audience"),
+                    FieldPanel("arms"),
+                ],
+                heading="What it chooses",
+                help_text="A running experiment that admits a visitor on the same block "
+                "takes precedence over the bandit.",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("metric"),
+                    FieldPanel("guardrail_metric"),
+                    FieldPanel("guardrail_drop"),
+                ],
+                heading="Metrics",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("holdback_share"),
+                    FieldPanel("min_exploration"),
+                    FieldRowPanel([FieldPanel("retire_below"), FieldPanel("retire_after")]),
+                ],
+                heading="Allocation",
+            ),
+        ],
+        base_form_class=BanditForm,
+    )
+
+
+register_snippet(BanditViewSet)

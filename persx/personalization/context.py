@@ -5,7 +5,8 @@ preview), the running-experiments snapshot, the decision budget and the global h
 (hashed once). Pages decide all their blocks in one pass (:meth:`decide_page`) before any
 block renders, so a page is consistent: every block is decided for the visitor, or, when
 the budget runs out, none is. Blocks then ask :meth:`choose` with the variants they hold.
-No SQL: variants come from the page's StreamField value, experiments from a snapshot.
+No SQL: variants come from the page's StreamField value, experiments and bandits (their
+current allocation tables) from snapshots.
 Scheduled variants (``live_from``/``live_until``) are judged against the context's wall
 clock (a port, injected in tests), read once per page.
 
@@ -26,6 +27,7 @@ from typing import Generic, TypeVar, cast
 from django.http import HttpRequest
 
 from persx.config import config
+from persx.engine.bandit import RunningBandit
 from persx.engine.decision import (
     DISABLED,
     ERROR,
@@ -44,7 +46,7 @@ from persx.engine.experiments import (
 from persx.engine.ports import WallClock
 from persx.engine.profile import VisitorProfile
 from persx.engine.schedule import Window, availability, decide_scheduled_block
-from persx.experiments.repository import running_experiments
+from persx.experiments.repository import running_bandits, running_experiments
 from persx.http.visitor import VisitorRequest, visitor
 from persx.observability import metrics
 from persx.personalization.preview import Preview, audience_preview, staff_preview
@@ -255,6 +257,7 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
     if preview is not None:
         profile = preview.profile
     experiments: tuple[ExperimentDefinition, ...] = ()
+    bandits: tuple[RunningBandit, ...] = ()
     holdout: Holdout | None = None
     unavailable = False
     measured = profile is not None and preview is None and conf.personalization_enabled
@@ -263,11 +266,12 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
             holdout = Holdout(conf.holdout_seed, conf.holdout_share)
         try:
             experiments = running_experiments()
+            bandits = running_bandits()
         except Exception:
             logger.exception("running experiments unavailable; serving generic")
             unavailable = True
     return PersonalizationContext(
-        visitor=assign_visitor(profile, experiments, holdout),
+        visitor=assign_visitor(profile, experiments, holdout, bandits),
         enabled=conf.personalization_enabled,
         # Thread CPU time: time this thread waits for a core (or the GIL) under load is
         # not spent by personalization, so it must not exhaust the budget.

@@ -20,7 +20,7 @@ from persx.config import config
 from persx.content.tagged_index import invalidate_tagged_index
 from persx.engine.profile import Provenance, VisitorProfile
 from persx.events import exposure_writer
-from persx.experiments.repository import invalidate_experiments
+from persx.experiments.repository import invalidate_bandits, invalidate_experiments
 from persx.profiles import cookie
 
 SITE_DATA = json.loads(
@@ -43,11 +43,13 @@ def fresh_snapshots() -> Iterator[None]:
     invalidate_catalog()
     invalidate_tagged_index()
     invalidate_experiments()
+    invalidate_bandits()
     exposure_writer.writer().discard_pending()  # exposures queued by earlier tests
     yield
     invalidate_catalog()
     invalidate_tagged_index()
     invalidate_experiments()
+    invalidate_bandits()
 
 
 @pytest.fixture
