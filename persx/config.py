@@ -27,6 +27,7 @@ class PersxConfig:
     signals_cookie_max_age: int
     firmographic_csv: str
     rollup_refresh_seconds: float
+    consent_mode: str
 
 
 def config() -> PersxConfig:
@@ -49,4 +50,5 @@ def config() -> PersxConfig:
         signals_cookie_max_age=int(raw.get("SIGNALS_COOKIE_MAX_AGE", 30 * 24 * 3600)),
         firmographic_csv=str(raw.get("FIRMOGRAPHIC_CSV", "")),
         rollup_refresh_seconds=float(raw["ROLLUP_REFRESH_SECONDS"]),
+        consent_mode=str(raw.get("CONSENT_MODE", "opt_in")),
     )

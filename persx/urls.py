@@ -8,6 +8,7 @@ from persx.api.root import api
 from persx.health import views as health_views
 from persx.leads import views as lead_views
 from persx.monitoring import views as monitoring_views
+from persx.privacy import views as privacy_views
 from persx.profiles import views as profile_views
 
 urlpatterns = [
@@ -20,6 +21,10 @@ urlpatterns = [
     path("start/", profile_views.start, name="start"),
     path("start/industry/", profile_views.set_industry, name="set-industry"),
     path("start/forget/", profile_views.forget_me, name="forget-me"),
+    path("privacy/", privacy_views.privacy_page, name="privacy"),
+    path("privacy/consent/", privacy_views.set_consent, name="privacy-consent"),
+    path("privacy/export/", profile_views.export_me, name="privacy-export"),
+    path("privacy/erase/", profile_views.forget_me, name="privacy-erase"),
     path("contact/submit/", lead_views.submit, name="contact-submit"),
     path(
         "accounts/login/",

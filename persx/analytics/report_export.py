@@ -9,6 +9,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
+from persx.analytics.consent_scope import consent_scope_text
 from persx.analytics.report_model import Comparison, ExperimentReport
 
 CSV_COLUMNS = (
@@ -79,6 +80,7 @@ def report_json(report: ExperimentReport) -> dict[str, Any]:
         "rollups_updated_at": plain(report.rollups_updated_at),
         "last_event_id": report.last_event_id,
         "visitors": report.visitors,
+        "population": consent_scope_text(),
         "headline": report.headline,
         "data_sufficiency": report.sufficiency,
         "srm": plain(report.srm),

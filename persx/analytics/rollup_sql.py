@@ -138,6 +138,32 @@ def remember_cells_before(dialect: Dialect) -> list[str]:
     return dialect.temp_table(SCOPE, _cells_of_visitors())
 
 
+def remember_cells_of_visitors(dialect: Dialect, count: int) -> list[str]:
+    """The cells ``count`` given visitor ids count in (each statement with ``%s``: the ids,
+    twice)."""
+    marks = ", ".join(["%s"] * count)
+    return dialect.temp_table(
+        SCOPE,
+        f"SELECT experiment, first_day AS day FROM {EV} WHERE visitor_id IN ({marks}) "
+        f"UNION SELECT experiment, day FROM {VC} WHERE visitor_id IN ({marks})",
+    )
+
+
+def forget_visitor_rows(count: int) -> list[str]:
+    """Delete the visitor-level rows of ``count`` given visitor ids (each takes the ids)."""
+    marks = ", ".join(["%s"] * count)
+    return [
+        f"DELETE FROM {VC} WHERE visitor_id IN ({marks})",
+        f"DELETE FROM {EV} WHERE visitor_id IN ({marks})",
+    ]
+
+
+def drop_scope(dialect: Dialect) -> list[str]:
+    if dialect.vendor == "postgresql":
+        return [f"TRUNCATE {SCOPE}"]
+    return [f"DROP TABLE IF EXISTS {SCOPE}"]
+
+
 def remember_cells_after(dialect: Dialect) -> list[str]:
     statements = [f"INSERT INTO {SCOPE} (experiment, day) {_cells_of_visitors()}"]
     if dialect.vendor == "postgresql":
@@ -269,8 +295,11 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
     ]
 
 
-def recompute_daily_cells() -> list[str]:
-    """Delete and re-aggregate the DailyRollup rows of every remembered cell."""
+def recompute_daily_cells(counted: tuple[str, ...]) -> list[str]:
+    """Delete and re-aggregate the DailyRollup rows of every remembered cell, counting only
+    visitors whose consent (at first exposure) is one of ``counted`` (the consenting
+    visitors under the site's consent mode: ``persx.privacy.consent.counted_states``)."""
+    consenting = _quoted(counted)
     cells = f"(SELECT DISTINCT experiment, day FROM {SCOPE})"
     metric_rows = " UNION ALL ".join(f"SELECT '{m}' AS metric" for m in ALL_VISITOR_METRICS)
     metric_rows += f" UNION ALL SELECT '{PERSONALIZED}' AS metric"
@@ -279,7 +308,7 @@ def recompute_daily_cells() -> list[str]:
         f"SELECT ev.first_day AS day, ev.experiment, ev.arm, ev.industry, ev.variant, "
         f"COUNT(*) AS visitors FROM {cells} s "
         f"CROSS JOIN {EV} ev WHERE ev.experiment = s.experiment AND ev.first_day = s.day "
-        f"AND ev.consent <> 'denied' "
+        f"AND ev.consent IN ({consenting}) "
         f"GROUP BY ev.first_day, ev.experiment, ev.arm, ev.industry, ev.variant"
     )
     denominators = (
@@ -298,7 +327,7 @@ def recompute_daily_cells() -> list[str]:
         f"SUM(CASE WHEN vc.metric = '{FORM_START}' THEN 0 ELSE 1 END) AS conversions, "
         f"SUM(vc.value_sum) AS value_sum, SUM(vc.value_sum * vc.value_sum) AS value_sum_sq "
         f"FROM {cells} s CROSS JOIN {VC} vc WHERE vc.experiment = s.experiment "
-        f"AND vc.day = s.day AND vc.consent <> 'denied' "
+        f"AND vc.day = s.day AND vc.consent IN ({consenting}) "
         f"GROUP BY vc.day, vc.experiment, vc.arm, vc.industry, vc.variant, {rollup_metric}"
     )
     return [

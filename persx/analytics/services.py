@@ -27,6 +27,8 @@ from persx.analytics.models import (
 )
 from persx.events.models import Event
 from persx.events.sqlite_pragmas import sqlite_pragma
+from persx.privacy.consent import counted_states
+from persx.privacy.mode import consent_mode
 
 STATE_NAME = "rollups"
 DEFAULT_BATCH_SIZE = 250_000
@@ -74,8 +76,39 @@ def _fold(lo: int, hi: int) -> None:
     _execute(rollup_sql.load_visitor_histories(dialect))
     _execute(rollup_sql.recompute_conversions(dialect))
     _execute(rollup_sql.remember_cells_after(dialect))
-    _execute(rollup_sql.recompute_daily_cells())
+    _execute(rollup_sql.recompute_daily_cells(_counted()))
     _execute(rollup_sql.drop_temp_tables(dialect))
+
+
+def _counted() -> tuple[str, ...]:
+    return tuple(str(state) for state in counted_states(consent_mode()))
+
+
+def _execute_with(statements: Iterable[str], params: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement, params if "%s" in statement else None)
+
+
+def forget_visitor_contributions(visitor_ids: frozenset[str] | set[str]) -> int:
+    """Erasure: delete these visitors' rows (first exposures, conversions) and re-aggregate
+    every daily cell they counted in, so no report counts them any more. Exact (the cells
+    are recomputed from the remaining visitors, not decremented); runs in the caller's
+    transaction (the erasure's). Rows deleted."""
+    ids = sorted(v for v in visitor_ids if v)
+    if not ids:
+        return 0
+    with transaction.atomic():
+        rows = ExperimentVisitor.objects.filter(visitor_id__in=ids).count()
+        rows += VisitorConversion.objects.filter(visitor_id__in=ids).count()
+        if not rows:
+            return 0
+        dialect = _dialect()
+        _execute_with(rollup_sql.remember_cells_of_visitors(dialect, len(ids)), ids + ids)
+        _execute_with(rollup_sql.forget_visitor_rows(len(ids)), ids)
+        _execute(rollup_sql.recompute_daily_cells(_counted()))
+        _execute(rollup_sql.drop_scope(dialect))
+    return rows
 
 
 def _state_for_update() -> RollupState:

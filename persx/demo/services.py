@@ -404,3 +404,8 @@ def shift_visitor_histories(
                 occurred_at=F("occurred_at") + delta, received_at=F("received_at") + delta
             )
     return moved
+
+
+def forget_simulation_markers(visitor_ids: frozenset[str]) -> int:
+    """Erasure (persx.privacy): drop the markers of these visitor ids."""
+    return SimulatedVisitor.objects.filter(visitor_id__in=visitor_ids).delete()[0]

@@ -4,6 +4,9 @@ Every visitor is a fresh cookie jar that talks HTTP to the site — in-process t
 Django's test ``Client`` (the whole middleware stack, the real views and the real event
 writer) or to a running site with ``url`` — never by inserting rows:
 
+0. accepts analytics in the consent banner (``PUT /api/privacy/consent``, as the banner's
+   script does): simulated visitors are consenting visitors, so they are measured and
+   counted under either consent mode (reports count consenting visitors only);
 1. gets a profile, half of them by landing on ``/contact/?industry=<slug>`` and half by
    ``GET`` + ``PUT /api/personalization`` (with the CSRF token) and then ``GET /contact/``;
    the server records the page view and one exposure per block (experiment arm included);
@@ -299,6 +302,16 @@ def simulate_visitor(
     """One visitor's visit (see the module docstring); ``days_back`` is where the backfill
     will put it, so a return visit 1-6 days later can still lie in the past. ``on_visitor``
     hears the visitor id as soon as the site has given one (before any conversion)."""
+    _expect(browser.get("/api/privacy/consent"), "/api/privacy/consent")
+    _expect(
+        browser.send_json(
+            "PUT",
+            "/api/privacy/consent",
+            {"choice": "granted"},
+            {"X-CSRFToken": browser.cookie(settings.CSRF_COOKIE_NAME) or ""},
+        ),
+        "PUT /api/privacy/consent",
+    )
     if rng.random() < 0.5:
         contact = _expect(browser.get(f"/contact/?industry={industry}"), "/contact/?industry=")
     else:

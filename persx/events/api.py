@@ -25,6 +25,7 @@ from persx.events.services import store_client_events, time_problems
 from persx.http.errors import error_response, field_name
 from persx.http.visitor import visitor
 from persx.observability import metrics
+from persx.privacy.middleware import consent_of
 
 router = Router(tags=["events"])
 
@@ -118,7 +119,7 @@ def post_events(request: HttpRequest) -> Any:
         return error_response(422, message, detail)
 
     try:
-        stored = store_client_events(batch.events, profile, received_at)
+        stored = store_client_events(batch.events, profile, received_at, consent_of(request).state)
     except DatabaseBusy as busy:
         message = "the event store is busy; nothing was stored, send the same batch again"
         return _with_retry_after(error_response(503, message, []), busy.retry_after)

@@ -8,6 +8,10 @@ every ``FLUSH_EVERY_S`` seconds, or as soon as ``FLUSH_AT_EVENTS`` events wait; 
 is flushed at process exit. If the queue is full (the database is down for long), new
 renders are dropped, counted and logged: the site never blocks on analytics.
 
+An erasure drops what this process still queues for the erased ids
+(:meth:`ExposureWriter.discard_visitors`); other processes' queues are caught at the write,
+which skips rows of tombstoned ids (``services.store_rows``).
+
 Ids are fresh UUIDs, so a retried insert cannot duplicate a row. What is still queued when
 a process is killed hard (SIGKILL, power loss) is lost: at most ~0.5 s of page views.
 
@@ -240,6 +244,19 @@ class ExposureWriter:
             n = self._pending_events
             self._pending, self._pending_events = [], 0
         return n
+
+    def discard_visitors(self, visitor_ids: set[str] | frozenset[str]) -> int:
+        """Drop the queued renders of these visitors (an erasure); events dropped.
+
+        A batch already taken by a write in progress is not here: the write itself skips
+        rows of erased visitors (the tombstones are committed before the erasure deletes).
+        """
+        with self._queue_lock:
+            kept = [r for r in self._pending if r.visitor.visitor_id not in visitor_ids]
+            dropped = self._pending_events - sum(r.event_count for r in kept)
+            self._pending, self._pending_events = kept, self._pending_events - dropped
+            metrics.set_exposure_queue_depth(self._pending_events)
+        return dropped
 
     def stats(self) -> WriterStats:
         return WriterStats(

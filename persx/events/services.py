@@ -1,7 +1,11 @@
 """Writes to the event log: client batches, server-side events of a request, exposures.
 
 Who the visitor is (id, industry, persona, consent) always comes from the server-side
-profile, never from what a client sent. A visitor who declined consent has nothing stored.
+profile and the consent cookie, never from what a client sent. Measurement is stored only
+when the visitor's analytics consent allows it under the site's mode
+(``persx.privacy.consent``): never for a visitor who declined, under opt-in only for one
+who accepted. Events of an erased visitor id (a tombstone, ``persx.privacy.tombstones``) are
+dropped, also when they were queued before the erasure.
 
 Batches are inserted with one prepared ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` run
 over all rows (``executemany``; SQLite ≥ 3.24 and PostgreSQL): the unique ``event_id``
@@ -35,6 +39,9 @@ from persx.events.event_row import (
 from persx.events.event_types import EventType
 from persx.events.models import Event
 from persx.events.schemas import ClientEvent
+from persx.privacy.consent import measurement_allowed
+from persx.privacy.mode import consent_mode
+from persx.privacy.tombstones import erased_among, event_write_guard
 
 # Events older than MAX_AGE are refused (a client clock ahead: see event_row.FUTURE_TOLERANCE).
 MAX_AGE = timedelta(days=7)
@@ -53,20 +60,38 @@ class TimeProblem:
     message: str
 
 
-def visitor_columns(profile: VisitorProfile | None) -> VisitorColumns:
+def _consent(profile: VisitorProfile | None, consent: ConsentState | None) -> ConsentState:
+    if consent is not None:
+        return consent
+    return profile.consent if profile is not None else ConsentState.UNKNOWN
+
+
+def visitor_columns(
+    profile: VisitorProfile | None, consent: ConsentState | None = None
+) -> VisitorColumns:
+    """The visitor columns; ``consent`` (the request's) wins over the profile's copy."""
+    state = str(_consent(profile, consent))
     if profile is None:
-        return VisitorColumns()
+        return VisitorColumns(consent=state)
     return VisitorColumns(
         visitor_id=fit("visitor_id", profile.visitor_id),
         industry=fit("industry", profile.industry),
         persona=fit("persona", profile.persona),
-        consent=fit("consent", str(profile.consent)),
+        consent=fit("consent", state),
     )
 
 
-def may_store_for(profile: VisitorProfile | None) -> bool:
-    """Nothing is stored about a visitor who declined consent."""
-    return profile is None or profile.consent is not ConsentState.DENIED
+def may_store_for(profile: VisitorProfile | None, consent: ConsentState | None = None) -> bool:
+    """Whether measurement of this visitor may be stored: their consent (the request's when
+    given, else the profile's copy, else unknown) under the site's consent mode."""
+    return measurement_allowed(_consent(profile, consent), consent_mode())
+
+
+def _without_erased(rows: Sequence[EventRow]) -> list[EventRow]:
+    """``rows`` minus those of erased visitors; call inside the write's transaction."""
+    event_write_guard(exclusive=False)
+    erased = erased_among(r.visitor.visitor_id for r in rows)
+    return [r for r in rows if r.visitor.visitor_id not in erased] if erased else list(rows)
 
 
 @cache
@@ -109,23 +134,39 @@ def time_problems(events: Sequence[ClientEvent], received_at: datetime) -> list[
 
 
 def store_client_events(
-    events: Sequence[ClientEvent], profile: VisitorProfile | None, received_at: datetime
+    events: Sequence[ClientEvent],
+    profile: VisitorProfile | None,
+    received_at: datetime,
+    consent: ConsentState | None = None,
 ) -> StoredBatch:
     """Store a validated batch once per ``event_id``; returns after the commit.
 
-    Replays (ids stored earlier, or repeated inside the batch) count as duplicates.
+    Replays (ids stored earlier, or repeated inside the batch) count as duplicates. Events
+    the visitor's consent does not allow, or of an erased visitor id, are ``declined``.
     Raises ``DatabaseBusy`` when the database stayed locked through every retry.
     """
-    if not may_store_for(profile):
-        return StoredBatch(accepted=0, duplicates=0, declined=len(events))
-    params = client_event_params(events, visitor_columns(profile), received_at)
-    stored = write_durably(lambda: _execute_insert(params))
+    declined = StoredBatch(accepted=0, duplicates=0, declined=len(events))
+    if not may_store_for(profile, consent):
+        return declined
+    who = visitor_columns(profile, consent)
+    params = client_event_params(events, who, received_at)
+
+    def write() -> int | None:
+        event_write_guard(exclusive=False)
+        if who.visitor_id and erased_among([who.visitor_id]):
+            return None
+        return _execute_insert(params)
+
+    stored = write_durably(write)
+    if stored is None:
+        return declined
     return StoredBatch(accepted=stored, duplicates=len(events) - stored)
 
 
 def store_rows(rows: Sequence[EventRow]) -> int:
-    """Insert server-generated rows (exposures) in their own transaction, with retries."""
-    return write_durably(lambda: insert_rows(rows))
+    """Insert server-generated rows (exposures) in their own transaction, with retries;
+    rows of erased visitors are dropped."""
+    return write_durably(lambda: insert_rows(_without_erased(rows)))
 
 
 def record_visitor_event(
@@ -136,15 +177,17 @@ def record_visitor_event(
     *,
     value: float | None = None,
     properties: dict[str, Any] | None = None,
+    consent: ConsentState | None = None,
 ) -> uuid.UUID | None:
     """One server-side event (form submissions) in the caller's transaction; its id.
 
-    Stores nothing (None) for a visitor who declined consent.
+    Stores nothing (None) when the visitor's consent does not allow measurement, or for an
+    erased visitor id.
     """
-    if not may_store_for(profile):
+    if not may_store_for(profile, consent):
         return None
     event_id = uuid.uuid4()
-    insert_rows(
+    rows = _without_erased(
         [
             EventRow(
                 event_id=event_id,
@@ -152,21 +195,26 @@ def record_visitor_event(
                 occurred_at=occurred_at,
                 received_at=occurred_at,
                 page=fit("page", page),
-                visitor=visitor_columns(profile),
+                visitor=visitor_columns(profile, consent),
                 value=value,
                 properties=properties or {},
             )
         ]
     )
+    if not rows:
+        return None
+    insert_rows(rows)
     return event_id
 
 
-def forget_visitor_events(visitor_id: str) -> int:
-    """Delete every stored event of a visitor (a deletion request); the number deleted.
+def forget_visitor_events(visitor_ids: set[str] | frozenset[str]) -> int:
+    """Delete every stored event of these visitors (an erasure); the number deleted.
 
-    Exposures still queued in memory (at most ~0.5 s of page views) are written afterwards.
+    Run it inside the erasure's transaction, after the tombstones (``persx.privacy``):
+    what is still queued in a writer is dropped when it is written.
     """
-    if not visitor_id:
+    ids = [v for v in visitor_ids if v]
+    if not ids:
         return 0
-    deleted, _ = Event.objects.filter(visitor_id=visitor_id).delete()
+    deleted, _ = Event.objects.filter(visitor_id__in=ids).delete()
     return deleted

@@ -22,3 +22,11 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+def leads_of(visitor_ids: frozenset[str], email: str) -> models.QuerySet[Lead]:
+    """The leads of these visitor ids and, when given, every lead sent with ``email``."""
+    match = models.Q(visitor_id__in=[v for v in visitor_ids if v])
+    if email:
+        match |= models.Q(email__iexact=email)
+    return Lead.objects.filter(match)

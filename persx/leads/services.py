@@ -7,14 +7,23 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from persx.engine.profile import VisitorProfile
+from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
-from persx.leads.models import Lead
+from persx.leads.models import Lead, leads_of
 
 
-def record_lead(data: dict[str, Any], profile: VisitorProfile | None, page: str) -> Lead:
-    """Store the lead and its ``form_submission`` event together: both or neither."""
+def record_lead(
+    data: dict[str, Any],
+    profile: VisitorProfile | None,
+    page: str,
+    consent: ConsentState | None = None,
+) -> Lead:
+    """Store the lead and its ``form_submission`` event together: both or neither.
+
+    The lead is what the visitor asked for (to be contacted): stored whatever their analytics
+    consent; the event only when ``consent`` allows measurement.
+    """
     with transaction.atomic():
         lead = Lead.objects.create(
             name=data["name"],
@@ -33,5 +42,12 @@ def record_lead(data: dict[str, Any], profile: VisitorProfile | None, page: str)
             page.split("?", 1)[0],
             lead.created_at or timezone.now(),
             properties={"form": "contact", "lead": lead.pk, "variant": lead.variant},
+            consent=consent,
         )
     return lead
+
+
+def erase_leads(visitor_ids: frozenset[str], email: str) -> int:
+    """Delete the leads of these visitors and, for a request by email, every lead sent with
+    that address (inside the erasure)."""
+    return leads_of(visitor_ids, email).delete()[0]

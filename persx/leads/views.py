@@ -9,6 +9,7 @@ from persx.http.redirects import safe_next
 from persx.http.visitor import visitor
 from persx.leads.forms import LeadForm
 from persx.leads.services import record_lead
+from persx.privacy.middleware import consent_of
 
 
 @require_POST
@@ -19,6 +20,6 @@ def submit(request: HttpRequest) -> HttpResponse:
         message = "; ".join(f"{f}: {msgs[0]}" for f, msgs in errors.items())
         return JsonResponse({"message": message, "errors": errors}, status=400)
     back = safe_next(request, form.cleaned_data.get("next"))
-    record_lead(form.cleaned_data, visitor(request).profile, back)
+    record_lead(form.cleaned_data, visitor(request).profile, back, consent_of(request).state)
     separator = "&" if "?" in back else "?"
     return HttpResponseRedirect(f"{back}{separator}sent=1#main")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from ninja import Router
@@ -12,6 +14,8 @@ from persx.config import config
 from persx.engine.profile import Provenance
 from persx.http.errors import FieldError, error_responses
 from persx.http.visitor import VisitorState, visitor
+from persx.privacy.middleware import consent_of, mark_erased
+from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.presenters import personalization_state
 from persx.profiles.schemas import Forgotten, PersonalizationState, ProfileUpdate
@@ -49,6 +53,25 @@ def get_state(request: HttpRequest) -> PersonalizationState:
     return personalization_state(visitor(request), current_catalog())
 
 
+@router.get(
+    "/personalization/export",
+    response={200: dict[str, Any], **error_responses(400)},
+    summary="Download everything held about me",
+)
+def export_state(request: HttpRequest) -> dict[str, Any]:
+    """Everything PersX holds about the visitor of this cookie (and, when signed in, of the
+    account's other visitor ids) as JSON: ``profile`` (stored records and the cookie),
+    ``events``, ``leads``, ``behaviour_signals`` (training examples and the signals
+    cookie), ``rollups`` (first exposures and conversions). Logged without the data."""
+    state = visitor(request)
+    return services.export_visitor(
+        request,
+        state.profile.visitor_id if state.profile else None,
+        request.user,
+        DataRequestChannel.API,
+    )
+
+
 @router.put(
     "/personalization",
     response={200: PersonalizationState, **error_responses(400, 403, 413, 422)},
@@ -79,6 +102,7 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
         goals=payload.goals,
         tools=payload.tools,
         role=payload.role,
+        consent=consent_of(request).state,
     )
     state.remember(profile)
     return personalization_state(state, catalog)
@@ -91,10 +115,13 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
     openapi_extra=CSRF_HEADER,
 )
 def forget(request: HttpRequest) -> Forgotten:
-    """Forget me: delete the cookie and every stored record of this visitor."""
+    """Forget me: delete the cookies and everything held about this visitor (profile
+    records, events, leads, signals examples, rollup contributions); the visitor id is
+    tombstoned so events still on their way are dropped."""
     state = visitor(request)
-    deleted = services.forget_visitor(
-        state.profile.visitor_id if state.profile else None, request.user
+    erased = services.forget_visitor(
+        state.profile.visitor_id if state.profile else None, request.user, DataRequestChannel.API
     )
     state.forget()
-    return Forgotten(forgotten=True, records_deleted=deleted)
+    mark_erased(request)
+    return Forgotten(forgotten=True, records_deleted=sum(erased.values()), erased=erased)

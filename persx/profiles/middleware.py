@@ -7,6 +7,9 @@ when no layer above has a profile, then cached in the cookie) > session mirror (
 restored through the API) > inference (``persx.inference.serving``: the current model on the
 visitor's signals cookie, consulted only when every stated layer is empty; never written to
 the profile cookie, so a stated answer always wins).
+
+The winning profile carries the request's analytics consent (``persx.privacy``: the consent
+cookie or Global Privacy Control), whatever copy an older profile cookie or record holds.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from persx.engine.precedence import ProfileLayers, resolve_profile
 from persx.engine.profile import Provenance, VisitorProfile, needs_reconfirmation
 from persx.http.visitor import CookieAction, VisitorState, attach_visitor
 from persx.inference.serving import inferred_profile
+from persx.privacy.middleware import consent_of
 from persx.profiles import cookie, services
 
 logger = logging.getLogger("persx.profiles")
@@ -96,6 +100,9 @@ def _visitor_state(request: HttpRequest, catalog: Catalog) -> VisitorState:
     )
     if profile is None or layer is None:
         return state
+    consent = consent_of(request).state
+    if profile.consent is not consent:
+        profile = profile.with_changes(consent=consent)
     if layer == "inferred":  # a guess for this request only: not written to the cookie
         state.profile, state.layer = profile, layer
         return state
@@ -132,4 +139,5 @@ def _explicit_choice(
         Provenance.URL_PARAM,
         request.user,
         durable=request.user.is_authenticated,
+        consent=consent_of(request).state,
     )

@@ -48,4 +48,7 @@ class PersonalizationState(BaseModel):
 
 class Forgotten(BaseModel):
     forgotten: bool
-    records_deleted: int
+    records_deleted: int = Field(description="Records erased, all kinds together.")
+    erased: dict[str, int] = Field(
+        default_factory=dict, description="Records erased per kind (profile, events, leads, ...)."
+    )

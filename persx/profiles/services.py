@@ -6,13 +6,15 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from persx.engine.catalog import Catalog
-from persx.engine.profile import Provenance, VisitorProfile
+from persx.engine.profile import ConsentState, Provenance, VisitorProfile
 from persx.engine.profile_update import apply_choices
-from persx.events.services import forget_visitor_events
-from persx.inference.services import forget_examples
+from persx.privacy import services as privacy_services
+from persx.privacy.holders import DataSubject, ids_of
+from persx.privacy.models import DataRequestChannel
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
 
@@ -44,6 +46,7 @@ def choose(
     tools: list[str] | tuple[str, ...] | None = None,
     role: str | None = None,
     durable: bool = True,
+    consent: ConsentState | None = None,
 ) -> VisitorProfile:
     """A visitor chooses an industry (and maybe goals, tools, role): the one way in.
 
@@ -51,7 +54,9 @@ def choose(
     provenance), saves the durable record (unless ``durable`` is false: the cookie alone
     carries it) and returns the new profile; the caller hands it to
     ``VisitorState.remember`` so the cookie is written on the way out. Raises
-    ``UnknownIndustryError`` for an industry the catalog does not know.
+    ``UnknownIndustryError`` for an industry the catalog does not know. ``consent`` (the
+    request's analytics consent) is copied onto the profile, so what is stored with it says
+    what the visitor allowed.
     """
     profile = apply_choices(
         catalog,
@@ -64,6 +69,8 @@ def choose(
         tools=tools,
         role=role,
     )
+    if consent is not None and profile.consent is not consent:
+        profile = profile.with_changes(consent=consent)
     if durable:
         save_profile(profile, user)
     return profile
@@ -79,19 +86,43 @@ def link_visitor_to_user(visitor_id: str, user: Any) -> None:
     VisitorProfileRecord.objects.filter(visitor_id=visitor_id).update(user=user)
 
 
-def forget_visitor(visitor_id: str | None, user: Any | None = None) -> int:
-    """Delete the visitor's records and events (and, when signed in, every record of the
-    account and the events of each of its visitor ids)."""
-    with transaction.atomic():
-        visitor_ids = {visitor_id} if visitor_id else set()
-        deleted = 0
-        if user is not None and getattr(user, "is_authenticated", False):
-            records = VisitorProfileRecord.objects.filter(user=user)
-            visitor_ids |= set(records.values_list("visitor_id", flat=True))
-            deleted += records.delete()[0]
-        if visitor_id:
-            deleted += VisitorProfileRecord.objects.filter(visitor_id=visitor_id).delete()[0]
-        for vid in visitor_ids:
-            forget_visitor_events(vid)
-        forget_examples(visitor_ids)
-        return deleted
+def visitors_of_account(user: Any | None) -> set[str]:
+    """The visitor ids a signed-in account has used (its profile records)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(VisitorProfileRecord.objects.filter(user=user).values_list("visitor_id", flat=True))
+
+
+def forget_visitor(
+    visitor_id: str | None,
+    user: Any | None = None,
+    channel: DataRequestChannel = DataRequestChannel.VISITOR_PAGE,
+) -> dict[str, int]:
+    """Forget me: erase everything held about this visitor (and, when signed in, about every
+    visitor id of the account) in every app that holds visitor data (``persx.privacy``):
+    records, events (also those still queued), leads, signals examples, rollup
+    contributions; the ids are tombstoned. Records erased per kind."""
+    ids = ids_of({visitor_id or ""} | visitors_of_account(user))
+    if not ids:
+        return {}
+    return privacy_services.erase(DataSubject(ids), channel)
+
+
+def export_visitor(
+    request: HttpRequest,
+    visitor_id: str | None,
+    user: Any | None,
+    channel: DataRequestChannel,
+) -> dict[str, Any]:
+    """Everything held about this visitor (and the account's other visitor ids) as one JSON
+    document: profile (stored and cookie), events, leads, behaviour signals, rollup rows. The
+    request is logged without the data (``persx.privacy``)."""
+    ids = ids_of({visitor_id or ""} | visitors_of_account(user))
+    return privacy_services.export(DataSubject(ids), request, channel)
+
+
+def erase_records(visitor_ids: frozenset[str]) -> int:
+    """Delete the durable profile records of these visitors (inside the erasure)."""
+    if not visitor_ids:
+        return 0
+    return VisitorProfileRecord.objects.filter(visitor_id__in=visitor_ids).delete()[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +18,8 @@ from persx.http.visitor import visitor
 from persx.inference import services as inference_services
 from persx.inference.models import LabelSource
 from persx.observability import metrics
+from persx.privacy.middleware import consent_of, mark_erased
+from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
 
@@ -41,6 +43,7 @@ def start(request: HttpRequest) -> HttpResponse:
                     goals=data["goals"],
                     tools=data["tools"],
                     role=data["role"],
+                    consent=consent_of(request).state,
                 )
                 record_visitor_event(
                     EventType.START_FORM_SUBMITTED,
@@ -78,9 +81,12 @@ def _count_start_form_view(request: HttpRequest) -> None:
     batching writer (no SQL in the request), the denominator of the completion rate."""
     metrics.record_start_form_view()
     profile = visitor(request).profile
-    if may_store_for(profile):
+    consent = consent_of(request).state
+    if may_store_for(profile, consent):
         exposure_writer.submit(
-            exposure_writer.PageRender(visitor_columns(profile), request.path, timezone.now(), ())
+            exposure_writer.PageRender(
+                visitor_columns(profile, consent), request.path, timezone.now(), ()
+            )
         )
 
 
@@ -99,7 +105,12 @@ def set_industry(request: HttpRequest) -> HttpResponse:
     state = visitor(request)
     with transaction.atomic():
         profile = services.choose(
-            catalog, state.profile, form.cleaned_data["industry"], Provenance.MANUAL, request.user
+            catalog,
+            state.profile,
+            form.cleaned_data["industry"],
+            Provenance.MANUAL,
+            request.user,
+            consent=consent_of(request).state,
         )
         inference_services.record_example(request, profile, _label_source(state.layer))
     state.remember(profile)
@@ -112,9 +123,30 @@ def _label_source(layer: str | None) -> LabelSource:
 
 
 @require_POST
-def forget_me(request: HttpRequest) -> HttpResponse:
-    """The no-JavaScript twin of DELETE /api/personalization."""
+def export_me(request: HttpRequest) -> HttpResponse:
+    """The privacy page's "Download my data": the JSON of GET /api/personalization/export
+    as a file (a POST: the download is logged)."""
     state = visitor(request)
-    services.forget_visitor(state.profile.visitor_id if state.profile else None, request.user)
+    document = services.export_visitor(
+        request,
+        state.profile.visitor_id if state.profile else None,
+        request.user,
+        DataRequestChannel.VISITOR_PAGE,
+    )
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="persx-my-data.json"'
+    return response
+
+
+@require_POST
+def forget_me(request: HttpRequest) -> HttpResponse:
+    """The no-JavaScript twin of DELETE /api/personalization (start form, privacy page)."""
+    state = visitor(request)
+    services.forget_visitor(
+        state.profile.visitor_id if state.profile else None,
+        request.user,
+        DataRequestChannel.VISITOR_PAGE,
+    )
     state.forget()
-    return HttpResponseRedirect("/")
+    mark_erased(request)
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next") or "/"))

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "persx.leads",
     "persx.experiments",
     "persx.events",
+    "persx.privacy",
     "persx.inference",
     "persx.personas",
     "persx.analytics",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "persx.privacy.middleware.ConsentMiddleware",
     "persx.inference.middleware.SignalsMiddleware",
     "persx.profiles.middleware.VisitorProfileMiddleware",
     "persx.personalization.middleware.PersonalizationMiddleware",
@@ -218,6 +220,11 @@ PERSX = {
     # this (seconds); 0 = never. On for the demo (`make run`); production schedules
     # `manage.py persx_rollup` (docs/operations.md) and switches this off.
     "ROLLUP_REFRESH_SECONDS": float(os.environ.get("PERSX_ROLLUP_REFRESH_SECONDS", "30")),
+    # Analytics consent (persx/privacy/consent.py, docs/privacy.md): "opt_in" (EU-style: only
+    # visitors who accepted are measured) or "opt_out" (measured unless they declined or
+    # their browser sends Global Privacy Control). The demo is opt_in: the stricter rule,
+    # and the one that shows the banner doing its job.
+    "CONSENT_MODE": os.environ.get("PERSX_CONSENT_MODE", "opt_in"),
 }
 
 # Every log line is one JSON object with the request id; Django's own request errors (the

@@ -21,4 +21,7 @@ PERSX = {
     # own tests use a fake clock (tests/engine/test_decision_budget.py, test_page_budget.py)
     # or set it explicitly.
     "DECISION_BUDGET_MS": 60_000.0,
+    # Tests about other things measure without a consent click (opt_out); the consent tests
+    # set the mode they are about (tests/web/test_consent.py, tests/browser/test_consent.py).
+    "CONSENT_MODE": os.environ.get("PERSX_CONSENT_MODE", "opt_out"),
 }

@@ -18,6 +18,7 @@ from persx.config import config
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events.models import Event
 from persx.events.services import forget_visitor_events
+from persx.privacy import consent_cookie
 from persx.profiles import cookie
 from tests.web.conftest import client_with_profile
 
@@ -120,9 +121,12 @@ def test_visitor_industry_persona_and_consent_come_from_the_cookie() -> None:
 
 @pytest.mark.django_db
 def test_a_visitor_who_declined_consent_has_nothing_stored() -> None:
-    profile = VisitorProfile(VISITOR, industry="saas", consent=ConsentState.DENIED)
+    profile = VisitorProfile(VISITOR, industry="saas")
     client = Client()
     client.cookies[config().profile_cookie_name] = cookie.encode(profile, timezone.now())
+    client.cookies[consent_cookie.COOKIE_NAME] = consent_cookie.encode(
+        ConsentState.DENIED, timezone.now()
+    )
     batch = [event(), event()]
     response = post(client, {"events": batch})
     assert response.status_code == 200
@@ -304,6 +308,6 @@ def test_forgetting_a_visitor_deletes_their_events_only() -> None:
     assert post(client_with_profile("saas"), {"events": mine}).status_code == 200
     other = client_with_profile("saas", visitor_id="f" * 32)
     assert post(other, {"events": theirs}).status_code == 200
-    assert forget_visitor_events(VISITOR) == 2
+    assert forget_visitor_events({VISITOR}) == 2
     assert stored(mine) == 0
     assert stored(theirs) == 1

@@ -24,6 +24,7 @@ from persx.events.exposure_writer import ExposureWriter, PageRender
 from persx.events.models import Event
 from persx.events.services import store_rows
 from persx.leads.models import Lead
+from persx.privacy import consent_cookie
 from persx.profiles import cookie
 from tests.web.conftest import client_with_profile, variants
 
@@ -85,8 +86,11 @@ def test_pages_that_only_rank_content_count_as_page_views() -> None:
 def test_no_exposures_without_a_profile_for_declined_consent_or_in_staff_preview() -> None:
     assert Client().get("/contact/").status_code == 200
     declined = Client()
-    profile = VisitorProfile(VISITOR, industry="saas", consent=ConsentState.DENIED)
+    profile = VisitorProfile(VISITOR, industry="saas")
     declined.cookies[config().profile_cookie_name] = cookie.encode(profile, timezone.now())
+    declined.cookies[consent_cookie.COOKIE_NAME] = consent_cookie.encode(
+        ConsentState.DENIED, timezone.now()
+    )
     assert declined.get("/contact/").status_code == 200
     staff = Client()
     user = get_user_model().objects.create_user("ed", "ed@example.com", "pw", is_staff=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from persx.analytics import wording
+from persx.analytics.consent_scope import consent_scope_text
 
 register = template.Library()
 
@@ -60,3 +61,9 @@ def lift_class(comparison: object) -> str:
     if upper is not None and upper < 0:
         return "px-good" if better_low else "px-bad"
     return ""
+
+
+@register.simple_tag
+def consent_scope() -> str:
+    """Who the numbers count (consenting visitors only, in the site's consent mode)."""
+    return consent_scope_text()

@@ -32,6 +32,15 @@
 
   if (!window.JSON || !document.addEventListener) return;
 
+  // Analytics consent (persx/privacy): the page says whether this visitor is measured
+  // (<meta name="persx-measure" content="yes|no">); consent.js updates it and fires
+  // "persx:consent" when the visitor decides. Not measured: nothing is queued or sent, and
+  // what was queued is dropped.
+  function measured() {
+    var meta = document.querySelector('meta[name="persx-measure"]');
+    return !!meta && meta.getAttribute("content") === "yes";
+  }
+
   var memoryQueue = [];
   var storage = null;
   try {
@@ -73,7 +82,7 @@
   var pageView = uuid(); // groups this page load's events (properties.view)
 
   function track(type, value, properties) {
-    if (!TYPES[type]) return;
+    if (!TYPES[type] || !measured()) return;
     var event = {
       event_id: uuid(),
       type: type,
@@ -118,7 +127,7 @@
   // While the page is open: fetch, and drop what the server acknowledged (or refused).
   function sendWithFetch() {
     if (inFlight || !window.fetch) return;
-    var queue = fresh(load());
+    var queue = measured() ? fresh(load()) : [];
     save(queue);
     if (!queue.length) return;
     var chunk = queue.slice(0, CHUNK);
@@ -156,7 +165,7 @@
   // Page hidden or left: hand everything to the browser. Kept until acknowledged later.
   var lastExitBatch = "";
   function sendOnExit() {
-    var queue = fresh(load());
+    var queue = measured() ? fresh(load()) : [];
     save(queue);
     var signature = queue.map(function (e) { return e.event_id; }).join(",");
     if (!queue.length || signature === lastExitBatch) return; // hidden, then pagehide
@@ -299,8 +308,14 @@
     sendOnExit();
   });
 
-  // Leftovers of earlier pages (beacons are never acknowledged): send them again.
-  if (load().length) schedule();
+  document.addEventListener("persx:consent", function () {
+    if (!measured()) save([]); // declined: what waits is dropped, never sent
+  });
+
+  // Leftovers of earlier pages (beacons are never acknowledged): send them again (or drop
+  // them when this visitor is not measured).
+  if (!measured()) save([]);
+  else if (load().length) schedule();
 
   window.persxTrack = track; // for page scripts (e.g. an email signup form)
 })();

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from persx.analytics.consent_scope import consent_scope_text
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, ExperimentReport
 from persx.analytics.report_queries import all_designs
@@ -48,6 +49,7 @@ def render_text(report: ExperimentReport, arm: str) -> str:
         f"{', '.join(t.label for t in design.treatments) or 'none'} · Primary metric: "
         f"{design.primary_metric} · sequential N* = {design.tuning_n:,}",
         f"Visitors: {count(report.visitors)} · rollups up to event #{report.last_event_id:,}",
+        consent_scope_text(),
         "",
         f"Result:          {report.headline}",
         f"Traffic split:   {'PROBLEM — ' if report.srm.flagged else ''}{report.srm.message}",

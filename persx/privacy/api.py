@@ -1,0 +1,84 @@
+"""/api/privacy/consent: read and set the visitor's analytics consent."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from ninja import Router, Schema
+from ninja.security import APIKeyCookie
+from pydantic import ConfigDict, Field
+
+from persx.engine.profile import ConsentState
+from persx.http.errors import FieldError, error_responses
+from persx.privacy.consent import ConsentStatus, mode_description
+from persx.privacy.middleware import choose_consent, consent_of
+
+router = Router(tags=["privacy"])
+
+CSRF_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "X-CSRFToken",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The value of the csrftoken cookie that GET /api/privacy/consent sets.",
+        }
+    ]
+}
+
+
+class AnyVisitor(APIKeyCookie):
+    """Anyone may say yes or no; the CSRF check (``csrf = True``) is the guard."""
+
+    param_name = "persx_consent"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> bool:
+        return True
+
+
+class ConsentView(Schema):
+    state: str = Field(description="granted, denied or unknown")
+    source: str = Field(description="choice (the visitor's), gpc (Global Privacy Control), default")
+    mode: str = Field(description="opt_in or opt_out (PERSX CONSENT_MODE)")
+    mode_text: str
+    gpc: bool = Field(description="The browser sent Sec-GPC: 1")
+    measured: bool = Field(description="Page views and events of this visitor are stored")
+
+
+class ConsentChoice(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    choice: str = Field(description="granted or denied", max_length=10)
+
+
+def _view(status: ConsentStatus) -> ConsentView:
+    return ConsentView(
+        state=str(status.state),
+        source=str(status.source),
+        mode=str(status.mode),
+        mode_text=mode_description(status.mode),
+        gpc=status.gpc,
+        measured=status.allows_measurement,
+    )
+
+
+@router.get("/privacy/consent", response=ConsentView)
+def get_consent(request: HttpRequest) -> ConsentView:
+    """The visitor's analytics consent. Also sets the CSRF cookie that the PUT needs."""
+    get_token(request)
+    return _view(consent_of(request))
+
+
+@router.put(
+    "/privacy/consent",
+    response={200: ConsentView, **error_responses(403, 413, 422)},
+    auth=AnyVisitor(csrf=True),
+    openapi_extra=CSRF_HEADER,
+)
+def put_consent(request: HttpRequest, payload: ConsentChoice) -> ConsentView:
+    """Accept (``granted``) or decline (``denied``) analytics; remembered in a cookie."""
+    allowed = (str(ConsentState.GRANTED), str(ConsentState.DENIED))
+    if payload.choice not in allowed:
+        raise FieldError("choice", f"must be one of {', '.join(allowed)}")
+    return _view(choose_consent(request, ConsentState(payload.choice)))
