@@ -28,6 +28,17 @@ class PersxConfig:
     firmographic_csv: str
     rollup_refresh_seconds: float
     consent_mode: str
+    events_retention_months: int | None  # None: keep every month
+
+
+def _months(value: object) -> int | None:
+    """A month count from settings or the environment: "", "none" or None keep everything."""
+    if value is None or str(value).strip().lower() in ("", "none"):
+        return None
+    months = int(str(value))
+    if months < 1:
+        raise ValueError(f"EVENTS_RETENTION_MONTHS must be at least 1, not {months}")
+    return months
 
 
 def config() -> PersxConfig:
@@ -51,4 +62,5 @@ def config() -> PersxConfig:
         firmographic_csv=str(raw.get("FIRMOGRAPHIC_CSV", "")),
         rollup_refresh_seconds=float(raw["ROLLUP_REFRESH_SECONDS"]),
         consent_mode=str(raw.get("CONSENT_MODE", "opt_in")),
+        events_retention_months=_months(raw.get("EVENTS_RETENTION_MONTHS", 13)),
     )

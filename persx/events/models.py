@@ -2,6 +2,11 @@
 
 This model is the definition of the row: :mod:`persx.events.event_row` derives the insert's
 columns and the text widths from it, :mod:`persx.events.event_types` lists the types.
+
+On PostgreSQL the table is range-partitioned by month of ``occurred_at`` (migration 0004,
+:mod:`persx.events.partitions`): its primary key is ``(id, occurred_at)`` and ``event_id``
+is kept unique by :class:`ReceivedEventId` instead of an index on the events table (a unique
+index on a partitioned table must contain the partition key). SQLite keeps the plain table.
 """
 
 from __future__ import annotations
@@ -41,3 +46,21 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class ReceivedEventId(models.Model):
+    """PostgreSQL: the ids of received events, while a replay could still be accepted.
+
+    The partitioned events table cannot hold a unique index on ``event_id`` alone, so the
+    insert first records the id here (``ON CONFLICT DO NOTHING``) and stores the event only
+    when the id was new (``services``). A client may resend an event until it is older
+    than ``services.MAX_AGE``; ``replayable_until`` is that moment, after which
+    ``persx_events_partitions`` forgets the id. Unused on SQLite (its events table keeps
+    the unique index).
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    replayable_until = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} (until {self.replayable_until:%Y-%m-%d})"

@@ -10,6 +10,8 @@ dropped, also when they were queued before the erasure.
 Batches are inserted with one prepared ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` run
 over all rows (``executemany``; SQLite ≥ 3.24 and PostgreSQL): the unique ``event_id``
 makes a replay a no-op, and the driver's summed ``rowcount`` says how many rows were new.
+(On PostgreSQL the events table is partitioned by month, so the unique id lives in
+``ReceivedEventId`` and the statement is a two-step CTE: see ``_postgresql_insert_sql``.)
 ``bulk_create(ignore_conflicts=True)`` does the same but prepares every field of every row
 through the ORM and, on SQLite, splits a batch into 58-row statements: 3–4× slower per batch
 of 500 (``bench/ingestion.py``), and it cannot say how many rows were new.
@@ -30,6 +32,7 @@ from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events.durable_write import write_durably
 from persx.events.event_row import (
     EVENT_COLUMNS,
+    FUTURE_TOLERANCE,
     EventRow,
     VisitorColumns,
     client_event_params,
@@ -37,7 +40,7 @@ from persx.events.event_row import (
     row_params,
 )
 from persx.events.event_types import EventType
-from persx.events.models import Event
+from persx.events.models import Event, ReceivedEventId
 from persx.events.schemas import ClientEvent
 from persx.privacy.consent import measurement_allowed
 from persx.privacy.mode import consent_mode
@@ -96,6 +99,8 @@ def _without_erased(rows: Sequence[EventRow]) -> list[EventRow]:
 
 @cache
 def _insert_sql(vendor: str) -> str:
+    if vendor == "postgresql":
+        return _postgresql_insert_sql()
     quote = connection.ops.quote_name
     meta = Event._meta
     column = {f.name: str(f.column) for f in meta.concrete_fields}
@@ -105,6 +110,32 @@ def _insert_sql(vendor: str) -> str:
     return (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "
         f"ON CONFLICT ({unique}) DO NOTHING"
+    )
+
+
+def _postgresql_insert_sql() -> str:
+    """PostgreSQL: the events table is partitioned by month (``persx.events.partitions``)
+    and cannot keep ``event_id`` unique itself, so the id goes into ``ReceivedEventId``
+    first and the event is stored only when that insert added the id. Same parameters, in
+    the same order, as the SQLite statement; typed, since they are read in a SELECT."""
+    quote = connection.ops.quote_name
+    fields = {f.name: f for f in Event._meta.concrete_fields}
+    column = {name: quote(str(fields[name].column)) for name in fields}
+    typed = ", ".join(
+        f"%s::{fields[name].db_type(connection)} AS {column[name]}" for name in EVENT_COLUMNS
+    )
+    columns = ", ".join(column[name] for name in EVENT_COLUMNS)
+    event_id, occurred_at = column["event_id"], column["occurred_at"]
+    window = int((MAX_AGE + FUTURE_TOLERANCE).total_seconds())
+    received = ReceivedEventId._meta
+    return (
+        f"WITH incoming AS (SELECT {typed}), "
+        f"received AS (INSERT INTO {quote(received.db_table)} "
+        f"({quote(str(received.pk.column))}, replayable_until) "
+        f"SELECT {event_id}, {occurred_at} + interval '{window} seconds' FROM incoming "
+        f"ON CONFLICT DO NOTHING RETURNING 1) "
+        f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) "
+        f"SELECT {columns} FROM incoming WHERE EXISTS (SELECT 1 FROM received)"
     )
 
 
