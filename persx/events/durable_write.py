@@ -25,6 +25,7 @@ from typing import TypeVar
 from django.db import OperationalError, connection, transaction
 
 from persx.events.sqlite_pragmas import sqlite_pragma
+from persx.http.row_security import visitor_rows
 
 logger = logging.getLogger("persx.events")
 
@@ -58,9 +59,13 @@ def _synced_commits() -> Iterator[None]:
         yield
 
 
-def write_durably(write: Callable[[], T], *, tries: int = TRIES) -> T:
+def write_durably(
+    write: Callable[[], T], *, tries: int = TRIES, visitor_ids: tuple[str, ...] | None = None
+) -> T:
     """``write()`` inside ``transaction.atomic()``; returns once the commit is durable.
 
+    With ``visitor_ids`` (a visitor's own write) the transaction sees only those visitors'
+    rows (``persx.http.row_security.visitor_rows``: PostgreSQL row-level security).
     Raises ``DatabaseBusy`` when it could not commit within ``tries`` attempts.
     """
     started = time.monotonic()
@@ -69,7 +74,8 @@ def write_durably(write: Callable[[], T], *, tries: int = TRIES) -> T:
     while True:
         attempt += 1
         try:
-            with _synced_commits(), transaction.atomic():
+            scope = transaction.atomic() if visitor_ids is None else visitor_rows(*visitor_ids)
+            with _synced_commits(), scope:
                 if connection.vendor == "postgresql":
                     with connection.cursor() as cursor:
                         cursor.execute(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")

@@ -188,7 +188,7 @@ def store_client_events(
             return None
         return _execute_insert(params)
 
-    stored = write_durably(write)
+    stored = write_durably(write, visitor_ids=(who.visitor_id,))
     if stored is None:
         return declined
     return StoredBatch(accepted=stored, duplicates=len(events) - stored)

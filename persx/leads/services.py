@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from persx.engine.profile import ConsentState, VisitorProfile
 from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
+from persx.http.row_security import visitor_rows
 from persx.leads.models import Lead, leads_of
 
 
@@ -22,9 +22,10 @@ def record_lead(
     """Store the lead and its ``form_submission`` event together: both or neither.
 
     The lead is what the visitor asked for (to be contacted): stored whatever their analytics
-    consent; the event only when ``consent`` allows measurement.
+    consent; the event only when ``consent`` allows measurement. One transaction that sees
+    only this visitor's rows (``persx.http.row_security``).
     """
-    with transaction.atomic():
+    with visitor_rows(profile.visitor_id if profile else ""):
         lead = Lead.objects.create(
             name=data["name"],
             email=data["email"],

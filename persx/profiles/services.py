@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from persx.engine.catalog import Catalog
 from persx.engine.profile import ConsentState, Provenance, VisitorProfile
 from persx.engine.profile_update import apply_choices
+from persx.http.row_security import visitor_rows
 from persx.privacy import services as privacy_services
 from persx.privacy.holders import DataSubject, ids_of
 from persx.privacy.models import DataRequestChannel
@@ -29,7 +29,7 @@ def save_profile(profile: VisitorProfile, user: Any | None = None) -> None:
     fields = profile_to_fields(profile)
     if user is not None and getattr(user, "is_authenticated", False):
         fields["user"] = user
-    with transaction.atomic():
+    with visitor_rows(profile.visitor_id):
         VisitorProfileRecord.objects.update_or_create(
             visitor_id=profile.visitor_id, defaults=fields
         )
@@ -118,7 +118,11 @@ def export_visitor(
     document: profile (stored and cookie), events, leads, behaviour signals, rollup rows. The
     request is logged without the data (``persx.privacy``)."""
     ids = ids_of({visitor_id or ""} | visitors_of_account(user))
-    return privacy_services.export(DataSubject(ids), request, channel)
+    # Read-only and about these visitors alone: under row-level security (PostgreSQL), a
+    # holder that forgot a filter exports these visitors' rows, never anyone else's. (The
+    # erasure is not scoped: it re-aggregates rollup cells over every visitor in them.)
+    with visitor_rows(*sorted(ids)):
+        return privacy_services.export(DataSubject(ids), request, channel)
 
 
 def erase_records(visitor_ids: frozenset[str]) -> int:

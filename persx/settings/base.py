@@ -196,6 +196,13 @@ PERSX = {
     "EVENTS_MAX_BODY_BYTES": 1_048_576,
     # Exposures and page views are written by a background thread (persx/events/exposure_writer.py).
     "EVENTS_WRITER_THREAD": True,
+    # PostgreSQL: months of events kept beside the current one; older monthly partitions
+    # are dropped whole by `manage.py persx_events_partitions` (persx/events/partitions.py;
+    # their rollups stay). "" or "none" keeps every month.
+    "EVENTS_RETENTION_MONTHS": os.environ.get("PERSX_EVENTS_RETENTION_MONTHS", "13"),
+    # PostgreSQL: a visitor's own writes (events, profile, lead, forget-me) run as the role
+    # persx_web under row-level security (persx/http/row_security.py). No effect on SQLite.
+    "ROW_SECURITY": os.environ.get("PERSX_ROW_SECURITY", "on") != "off",
     # Global holdout: this share of profiled visitors always sees generic content.
     "HOLDOUT_SHARE": float(os.environ.get("PERSX_HOLDOUT_SHARE", "0.10")),
     "HOLDOUT_SEED": "persx-global-holdout",
