@@ -49,7 +49,8 @@ serve: install
 	  PERSX_BIND=$${PERSX_BIND:-127.0.0.1:$(PORT)}; \
 	export DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(PY) scripts/install_secret_key.py)}; \
 	$(PY) scripts/ensure_database.py && \
-	$(MANAGE) migrate --noinput && $(MANAGE) seed_demo && \
+	$(MANAGE) migrate --noinput && $(MANAGE) persx_database_roles && \
+	$(MANAGE) persx_events_partitions --ahead 3 && $(MANAGE) seed_demo && \
 	$(MANAGE) collectstatic --noinput -v 0 && \
 	echo "Serving the production setup on http://$$PERSX_BIND (gunicorn; Ctrl-C stops)" && \
 	exec $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py persx.wsgi
