@@ -72,7 +72,7 @@ def get_consent(request: HttpRequest) -> ConsentView:
 
 @router.put(
     "/privacy/consent",
-    response={200: ConsentView, **error_responses(403, 413, 422)},
+    response={200: ConsentView, **error_responses(400, 403, 413, 422)},
     auth=AnyVisitor(csrf=True),
     openapi_extra=CSRF_HEADER,
 )

@@ -70,3 +70,34 @@ def test_errors_have_the_documented_shape_and_writes_document_the_csrf_header() 
         assert header[0]["required"] is True
     schema = openapi()["components"]["schemas"]["ApiError"]
     assert set(schema["required"]) == {"message", "detail"}
+
+
+@pytest.mark.django_db
+def test_every_status_put_privacy_consent_answers_is_documented() -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.get("/api/privacy/consent")
+    token = client.cookies["csrftoken"].value
+    url = "/api/privacy/consent"
+    big = '{"choice": "' + "x" * (config().api_max_body_bytes + 1) + '"}'
+    observed = {
+        client.put(url, '{"choice": "granted"}', content_type="application/json").status_code,
+        client.put(url, '{"choice":', "application/json", HTTP_X_CSRFTOKEN=token).status_code,
+        client.put(url, '{"choice": "x"}', "application/json", HTTP_X_CSRFTOKEN=token).status_code,
+        client.put(url, big, "application/json", HTTP_X_CSRFTOKEN=token).status_code,
+        client.put(
+            url, '{"choice": "granted"}', "application/json", HTTP_X_CSRFTOKEN=token
+        ).status_code,
+    }
+    assert observed == {200, 400, 403, 413, 422}
+    assert {int(code) for code in documented("put", url)} == observed
+
+
+@pytest.mark.django_db
+def test_every_status_the_export_answers_is_documented() -> None:
+    url = "/api/personalization/export"
+    observed = {
+        Client().get(url).status_code,
+        Client().get(url, CONTENT_LENGTH="many").status_code,
+    }
+    assert observed == {200, 400}
+    assert {int(code) for code in documented("get", url)} == observed
