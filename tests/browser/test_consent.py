@@ -142,6 +142,7 @@ def test_the_whole_flow_works_with_javascript_off(
     assert not any(c["name"] == "persx_profile" for c in context.cookies())
 
 
+@pytest.mark.allow_console_errors("status of 400")  # the unconfirmed erasure, on purpose
 def test_an_admin_erases_by_email_and_the_log_shows_no_address(
     make_context: MakeContext, server_env: dict[str, str]
 ) -> None:
