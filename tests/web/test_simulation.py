@@ -280,3 +280,11 @@ def test_clear_keeps_an_experiment_the_simulation_did_not_create() -> None:
     call_command("simulate_traffic", "--clear", stdout=StringIO())
     assert Experiment.objects.filter(key=SIMULATION_EXPERIMENT).exists()
     assert not Event.objects.filter(experiment=SIMULATION_EXPERIMENT).exists()
+
+
+def test_under_opt_in_simulated_visitors_accept_analytics_and_are_counted() -> None:
+    with override_settings(PERSX={**settings.PERSX, "CONSENT_MODE": "opt_in"}):
+        simulation.run(small_plan(seed=6, visitors=4))
+        stored = set(Event.objects.exclude(visitor_id="").values_list("consent", flat=True))
+        assert stored == {"granted"}
+        assert rollup_total("cta_click", "visitors") > 0
