@@ -77,12 +77,14 @@ lint: install-dev
 	DJANGO_SETTINGS_MODULE=persx.settings.test $(MANAGE) makemigrations --check --dry-run
 
 ## Every test: lint, type checks, import contract, migrations check, then the suite on
-## SQLite + locmem with branch coverage, then the Django suite again on PostgreSQL + Redis
-## (tests that start their own server on SQLite run once, in the first pass).
+## SQLite + locmem with branch coverage (in TEST_PROCESSES processes, pytest-xdist), then the
+## Django suite again on PostgreSQL + Redis in one process (it shares one Redis database;
+## tests that start their own server on SQLite run once, in the first pass).
 ## Without PostgreSQL/Redis that second pass is skipped loudly; under CI=true they are
 ## started (scripts/test_services.py) and the run fails if they do not come up.
+TEST_PROCESSES ?= 2
 test: install-dev browser-deps lint
-	$(PY) -m pytest --cov --cov-report=
+	$(PY) -m pytest -n $(TEST_PROCESSES) --cov --cov-report=
 	$(PY) -m coverage report
 	$(PY) -m coverage report --include="persx/engine/*" --fail-under=100 --skip-covered
 	@$(MAKE) --no-print-directory test-services

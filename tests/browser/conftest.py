@@ -40,6 +40,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (SynchronousOnlyOperation). Run last, nothing touches the ORM while Playwright is up:
     session fixtures are torn down in reverse, so Playwright stops before pytest-django
     drops the test database.
+    Under pytest-xdist (``make test`` runs two processes) this still holds in each process:
+    its load scheduling hands out the collected items in this order, so a process gets its
+    browser tests after all its others.
     """
     here = Path(__file__).resolve().parent
     browser = [item for item in items if here in item.path.resolve().parents]
