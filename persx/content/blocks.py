@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.safestring import mark_safe
 from wagtail import blocks
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from persx.catalog.audience_choices import audience_choices
 from persx.catalog.repository import current_catalog
+from persx.content.fragment_cache import render_fragment
 from persx.content.schema_blocks import schema_children
 from persx.content.schemas import SCHEMAS, content_errors
 from persx.content.tagged_index import ranked_entries
@@ -30,7 +32,7 @@ from persx.engine import block_types
 from persx.engine.audience import GENERIC
 from persx.engine.decision import Reason
 from persx.engine.schedule import Window
-from persx.personalization.context import NO_WINDOWS, PageBlock, personalization_of
+from persx.personalization.context import NO_WINDOWS, Choice, PageBlock, personalization_of
 
 
 def to_plain(value: Any) -> Any:
@@ -109,6 +111,10 @@ class PersonalizableBlock(blocks.StructBlock):
 
     block_type: ClassVar[str] = ""
     converted_cache_size: ClassVar[int] = 256
+    # Its template reads only ``content`` and ``variant_key`` (audited; persx.content.
+    # fragment_cache): the rendered HTML is cached per process. Blocks that read the
+    # request (CSRF token, path) or rank for the visitor set this to False.
+    fragment_cacheable: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -180,12 +186,12 @@ class PersonalizableBlock(blocks.StructBlock):
             self.variant_windows(value),
         )
 
-    def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
-        context = super().get_context(value, parent_context=parent_context)
+    def _choose(self, value: Any, parent_context: Mapping[str, Any] | None) -> Choice[Any]:
+        """Decide (or look up the page's decision) and record it as served."""
         request = (parent_context or {}).get("request")
         page = (parent_context or {}).get("page")
         page_pk = getattr(page, "pk", None)
-        choice = personalization_of(request).choose(
+        return personalization_of(request).choose(
             self.block_type,
             value["base"],
             self.variants_by_audience(value),
@@ -193,6 +199,10 @@ class PersonalizableBlock(blocks.StructBlock):
             key=id(value),
             windows=self.variant_windows(value),
         )
+
+    def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
+        context = super().get_context(value, parent_context=parent_context)
+        choice = self._choose(value, parent_context)
         context.update(
             content=choice.content,
             decision=choice.decision,
@@ -201,11 +211,26 @@ class PersonalizableBlock(blocks.StructBlock):
         )
         return context
 
+    def render(self, value: Any, context: Any = None) -> Any:
+        """The block's HTML; visitor-independent blocks come from the fragment cache.
+
+        Wagtail's editor preview (drafts) is rendered in full, never cached.
+        """
+        request = context.get("request") if context is not None else None
+        if not self.fragment_cacheable or context is None or getattr(request, "is_preview", False):
+            return super().render(value, context=context)
+        choice = self._choose(value, context)
+        variant_key = choice.decision.variant_key if choice.decision else GENERIC
+        template = self.meta.template
+        html = render_fragment(template, choice.content, variant_key, self.block_type)
+        return mark_safe(html)
+
 
 class RelatedItemsBlock(PersonalizableBlock):
     """Its headline is personalized; its items are the visitor's best-matching tagged content."""
 
     item_count: ClassVar[int] = 3
+    fragment_cacheable = False  # the items are ranked for the visitor
 
     def get_context(self, value: Any, parent_context: dict[str, Any] | None = None) -> Any:
         context = super().get_context(value, parent_context=parent_context)
@@ -339,6 +364,7 @@ class ContactFormBlockVariant(blocks.StructBlock):
 
 class ContactFormBlock(PersonalizableBlock):
     block_type = block_types.CONTACT_FORM
+    fragment_cacheable = False  # CSRF token, the request's path and ?sent
     base = ContactFormContentBlock(label=BASE_LABEL)
     variants = _variants(ContactFormBlockVariant())
 

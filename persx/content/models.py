@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,12 +12,12 @@ from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from persx.catalog.repository import current_catalog
-from persx.content import idea_filter
+from persx.content import idea_filter, routing
 from persx.content.blocks import CtaBlock, body_blocks
 from persx.content.page_decisions import decide_page_blocks
 from persx.content.page_validation import personalized_block_errors
@@ -27,7 +27,29 @@ from persx.inference.visitor_signals import note_tags_read
 from persx.personalization.context import personalization_of
 
 
-class PersonalizedPage(PersonalizedPreviewMixin, Page):
+class CachedRoutingMixin:
+    """Resolves child URLs and view restrictions from the per-process route table
+    (``persx.content.routing``) instead of two queries per path segment and two for the
+    restrictions. Anything the table does not know (aliases, sub-routes, pages just
+    published elsewhere) falls back to Wagtail's own routing."""
+
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        parent: Any = super()
+        if path_components:
+            own_path = cast(Page, self).url_path
+            page = routing.live_page(own_path + "/".join(path_components) + "/")
+            if page is not None:
+                return page.route(request, [])
+        return parent.route(request, path_components)
+
+    def get_view_restrictions(self) -> Any:
+        if not routing.has_view_restrictions(cast(Page, self).path):
+            return PageViewRestriction.objects.none()
+        parent: Any = super()
+        return parent.get_view_restrictions()
+
+
+class PersonalizedPage(CachedRoutingMixin, PersonalizedPreviewMixin, Page):
     """A page whose StreamField blocks are validated against their schemas on every save."""
 
     streamfield_names: tuple[str, ...] = ("body",)

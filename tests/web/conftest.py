@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from persx.catalog.repository import invalidate_catalog
 from persx.config import config
+from persx.content.routing import invalidate_routes
 from persx.content.tagged_index import invalidate_tagged_index
 from persx.engine.profile import Provenance, VisitorProfile
 from persx.events import exposure_writer
@@ -44,12 +45,14 @@ def fresh_snapshots() -> Iterator[None]:
     invalidate_tagged_index()
     invalidate_experiments()
     invalidate_bandits()
+    invalidate_routes()
     exposure_writer.writer().discard_pending()  # exposures queued by earlier tests
     yield
     invalidate_catalog()
     invalidate_tagged_index()
     invalidate_experiments()
     invalidate_bandits()
+    invalidate_routes()
 
 
 @pytest.fixture
