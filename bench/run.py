@@ -12,6 +12,9 @@
 4. Event ingestion through POST /api/events vs a raw bulk insert (bench/ingestion.py).
 5. Rollup build throughput and report latency at 10 million events (bench/reporting.py;
    PERSX_BENCH_EVENTS=1000000 for a quicker run).
+0. A personalized page vs a plain Wagtail page of the same content, and HTTP throughput
+   with 2 gunicorn workers on vs off (bench/page_speed.py; `bench/run.py page` runs only
+   these).
 6. Monitoring: metrics overhead on a personalized page, persx_monitor pass and health
    dashboard at scale (bench/monitoring.py; PERSX_BENCH_MONITOR_EVENTS, default 1 million).
 
@@ -34,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django() -> None:
     os.environ["PERSX_VAR_DIR"] = tempfile.mkdtemp(prefix="persx-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "persx.settings.test"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.pop("DATABASE_URL", None)
     import django
     from django.core.management import call_command
@@ -339,6 +342,12 @@ def bench_inference() -> None:
 
 def main() -> None:
     setup_django()
+    from bench.page_speed import bench_http_throughput, bench_personalized_vs_plain
+
+    bench_personalized_vs_plain()
+    bench_http_throughput(Path(os.environ["PERSX_VAR_DIR"]))
+    if sys.argv[1:] == ["page"]:  # `bench/run.py page`: only the page-speed figures
+        return
     bench_contact_page()
     bench_scheduling()
     bench_coverage_matrix()
