@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 MANAGE := $(PY) manage.py
 
-.PHONY: run serve simulate test bench install install-dev migrate seed lint check-services test-services browser-deps clean
+.PHONY: run serve simulate test bench loadtest install install-dev migrate seed lint check-services test-services browser-deps clean
 
 $(VENV)/.base-installed: requirements/base.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +104,15 @@ test-services: install-dev
 
 bench: install-dev
 	$(PY) bench/run.py
+
+## Load and fault tests of the production setup (not part of `make test`; ~50 minutes):
+## calibrate the sustainable rate, 2x that for 5 minutes, database/Redis cut for 30 s and a
+## worker SIGKILLed under load, a 30-minute soak. Its own database and Redis db; 127.0.0.1
+## only; results in var/loadtest/<time>/results.json (docs/operations.md).
+## LOADTEST_MODE=calibrate|overload|faults|soak runs one step; LOADTEST_ARGS="--users 20".
+LOADTEST_MODE ?= all
+loadtest: install-dev
+	$(PY) -m loadtest.run $(LOADTEST_MODE) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from persx.api.root import api
+from persx.content import views as content_views
 from persx.health import views as health_views
 from persx.leads import views as lead_views
 from persx.monitoring import views as monitoring_views
@@ -32,5 +33,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Site pages: Wagtail's serve, routed from the process's route table (persx.content.views);
+    # Wagtail's own _util/ views stay Wagtail's.
+    re_path(r"^(?!_util/)((?:[\w\-]+/)*)$", content_views.serve, name="wagtail_serve"),
     path("", include(wagtail_urls)),
 ]

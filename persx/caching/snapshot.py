@@ -8,6 +8,10 @@ immutable snapshot. It is rebuilt when:
   the shared Django cache (Redis in production), which every process checks at most once
   per ``CHECK_INTERVAL`` seconds, or
 - ``PERSX["CACHE_TTL_SECONDS"]`` passed (a backstop if the shared cache is unavailable).
+
+When a rebuild fails (the database is unreachable) and the process has a copy, it keeps
+serving that copy and tries again after ``RETRY_AFTER_FAILURE`` seconds: stale content
+beats no page. Without a copy (or after ``invalidate()``) the error propagates.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ T = TypeVar("T")
 logger = logging.getLogger("persx.caching")
 
 CHECK_INTERVAL = 1.0
+RETRY_AFTER_FAILURE = 5.0
 
 
 class Snapshot(Generic[T]):
@@ -70,7 +75,21 @@ class Snapshot(Generic[T]):
             now = self._clock()
             if self._value is None or not self._fresh(now):
                 generation = self._shared_generation()
-                self._value = self._build()
+                try:
+                    built = self._build()
+                except Exception:
+                    if self._value is None:
+                        raise
+                    logger.warning(
+                        "snapshot %s could not be rebuilt; serving the previous copy",
+                        self.name,
+                        exc_info=True,
+                    )
+                    # Try again in a few seconds, not on every request.
+                    self._built_at = now - config().cache_ttl_seconds + RETRY_AFTER_FAILURE
+                    self._checked_at = now
+                    return self._value
+                self._value = built
                 self._built_at = self._checked_at = now
                 self._generation = generation
             return self._value

@@ -40,6 +40,8 @@ class RouteTable:
     restricted_paths: frozenset[str]
     # Specific page objects served since the table was built (filled on demand).
     pages: dict[int, Any] = field(default_factory=dict)
+    # (hostname, port) → the Site Wagtail picks for it (filled on demand).
+    sites: dict[tuple[str, int], Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def restricted(self, tree_path: str) -> bool:
@@ -101,3 +103,20 @@ def live_page(url_path: str) -> Any | None:
 
 def has_view_restrictions(tree_path: str) -> bool:
     return _table.get().restricted(tree_path)
+
+
+def site_for(hostname: str, port: int) -> Any | None:
+    """The Site serving ``hostname:port``, chosen by Wagtail's own rules (once per host)."""
+    from wagtail.models.sites import get_site_for_hostname
+
+    Site = apps.get_model("wagtailcore", "Site")
+    table = _table.get()
+    key = (hostname, port)
+    if key not in table.sites:
+        try:
+            site = get_site_for_hostname(hostname, port)
+        except Site.DoesNotExist:
+            site = None
+        with table.lock:
+            table.sites.setdefault(key, site)
+    return table.sites[key]

@@ -1,0 +1,1 @@
+"""`make loadtest`: locust against the production setup, with faults (docs/operations.md)."""
