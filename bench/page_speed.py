@@ -105,8 +105,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU of the gunicorn master's worker processes so far (/proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 @contextmanager
-def _gunicorn(personalization: str, log: Path) -> Iterator[int]:
+def _gunicorn(personalization: str, log: Path) -> Iterator[tuple[int, int]]:
     port = _free_port()
     env = {
         **os.environ,
@@ -146,7 +157,7 @@ def _gunicorn(personalization: str, log: Path) -> Iterator[int]:
                     break
             except OSError:
                 time.sleep(0.3)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:
@@ -194,34 +205,46 @@ def bench_http_throughput(var_dir: Path) -> None:
     from tests.web.conftest import profile_cookie
 
     cookie = f"{config().profile_cookie_name}={profile_cookie('healthcare')}"
-    seconds = float(os.environ.get("PERSX_BENCH_HTTP_SECONDS", "10"))
-    rounds, clients = 3, 8
+    seconds = float(os.environ.get("PERSX_BENCH_HTTP_SECONDS", "6"))
+    rounds, clients = 5, 8
     print("\n== HTTP throughput, 2 gunicorn workers (gthread x4), /contact/, profiled visitor ==")
     print(
         f"   {clients} keep-alive clients, {rounds} alternating rounds of {seconds:.0f} s each side"
     )
     print(f"   before: {load_average()}")
     rates: dict[str, list[float]] = {"on": [], "off": []}
+    cpu_ms: dict[str, list[float]] = {"on": [], "off": []}
     errors = {"on": 0, "off": 0}
     expect = {"on": b'data-variant="industry:healthcare"', "off": b'data-variant="generic"'}
     with (
-        _gunicorn("on", var_dir / "gunicorn-on.log") as port_on,
-        _gunicorn("off", var_dir / "gunicorn-off.log") as port_off,
+        _gunicorn("on", var_dir / "gunicorn-on.log") as (port_on, master_on),
+        _gunicorn("off", var_dir / "gunicorn-off.log") as (port_off, master_off),
     ):
         ports = {"on": port_on, "off": port_off}
+        masters = {"on": master_on, "off": master_off}
         for side in ("on", "off"):  # warm both (fragment and route caches, connections)
             closed_loop(ports[side], "/contact/", cookie, 2, clients, expect[side])
         for _ in range(rounds):
             for side in ("on", "off"):
+                cpu_before = server_cpu_seconds(masters[side])
                 rate, failed = closed_loop(
                     ports[side], "/contact/", cookie, seconds, clients, expect[side]
                 )
+                served = rate * seconds
+                cpu = server_cpu_seconds(masters[side]) - cpu_before
                 rates[side].append(rate)
+                cpu_ms[side].append(cpu * 1000 / served if served else float("nan"))
                 errors[side] += failed
     on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
     print(f"  personalization on  : {on:8.1f} requests/s  (rounds {_fmt(rates['on'])})")
     print(f"  switched off        : {off:8.1f} requests/s  (rounds {_fmt(rates['off'])})")
     print(f"  on / off            : {on / off:8.1%}   (goal >= 90%)")
+    cpu_on, cpu_off = statistics.median(cpu_ms["on"]), statistics.median(cpu_ms["off"])
+    print(f"  server CPU / request: on {cpu_on:.2f} ms, off {cpu_off:.2f} ms (workers, /proc)")
+    print(
+        f"  throughput bound by CPU, off / on: {cpu_off / cpu_on:8.1%}   (the same ratio "
+        "with other load on the machine factored out)"
+    )
     print(f"  wrong or failed responses: on {errors['on']}, off {errors['off']}")
     print(f"   after: {load_average()}")
 

@@ -316,17 +316,29 @@ def check_events(settings: Settings, ids: list[str], out: Path) -> list[str]:
     return missing_events(ids, found.stdout.split())
 
 
-def calibrate(settings: Settings, srv: Server) -> tuple[int, LocustResult]:
+STEPS = (2, 4, 6, 10, 15, 20, 30, 45, 60, 90, 120, 160)
+
+
+def calibrate(settings: Settings, srv: Server) -> tuple[int, LocustResult, bool]:
+    """The highest user count (1 request/s each) with p99 < 200 ms and errors < 0.1%.
+
+    Returns (users, that step's result, whether any step met the goal); when none did (a
+    machine busy with other work), the lowest step, so the later steps still run."""
+    run_locust(settings, srv, "warm-up", 4, 20, 400)  # workers' caches and connections
     good: tuple[int, LocustResult] | None = None
-    for users in (5, 10, 20, 30, 40, 60, 80, 120, 160):
+    first: tuple[int, LocustResult] | None = None
+    for users in STEPS:
         result = run_locust(settings, srv, f"calibrate-{users}", users, 30, users * 60)
+        first = first or (users, result)
         if result.p99_ms >= P99_GOAL_MS or result.error_rate >= ERROR_GOAL:
             break
         good = (users, result)
     if good is None:
-        raise RuntimeError("even 5 users/s is not sustainable at p99 < 200 ms on this machine")
+        assert first is not None
+        log(f"no step met p99 < 200 ms; using the lowest ({first[0]} users) to go on")
+        return first[0], first[1], False
     log(f"sustainable: {good[0]} users, {good[1].rps:.1f} requests/s (p99 {good[1].p99_ms:.0f} ms)")
-    return good
+    return good[0], good[1], True
 
 
 class Probe:
@@ -526,6 +538,9 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("LOADTEST_REDIS_DB", 7)))
     parser.add_argument("--overload-minutes", type=float, default=5)
     parser.add_argument("--soak-minutes", type=float, default=30)
+    parser.add_argument(
+        "--no-prepare", action="store_true", help="the database is migrated and seeded already"
+    )
     args = parser.parse_args()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     settings = Settings(
@@ -538,13 +553,14 @@ def main() -> None:
     )
     settings.out.mkdir(parents=True, exist_ok=True)
     log(f"results in {settings.out}; load average {load_average()} (2 cores)")
-    prepare(settings)
+    if not args.no_prepare:
+        prepare(settings)
     results: dict[str, Any] = {"started": stamp, "mode": args.mode}
     with server(settings, recycle=args.mode != "soak") as srv:
         users = args.users
         if users is None:
-            users, found = calibrate(settings, srv)
-            results["sustainable"] = {"users": users, **found.as_dict()}
+            users, found, met = calibrate(settings, srv)
+            results["sustainable"] = {"users": users, "goal_met": met, **found.as_dict()}
         if args.mode in ("all", "overload"):
             seconds = int(args.overload_minutes * 60)
             overload = run_locust(
