@@ -76,6 +76,21 @@ class Visitor(FastHttpUser):
                 response.failure("cross-talk: " + "; ".join(problems))
 
 
+def accept_analytics(user: FastHttpUser) -> None:
+    """What the consent banner does when the visitor accepts (the demo asks first)."""
+    page = user.client.get("/privacy/", name="/privacy/")
+    token = CSRF.search(page.text or "")
+    if token is None:
+        return
+    user.client.post(
+        "/privacy/consent/",
+        data={"csrfmiddlewaretoken": token.group(1), "choice": "granted", "next": "/"},
+        headers={"Referer": f"{user.host}/privacy/"},
+        allow_redirects=False,
+        name="/privacy/consent/",
+    )
+
+
 class ProfiledVisitor(Visitor):
     """Chose an industry (``?industry=``) and browses."""
 
@@ -83,6 +98,7 @@ class ProfiledVisitor(Visitor):
 
     def on_start(self) -> None:
         self.industry = random.choice(INDUSTRIES)
+        accept_analytics(self)
         self.check_page(f"/?industry={self.industry}", name="/?industry=")
 
     @task
@@ -141,6 +157,7 @@ class EventSender(Visitor):
 
     def on_start(self) -> None:
         self.industry = random.choice(INDUSTRIES)
+        accept_analytics(self)
         self.check_page(f"/?industry={self.industry}", name="/?industry=")
         self.pending: list[dict[str, Any]] | None = None
 
@@ -160,6 +177,10 @@ class EventSender(Visitor):
         ) as response:
             if response.status_code == 200:
                 self.pending = None
+                answer = response.json()
+                if answer.get("declined"):  # not stored, and the answer says so
+                    response.failure(f"events declined: {answer}")
+                    return
                 tally.batches_acknowledged += 1
                 tally.acknowledged_ids.extend(e["event_id"] for e in batch)
             elif response.status_code == 503 and response.headers.get("Retry-After"):

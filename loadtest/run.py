@@ -35,12 +35,14 @@ import csv
 import http.cookiejar
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -102,14 +104,19 @@ class Settings:
 
 
 def prepare(settings: Settings) -> None:
+    """What `make serve` does before it starts gunicorn (static files: when missing)."""
     env = settings.env(through_proxies=False)
-    for command in (
+    commands = [
         [PY, "scripts/ensure_database.py"],
         [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+        [PY, "manage.py", "persx_database_roles"],
+        [PY, "manage.py", "persx_events_partitions", "--ahead", "3"],
         [PY, "manage.py", "seed_demo"],
-        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-    ):
-        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=600)
+    ]
+    if not (ROOT / "var" / "static" / "staticfiles.json").exists():
+        commands.append([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"])
+    for command in commands:
+        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=900)
 
 
 @dataclass
@@ -408,9 +415,20 @@ class Probe:
 
 
 def visitor_cookie(url: str) -> str:
-    """A profiled visitor's cookies (industry:healthcare), as the site sets them."""
+    """A profiled visitor's cookies (industry:healthcare, analytics accepted), as the site
+    sets them."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(url + "/privacy/", timeout=15).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if token is not None:
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token.group(1), "choice": "granted", "next": "/"}
+        ).encode()
+        consent = urllib.request.Request(
+            url + "/privacy/consent/", data=form, headers={"Referer": url + "/privacy/"}
+        )
+        opener.open(consent, timeout=15).read()
     opener.open(url + "/?industry=healthcare", timeout=15).read()
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
