@@ -104,7 +104,7 @@ class Settings:
 
 
 def prepare(settings: Settings) -> None:
-    """What `make serve` does before it starts gunicorn (static files: when missing)."""
+    """What `make serve` does before it starts gunicorn."""
     env = settings.env(through_proxies=False)
     commands = [
         [PY, "scripts/ensure_database.py"],
@@ -112,9 +112,8 @@ def prepare(settings: Settings) -> None:
         [PY, "manage.py", "persx_database_roles"],
         [PY, "manage.py", "persx_events_partitions", "--ahead", "3"],
         [PY, "manage.py", "seed_demo"],
+        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"],
     ]
-    if not (ROOT / "var" / "static" / "staticfiles.json").exists():
-        commands.append([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"])
     for command in commands:
         subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=900)
 
@@ -548,6 +547,8 @@ def soak(settings: Settings, srv: Server, users: int, minutes: float) -> dict[st
 
 
 def main() -> None:
+    # A TERM (timeout, Ctrl-C from make) still stops gunicorn and the proxies.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", choices=["all", "calibrate", "overload", "faults", "soak"])
     parser.add_argument("--users", type=int, help="the sustainable user count (skip calibrate)")
