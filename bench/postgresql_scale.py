@@ -1,0 +1,333 @@
+"""PostgreSQL at scale: insert events per PostgreSQL core, rollups per million events, reports.
+
+Run (own database; created and migrated if missing; its events and rollups are emptied)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/persx_bench_pg \\
+        .venv/bin/python bench/postgresql_scale.py --events 1000000
+
+1. **Insert throughput**: ``--clients`` processes each store ``--batches`` batches of 500
+   events through the site's own insert (``persx.events.services.store_rows``: the
+   partitioned table + the received-id check, one durable transaction per batch). Wall
+   events/s, and events per CPU-second of the PostgreSQL backends serving them (their
+   ``/proc/<pid>/stat``), i.e. what one PostgreSQL core sustains.
+2. **Generator**: ``--events`` raw events made inside PostgreSQL (``generate_series``, one
+   ``INSERT … SELECT`` per day, no Python per row) over 90 days ending today, into the
+   monthly partitions: the shape of ``bench/reporting.py`` (page view, three exposures,
+   10% global holdout, ``pli-contact`` 50/50, conversions).
+3. **Rollups**: ``rebuild_rollups`` over all of them: seconds per million events.
+4. **Reports** at that size: ``pli-contact``, the global holdout report, the overview.
+5. **Retention**: dropping the oldest month's partition vs deleting the same rows.
+
+Prints the machine's load average before and after: the figures are only comparable at a
+similar load. Needs to run on the database host (reads ``/proc`` of the backends).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BATCH = 500
+DAYS = 90
+EVENTS_PER_VISITOR = 4.71  # as bench/reporting.py
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "persx.settings.test")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL database of its own")
+    import django
+
+    django.setup()
+
+
+def _backend_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _insert_client(batches: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    _setup()
+    import uuid
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from persx.events.event_row import EventRow, VisitorColumns
+    from persx.events.services import store_rows
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    before = _backend_cpu_s(pid)
+    started = time.perf_counter()
+    stored = 0
+    for b in range(batches):
+        now = datetime.now(UTC)
+        who = VisitorColumns(uuid.uuid4().hex, industry="saas")
+        rows = [
+            EventRow(uuid.uuid4(), "cta_click", now, now, f"/bench/{b}", who) for _ in range(BATCH)
+        ]
+        stored += store_rows(rows)
+    out.put((stored, time.perf_counter() - started, _backend_cpu_s(pid) - before))
+
+
+def bench_inserts(clients: int, batches: int) -> None:
+    spawn = multiprocessing.get_context("spawn")  # a fresh process: no inherited connection
+    queue = spawn.Queue()
+    procs = [spawn.Process(target=_insert_client, args=(batches, queue)) for _ in range(clients)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - started
+    stored = sum(r[0] for r in results)
+    pg_cpu = sum(r[2] for r in results)
+    print(
+        f"  inserts, {clients} client(s) x {batches} batches of {BATCH}: {stored:,} events, "
+        f"{stored / wall:,.0f} events/s wall; PostgreSQL backends used {pg_cpu:.1f} CPU-s "
+        f"= {stored / max(pg_cpu, 1e-9):,.0f} events per PostgreSQL CPU-second",
+        flush=True,
+    )
+
+
+def _generate(total: int) -> int:
+    """About ``total`` events over the last DAYS days, made by PostgreSQL itself."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from persx.events.event_row import EVENT_COLUMNS
+    from persx.events.models import Event
+    from persx.events.partitions import maintain
+
+    now = timezone.now()
+    first = now - timedelta(days=DAYS)
+    maintain(first, ahead=4, retention_months=None)  # partitions for every generated month
+    visitors = max(1, round(total / EVENTS_PER_VISITOR))
+    per_day = visitors // DAYS + 1
+    table = Event._meta.db_table
+    natural = "'industry:' || v.industry"
+    held = "CASE WHEN v.held THEN '{a}' ELSE {b} END"
+    personalized = "(NOT v.held AND v.treated)"
+
+    def row(kind: str, offset: int, where: str = "true", **fields: str) -> str:
+        values = {
+            "event_id": "gen_random_uuid()",
+            "type": f"'{kind}'",
+            "visitor_id": "v.vid",
+            "occurred_at": f"v.at + interval '{offset} seconds'",
+            "received_at": f"v.at + interval '{offset} seconds'",
+            "page": "'/contact/'",
+            "industry": "v.industry",
+            "persona": "''",
+            "consent": "'unknown'",
+            "block": "''",
+            "variant": "''",
+            "reason": "''",
+            "experiment": "''",
+            "arm": "''",
+            "would_be": "''",
+            "value": "NULL::double precision",
+            "properties": "'{}'::jsonb",
+            **fields,
+        }
+        return (
+            f"SELECT {', '.join(f'{values[c]} AS {c}' for c in EVENT_COLUMNS)} FROM v WHERE {where}"
+        )
+
+    shared = {
+        "variant": held.format(a="generic", b=natural),
+        "reason": held.format(a="holdout", b="'industry_match'"),
+        "experiment": held.format(a="global-holdout", b="''"),
+        "arm": held.format(a="holdout", b="''"),
+        "would_be": natural,
+    }
+    parts = [
+        row("page_view", 0),
+        row("exposure", 0, block="'hero'", **shared),
+        row(
+            "exposure",
+            0,
+            block="'contact_form'",
+            variant=f"CASE WHEN {personalized} THEN {natural} ELSE 'generic' END",
+            reason="CASE WHEN v.held THEN 'holdout' WHEN v.treated THEN 'industry_match' "
+            "ELSE 'experiment_control' END",
+            experiment="CASE WHEN v.held THEN 'global-holdout' ELSE 'pli-contact' END",
+            arm="CASE WHEN v.held THEN 'holdout' WHEN v.treated THEN 'personalized' "
+            "ELSE 'control' END",
+            would_be=natural,
+        ),
+        row("exposure", 0, block="'testimonial'", **shared),
+        row("cta_click", 30, "v.r2 < 800"),
+        row("engagement", 45, "v.r3 < 6000", value="(1 + mod(v.r3, 120))::double precision"),
+        row("form_submission", 90, f"v.r1 < CASE WHEN {personalized} THEN 360 ELSE 300 END"),
+    ]
+    columns = ", ".join(EVENT_COLUMNS)
+    started = time.perf_counter()
+    for day in range(DAYS):
+        visitors_sql = (
+            f"WITH v AS MATERIALIZED (SELECT md5(%s || ':' || n) AS vid, "
+            f"(ARRAY['ecommerce','healthcare','saas','financial-services','travel'])"
+            f"[1 + floor(random() * 5)::int] AS industry, random() < 0.1 AS held, "
+            f"random() < 0.5 AS treated, "
+            f"%s::timestamptz + (random() * 86000) * interval '1 second' AS at, "
+            f"floor(random() * 10000)::int AS r1, floor(random() * 10000)::int AS r2, "
+            f"floor(random() * 10000)::int AS r3 FROM generate_series(1, {per_day}) n) "
+        )
+        sql = (
+            f"{visitors_sql}INSERT INTO {table} ({columns}) "
+            f"SELECT * FROM ({' UNION ALL '.join(parts)}) e ORDER BY occurred_at"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [str(day), first + timedelta(days=day)])
+        if (day + 1) % 15 == 0:
+            print(f"    generated day {day + 1}/{DAYS}", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        inserted = int(cursor.fetchone()[0])
+    seconds = time.perf_counter() - started
+    print(
+        f"  generator: {inserted:,} events for ~{visitors:,} visitors in {seconds:.0f} s "
+        f"({inserted / seconds:,.0f} events/s, one backend, indexes maintained)",
+        flush=True,
+    )
+    return inserted
+
+
+def _empty() -> None:
+    from django.db import connection
+
+    from persx.analytics.models import (
+        DailyRollup,
+        ExperimentVisitor,
+        RollupState,
+        VisitorConversion,
+    )
+    from persx.events.models import Event, ReceivedEventId
+
+    tables = [
+        m._meta.db_table
+        for m in (
+            Event,
+            ReceivedEventId,
+            DailyRollup,
+            ExperimentVisitor,
+            VisitorConversion,
+            RollupState,
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+
+
+def bench_retention() -> None:
+    from django.db import connection, transaction
+
+    from persx.events.models import Event
+    from persx.events.partitions import drop_partition, monthly_partitions
+
+    with connection.cursor() as cursor:
+        for month in monthly_partitions():
+            cursor.execute(f"SELECT COUNT(*) FROM {month.partition}")
+            rows = int(cursor.fetchone()[0])
+            if rows:
+                break
+        else:
+            return
+
+    class RolledBack(Exception):
+        pass
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {Event._meta.db_table} WHERE occurred_at >= %s AND occurred_at < %s",
+                [month.start, month.end],
+            )
+            delete_s = time.perf_counter() - started
+            raise RolledBack  # measured only: the partition is dropped below
+    except RolledBack:
+        pass
+    started = time.perf_counter()
+    drop_partition(month)
+    drop_s = time.perf_counter() - started
+    print(
+        f"  retention of {month} ({rows:,} events): DELETE {delete_s * 1000:,.0f} ms "
+        f"(+ vacuum later) vs DETACH + DROP partition {drop_s * 1000:,.0f} ms",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--batches", type=int, default=40)
+    parser.add_argument("--skip-inserts", action="store_true")
+    args = parser.parse_args()
+
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "ensure_database.py")], check=True)
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_demo", verbosity=0)
+    print(f"== PostgreSQL scale (load average {_load()}, {os.cpu_count()} cores) ==", flush=True)
+    _empty()
+    if not args.skip_inserts:
+        bench_inserts(1, args.batches)
+        bench_inserts(args.clients, args.batches)
+        _empty()
+
+    from bench.reporting import _median_seconds, _print_progress
+    from persx.analytics.overview import build_overview
+    from persx.analytics.report_queries import find_design, holdout_design
+    from persx.analytics.reports import build_report
+    from persx.analytics.services import rebuild_rollups
+    from persx.demo.services import ensure_simulation_experiment
+
+    ensure_simulation_experiment()
+    events = _generate(args.events)
+    run = rebuild_rollups(progress=_print_progress("events rolled up"))
+    print(
+        f"  rollup rebuild: {events:,} events in {run.seconds:.1f} s = "
+        f"{run.seconds / (events / 1e6):.1f} s per million events "
+        f"({events / run.seconds:,.0f} events/s)",
+        flush=True,
+    )
+    design = find_design("pli-contact")
+    assert design is not None
+    for label, fn in (
+        ("report pli-contact", lambda: build_report(design)),
+        ("report global-holdout", lambda: build_report(holdout_design())),
+        ("personalization overview", build_overview),
+    ):
+        cold, warm = _median_seconds(fn, 5)
+        print(f"  {label:<26}: {warm * 1000:7.0f} ms median (first {cold * 1000:.0f} ms)")
+    bench_retention()
+    _empty()
+    print(f"== done (load average {_load()}) ==", flush=True)
+
+
+if __name__ == "__main__":
+    main()
