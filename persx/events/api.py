@@ -18,11 +18,11 @@ from ninja import Router
 from pydantic import ValidationError
 
 from persx.events.durable_write import DatabaseBusy
-from persx.events.rate_limit import batches_per_window, client_key, over_limit
+from persx.events.rate_limit import events_over_limit
 from persx.events.request_origin import content_type_problem, cross_site_problem
 from persx.events.schemas import BATCH_ADAPTER, BatchAccepted, EventBatch
 from persx.events.services import store_client_events, time_problems
-from persx.http.errors import error_response, field_name
+from persx.http.errors import error_response, error_responses, field_name
 from persx.http.visitor import visitor
 from persx.observability import metrics
 from persx.privacy.middleware import consent_of
@@ -66,25 +66,55 @@ def _inline_schema(model: type[EventBatch]) -> dict[str, Any]:
     return resolve(schema)
 
 
-_REQUEST_BODY: dict[str, Any] = {
+# As enforced: JSON (as application/json or, for sendBeacon, text/plain); no CSRF token,
+# but a browser's Sec-Fetch-Site/Origin must say same-site (403 otherwise); the visitor is
+# the optional profile cookie (without one, events are stored without a visitor).
+_OPENAPI_EXTRA: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
             media: {"schema": _inline_schema(EventBatch)}
             for media in ("application/json", "text/plain")
         },
-    }
+    },
+    "parameters": [
+        {
+            "in": "cookie",
+            "name": "persx_profile",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The signed profile cookie: events are attributed to its visitor.",
+        },
+        {
+            "in": "header",
+            "name": "Sec-Fetch-Site",
+            "required": False,
+            "schema": {"type": "string", "enum": ["same-origin", "none"]},
+            "description": "Sent by browsers; any other value is refused (403).",
+        },
+        {
+            "in": "header",
+            "name": "Origin",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "When sent, must be this site (or a CSRF trusted origin); else 403.",
+        },
+    ],
 }
 
 
 @router.post(
     "/events",
-    response={200: BatchAccepted},
+    response={200: BatchAccepted, **error_responses(400, 403, 413, 415, 422, 429, 503)},
     summary="Record a batch of client events",
-    openapi_extra=_REQUEST_BODY,
+    openapi_extra=_OPENAPI_EXTRA,
 )
 def post_events(request: HttpRequest) -> Any:
-    """Up to 500 events. Idempotent by ``event_id``; the visitor comes from the cookie."""
+    """Up to 500 events. Idempotent by ``event_id``; the visitor comes from the cookie.
+
+    No CSRF token (``navigator.sendBeacon`` cannot send one); cross-site requests are
+    refused instead. Rate limited per visitor and per client address (429, Retry-After).
+    """
     problem = content_type_problem(request)
     if problem:
         return error_response(415, problem, [{"loc": ["header", "Content-Type"], "msg": problem}])
@@ -92,9 +122,7 @@ def post_events(request: HttpRequest) -> Any:
     if problem:
         return error_response(403, problem, [{"loc": ["header", "Origin"], "msg": problem}])
     profile = visitor(request).profile
-    retry_after = over_limit(
-        client_key(request, profile.visitor_id if profile else ""), batches_per_window()
-    )
+    retry_after = events_over_limit(request, profile.visitor_id if profile else "")
     if retry_after is not None:
         metrics.record_events("rate_limited")
         message = f"too many event batches; try again in {retry_after} s"

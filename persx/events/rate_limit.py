@@ -1,49 +1,37 @@
-"""Per-client fixed-window rate limit for ``POST /api/events``, counted in the Django cache.
+"""The rate limits of ``POST /api/events`` (counted by ``persx.http.rate_limit``).
 
-In production the cache is Redis, so every app server shares the counters; ``cache.add``
-creates a window's counter once and ``cache.incr`` is atomic. A client is the remote
-address plus the visitor id of the profile cookie (anonymous visitors: the address alone).
-Behind a proxy, ``REMOTE_ADDR`` must be the client's address (set by the proxy layer).
+Two limits, both counted for every batch: per visitor (client address + the profile
+cookie's visitor id, ``EVENTS_RATE_LIMIT_PER_MINUTE``, default 60 batches a minute) and
+per client address alone (``EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE``, default 600).
+A new visitor id costs nothing (``?industry=`` sets a cookie without a database row), so
+rotating ids escapes the first limit but not the second; the second is ten times higher
+because one office behind NAT is many visitors at one address. The client address is
+``REMOTE_ADDR`` unless a trusted proxy header is configured (``persx.http.client_address``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import time
-from typing import Any
-
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
-WINDOW_S = 60
+from persx.http.client_address import rate_limit_subject
+from persx.http.rate_limit import address_over_limit, counter_key, limit_setting, over_limit
+
 DEFAULT_BATCHES_PER_WINDOW = 60
+DEFAULT_BATCHES_PER_ADDRESS = 600
 
 
 def batches_per_window() -> int:
-    """``PERSX["EVENTS_RATE_LIMIT_PER_MINUTE"]``, default 60 batches a minute per client."""
-    raw: dict[str, Any] = settings.PERSX
-    return int(raw.get("EVENTS_RATE_LIMIT_PER_MINUTE", DEFAULT_BATCHES_PER_WINDOW))
+    return limit_setting("EVENTS_RATE_LIMIT_PER_MINUTE", DEFAULT_BATCHES_PER_WINDOW)
 
 
-def client_key(request: HttpRequest, visitor_id: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.blake2s(f"{address}|{visitor_id}".encode(), digest_size=12).hexdigest()
-    return f"persx:events-rate:{digest}"
+def batches_per_address() -> int:
+    return limit_setting("EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", DEFAULT_BATCHES_PER_ADDRESS)
 
 
-def over_limit(key: str, limit: int, now: float | None = None) -> int | None:
-    """Count one batch for ``key``; seconds until the window resets when over ``limit``."""
-    now = time.time() if now is None else now
-    window = int(now // WINDOW_S)
-    counter = f"{key}:{window}"
-    cache.add(counter, 0, timeout=WINDOW_S + 5)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # evicted between add and incr
-        cache.set(counter, 1, timeout=WINDOW_S + 5)
-        count = 1
-    if count > limit:
-        return max(1, math.ceil((window + 1) * WINDOW_S - now))
-    return None
+def events_over_limit(request: HttpRequest, visitor_id: str) -> int | None:
+    """Count one batch against both limits; seconds to wait when either is exceeded."""
+    subject = f"{rate_limit_subject(request)}|{visitor_id}"
+    per_visitor = over_limit(counter_key("events-visitor", subject), batches_per_window())
+    per_address = address_over_limit(request, "events-address", batches_per_address())
+    waits = [w for w in (per_visitor, per_address) if w is not None]
+    return max(waits) if waits else None

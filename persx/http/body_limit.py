@@ -1,4 +1,8 @@
-"""Refuse oversized API bodies before anything reads them (413, JSON, names the limit)."""
+"""Refuse oversized API bodies before anything reads them (413, JSON, names the limit).
+
+Only requests whose body the API reads are checked (POST, PUT, PATCH): a GET or DELETE
+body is never read, so its Content-Length does not matter.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from persx.config import config
 from persx.http.errors import error_response
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
 
 class ApiBodyLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
+        if request.method in BODY_METHODS and request.path.startswith("/api/"):
             conf = config()
             limit = (
                 conf.events_max_body_bytes

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from persx.http.rate_limit import RateLimited
+
 # Location parts that say where a value sits but are not the field's name.
 _CONTAINER_PARTS = {"body", "query", "path", "header", "cookie", "payload"}
 
@@ -31,8 +33,8 @@ class ApiError(Schema):
 # What each error status means for the API's clients (the OpenAPI descriptions).
 ERROR_MEANINGS: dict[int, str] = {
     400: "The body could not be parsed, or Content-Length is not a number.",
-    403: "Refused: the CSRF token (cookie csrftoken + header X-CSRFToken) is missing or "
-    "wrong, or the request comes from another site.",
+    403: "Refused: the CSRF token the operation requires (cookie csrftoken + header "
+    "X-CSRFToken) is missing or wrong, or the request comes from another site.",
     413: "The body is larger than the endpoint accepts.",
     415: "The body is not JSON (Content-Type).",
     422: "A field is invalid; the message names it.",
@@ -87,6 +89,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error_response(401, "authentication required", [])
+
+    @api.exception_handler(RateLimited)
+    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = error_response(429, exc.message, [])
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -24,6 +24,7 @@ from django.core import signing
 from django.http import HttpRequest
 
 from persx.engine.inference import MAX_LIST_SIGNALS, UTM_KEYS, Inference, Signals
+from persx.http.client_address import client_ip
 from persx.inference.artefact import signals_from_json, signals_to_json
 from persx.inference.firmographic import current_provider
 
@@ -115,7 +116,7 @@ def first_visit(request: HttpRequest) -> SignalsState:
     utm = tuple(
         (key, request.GET[key][:100]) for key in UTM_KEYS if request.GET.get(key, "").strip()
     )
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     found = current_provider().lookup(ip) if ip else None
     signals = Signals(
         landing_path=request.path[:200],

@@ -13,12 +13,14 @@ from persx.catalog.repository import current_catalog
 from persx.config import config
 from persx.engine.profile import Provenance
 from persx.http.errors import FieldError, error_responses
+from persx.http.rate_limit import RateLimited
 from persx.http.visitor import VisitorState, visitor
 from persx.privacy.middleware import consent_of, mark_erased
 from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.presenters import personalization_state
 from persx.profiles.schemas import Forgotten, PersonalizationState, ProfileUpdate
+from persx.profiles.write_limit import profile_write_refused
 
 
 class VisitorCookie(APIKeyCookie):
@@ -55,7 +57,7 @@ def get_state(request: HttpRequest) -> PersonalizationState:
 
 @router.get(
     "/personalization/export",
-    response={200: dict[str, Any], **error_responses(400)},
+    response={200: dict[str, Any]},
     summary="Download everything held about me",
 )
 def export_state(request: HttpRequest) -> dict[str, Any]:
@@ -74,7 +76,7 @@ def export_state(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/personalization",
-    response={200: PersonalizationState, **error_responses(400, 403, 413, 422)},
+    response={200: PersonalizationState, **error_responses(400, 403, 413, 422, 429)},
     auth=VisitorCookie(),
     openapi_extra=CSRF_HEADER,
 )
@@ -92,6 +94,9 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
             raise FieldError(field, f"unknown {field}: {', '.join(sorted(unknown))}")
     if payload.goals is not None and not payload.goals:
         raise FieldError("goals", "choose at least one goal (or omit the field)")
+    refused = profile_write_refused(request)
+    if refused:
+        raise RateLimited(*refused)
     state = visitor(request)
     profile = services.choose(
         catalog,

@@ -22,6 +22,7 @@ from persx.privacy.middleware import consent_of, mark_erased
 from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
+from persx.profiles.write_limit import profile_write_refused
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,6 +34,9 @@ def start(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             target = safe_next(request, data.get("next"))
+            refused = profile_write_refused(request)
+            if refused:
+                return _too_many(request, form, refused)
             with transaction.atomic():
                 profile = services.choose(
                     catalog,
@@ -102,6 +106,9 @@ def set_industry(request: HttpRequest) -> HttpResponse:
             {"form": StartForm(catalog=catalog), "industry_error": True},
             status=400,
         )
+    refused = profile_write_refused(request)
+    if refused:
+        return _too_many(request, StartForm(catalog=catalog), refused)
     state = visitor(request)
     with transaction.atomic():
         profile = services.choose(
@@ -115,6 +122,15 @@ def set_industry(request: HttpRequest) -> HttpResponse:
         inference_services.record_example(request, profile, _label_source(state.layer))
     state.remember(profile)
     return HttpResponseRedirect(safe_next(request, form.cleaned_data.get("next")))
+
+
+def _too_many(request: HttpRequest, form: StartForm, refused: tuple[str, int]) -> HttpResponse:
+    message, retry_after = refused
+    response = render(
+        request, "profiles/start.html", {"form": form, "too_many": message}, status=429
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _label_source(layer: str | None) -> LabelSource:

@@ -223,6 +223,20 @@ PERSX = {
     "SIGNALS_COOKIE_MAX_AGE": 30 * 24 * 3600,
     # IP range -> company -> industry (CSV); "" switches the firmographic lookup off.
     "FIRMOGRAPHIC_CSV": str(BASE_DIR / "persx" / "inference" / "data" / "firmographic_demo.csv"),
+    # The client's address behind your own proxies (persx/http/client_address.py): the
+    # request.META key of the header they append to (e.g. "HTTP_X_FORWARDED_FOR") and how
+    # many of them append. Empty: REMOTE_ADDR is the client and such headers are ignored.
+    "TRUSTED_PROXY_HEADER": os.environ.get("PERSX_TRUSTED_PROXY_HEADER", ""),
+    "TRUSTED_PROXY_HOPS": int(os.environ.get("PERSX_TRUSTED_PROXY_HOPS", "1")),
+    # Rate limits per minute, counted in the shared cache (0 = off): event batches per
+    # visitor and per client address, durable profile writes per client address.
+    "EVENTS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("PERSX_EVENTS_RATE_LIMIT", "60")),
+    "EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": int(
+        os.environ.get("PERSX_EVENTS_RATE_LIMIT_PER_ADDRESS", "600")
+    ),
+    "PROFILE_WRITES_PER_ADDRESS_PER_MINUTE": int(
+        os.environ.get("PERSX_PROFILE_WRITES_PER_ADDRESS", "60")
+    ),
     # Reports fold new events into the rollups on load when the last update is older than
     # this (seconds); 0 = never. On for the demo (`make run`); production schedules
     # `manage.py persx_rollup` (docs/operations.md) and switches this off.

@@ -24,4 +24,12 @@ PERSX = {
     # Tests about other things measure without a consent click (opt_out); the consent tests
     # set the mode they are about (tests/web/test_consent.py, tests/browser/test_consent.py).
     "CONSENT_MODE": os.environ.get("PERSX_CONSENT_MODE", "opt_out"),
+    # Every test client is 127.0.0.1: per-address limits would count the whole session's
+    # requests together. Off here; the tests about them switch them on (settings or env).
+    "EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": int(
+        os.environ.get("PERSX_EVENTS_RATE_LIMIT_PER_ADDRESS", "0")
+    ),
+    "PROFILE_WRITES_PER_ADDRESS_PER_MINUTE": int(
+        os.environ.get("PERSX_PROFILE_WRITES_PER_ADDRESS", "0")
+    ),
 }

@@ -5,12 +5,29 @@ Each error status is produced on the real endpoint, then looked up in the docume
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client, override_settings
 
 from persx.config import config
+from tests.web.conftest import client_with_profile
+from tests.web.test_events_durability import db, events_table_locked
+
+__all__ = ["db"]  # the autocommit fixture the 503 test needs (a real lock)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def openapi() -> dict[str, Any]:
@@ -47,7 +64,14 @@ def test_every_status_put_personalization_answers_is_documented() -> None:
             url, '{"industry": "saas"}', "application/json", HTTP_X_CSRFTOKEN=token
         ).status_code,
     }
-    assert observed == {200, 400, 403, 413, 422}
+    with override_settings(PERSX={**settings.PERSX, "PROFILE_WRITES_PER_ADDRESS_PER_MINUTE": 1}):
+        limited = [
+            client.put(url, '{"industry": "saas"}', "application/json", HTTP_X_CSRFTOKEN=token)
+            for _ in range(3)  # two windows' worth: a minute boundary cannot hide the 429
+        ]
+    observed |= {r.status_code for r in limited}
+    assert int(limited[-1]["Retry-After"]) >= 1
+    assert observed == {200, 400, 403, 413, 422, 429}
     responses = documented("put", url)
     assert {int(code) for code in responses} == observed
     for code in observed - {200}:
@@ -95,9 +119,106 @@ def test_every_status_put_privacy_consent_answers_is_documented() -> None:
 @pytest.mark.django_db
 def test_every_status_the_export_answers_is_documented() -> None:
     url = "/api/personalization/export"
+    # A GET's body is never read, so its Content-Length does not matter (no 400, no 413).
     observed = {
         Client().get(url).status_code,
         Client().get(url, CONTENT_LENGTH="many").status_code,
     }
-    assert observed == {200, 400}
+    assert observed == {200}
     assert {int(code) for code in documented("get", url)} == observed
+
+
+EVENTS = "/api/events"
+
+
+def event_batch(created: list[uuid.UUID]) -> str:
+    """One event; its id goes to ``created`` (deleted after the test: it runs in autocommit)."""
+    event_id = uuid.uuid4()
+    created.append(event_id)
+    now = datetime.now(UTC).isoformat()
+    return json.dumps(
+        {
+            "events": [
+                {"event_id": str(event_id), "type": "cta_click", "occurred_at": now, "page": "/"}
+            ]
+        }
+    )
+
+
+def test_every_status_post_events_answers_is_documented(db: list[uuid.UUID]) -> None:
+    """Runs outside a test transaction: the 503 needs a real lock held by another connection."""
+    client = client_with_profile("saas")
+    produced: dict[int, Any] = {}
+
+    def keep(response: Any) -> None:
+        produced.setdefault(response.status_code, response)
+
+    keep(client.post(EVENTS, event_batch(db), content_type="application/json"))
+    keep(client.post(EVENTS, event_batch(db), "application/json", CONTENT_LENGTH="lots"))
+    keep(client.post(EVENTS, event_batch(db), "application/json", HTTP_ORIGIN="https://evil.test"))
+    big = "x" * (config().events_max_body_bytes + 1)
+    keep(client.post(EVENTS, big, content_type="application/json"))
+    keep(client.post(EVENTS, event_batch(db), content_type="application/x-www-form-urlencoded"))
+    keep(client.post(EVENTS, '{"events": [{"type": 7}]}', content_type="application/json"))
+    with events_table_locked():
+        keep(client.post(EVENTS, event_batch(db), content_type="text/plain"))
+    with override_settings(PERSX={**settings.PERSX, "EVENTS_RATE_LIMIT_PER_MINUTE": 1}):
+        # Two fresh windows' worth: a minute boundary between the posts cannot hide the 429.
+        for _ in range(3):
+            keep(client.post(EVENTS, event_batch(db), content_type="application/json"))
+
+    assert set(produced) == {200, 400, 403, 413, 415, 422, 429, 503}
+    responses = documented("post", EVENTS)
+    assert {int(code) for code in responses} == set(produced)
+    for code, response in produced.items():
+        if code == 200:
+            continue
+        assert is_error_body(response.json()), code
+        ref = responses[str(code)]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ApiError"), code
+    assert int(produced[429]["Retry-After"]) >= 1
+    assert int(produced[503]["Retry-After"]) >= 1
+
+
+def test_post_events_documents_its_guards_instead_of_a_csrf_token() -> None:
+    operation = openapi()["paths"][EVENTS]["post"]
+    params = {(p["in"], p["name"]): p for p in operation.get("parameters", [])}
+    assert ("header", "X-CSRFToken") not in params
+    assert params[("cookie", config().profile_cookie_name)]["required"] is False
+    assert params[("header", "Sec-Fetch-Site")]["schema"]["enum"] == ["same-origin", "none"]
+    assert ("header", "Origin") in params
+    assert set(operation["requestBody"]["content"]) == {"application/json", "text/plain"}
+
+
+# Requests no well-behaved client sends; whatever an operation answers must be documented.
+HOSTILE_PROBES: list[tuple[str, dict[str, Any]]] = [
+    ("empty body", {"data": b"", "content_type": "application/json"}),
+    ("not JSON", {"data": b"{", "content_type": "application/json"}),
+    ("form body", {"data": b"a=1", "content_type": "application/x-www-form-urlencoded"}),
+    ("bad length", {"data": b"{}", "content_type": "application/json", "CONTENT_LENGTH": "x"}),
+    (
+        "cross-site",
+        {"data": b"{}", "content_type": "application/json", "HTTP_ORIGIN": "https://e.t"},
+    ),
+    ("huge", {"data": b"[" + b"1," * 600_000 + b"1]", "content_type": "application/json"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("probe", "request_args"), HOSTILE_PROBES, ids=[p for p, _ in HOSTILE_PROBES]
+)
+def test_whatever_an_operation_answers_to_hostile_requests_is_documented(
+    probe: str, request_args: dict[str, Any]
+) -> None:
+    paths = openapi()["paths"]
+    undocumented = []
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            client = client_with_profile("saas")
+            client.handler.enforce_csrf_checks = True
+            response = client.generic(method.upper(), path, **request_args)
+            assert response.status_code < 500, (method, path, probe)
+            if str(response.status_code) not in operation["responses"]:
+                undocumented.append(f"{method.upper()} {path} -> {response.status_code}")
+    assert not undocumented, f"{probe}: {undocumented}"
