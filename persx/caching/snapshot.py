@@ -64,8 +64,13 @@ class Snapshot(Generic[T]):
             return False
         if now - self._checked_at < CHECK_INTERVAL:
             return True
+        # Only a check that found the copy current counts as "checked": ``get`` asks again
+        # under its lock, and that second ask must see the new generation too (recording a
+        # failed check here once kept every other process's copy until the TTL).
+        if self._shared_generation() != self._generation:
+            return False
         self._checked_at = now
-        return self._shared_generation() == self._generation
+        return True
 
     def get(self) -> T:
         value = self._value

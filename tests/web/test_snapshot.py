@@ -43,6 +43,27 @@ class FakeClock:
         return self.now
 
 
+def test_invalidation_elsewhere_is_seen_after_the_check_interval_not_the_ttl(
+    monkeypatch: pytest.MonkeyPatch, ttl: float
+) -> None:
+    """With the real check interval: once it passes, the other server rebuilds (it used to
+    record the failed check and then trust its stale copy until the TTL)."""
+    monkeypatch.setattr(snapshot, "CHECK_INTERVAL", 1.0)
+    clock = FakeClock()
+    builds = itertools.count(1)
+    server_a = Snapshot("test-interval", lambda: next(builds), clock=clock)
+    server_b = Snapshot("test-interval", lambda: next(builds), clock=clock)
+    first_b = server_b.get()
+    server_a.invalidate()
+    clock.now += 0.5
+    assert server_b.get() == first_b  # inside the interval: not asked yet
+    clock.now += 0.6
+    rebuilt = server_b.get()
+    assert rebuilt > first_b
+    clock.now += 1.1
+    assert server_b.get() == rebuilt  # current again: no rebuild
+
+
 @pytest.fixture
 def ttl(settings: Any) -> float:
     settings.PERSX = {**settings.PERSX, "CACHE_TTL_SECONDS": 60}
