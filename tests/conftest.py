@@ -5,7 +5,8 @@
   HYPOTHESIS_PROFILE=explore for fresh random examples locally).
 - Under CI=true no test may skip (tests/ci.py): a skip is reported as a failure.
 - Tests marked ``postgresql`` are deselected, not skipped, when the database is not
-  PostgreSQL: `make test` runs them in its PostgreSQL pass.
+  PostgreSQL, and tests marked ``redis`` when the cache is not Redis (no REDIS_URL):
+  `make test` runs them in its PostgreSQL + Redis pass.
 """
 
 from __future__ import annotations
@@ -31,12 +32,27 @@ def _database_is_postgresql() -> bool:
     return "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
 
 
+def _cache_is_redis() -> bool:
+    from django.conf import settings as django_settings
+
+    return "redis" in django_settings.CACHES["default"]["BACKEND"].lower()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _database_is_postgresql():
+    missing = [
+        marker
+        for marker, present in (
+            ("postgresql", _database_is_postgresql()),
+            ("redis", _cache_is_redis()),
+        )
+        if not present
+    ]
+    if not missing:
         return
-    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    deselected = [item for item in items if any(item.get_closest_marker(m) for m in missing)]
     if deselected:
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        dropped = set(map(id, deselected))
+        items[:] = [item for item in items if id(item) not in dropped]
         config.hook.pytest_deselected(items=deselected)
         config.stash[_POSTGRESQL_ONLY] = len(deselected)
 
@@ -58,7 +74,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     count = terminalreporter.config.stash.get(_POSTGRESQL_ONLY, 0)
     if count:
         terminalreporter.write_line(
-            f"{count} PostgreSQL-only test(s) deselected on this database: "
+            f"{count} PostgreSQL/Redis-only test(s) deselected on these services: "
             "`make test` runs them in its PostgreSQL + Redis pass.",
             yellow=True,
         )
