@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from persx.catalog.api import router as catalog_router
 from persx.events.api import router as events_router
+from persx.http.csp_report import router as csp_report_router
 from persx.http.errors import ERROR_MEANINGS, install_error_handlers
 from persx.privacy.api import router as privacy_router
 from persx.profiles.api import router as profile_router
@@ -38,3 +39,4 @@ api.add_router("/", profile_router)
 api.add_router("/", catalog_router)
 api.add_router("/", events_router)
 api.add_router("/", privacy_router)
+api.add_router("/", csp_report_router)

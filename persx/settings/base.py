@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from .install_secret import install_secret_key
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",  # django-csp: the Content-Security-Policy header (persx/http/content_security_policy.py)
     "ninja",  # serves the /api/docs Swagger UI from its own static files (works offline)
 ]
 
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "persx.http.request_id.RequestIdMiddleware",
     "persx.http.cache_privacy.SharedCachePrivacyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "persx.http.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persx.http.body_limit.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +133,40 @@ else:
 # the apps directly), so any WSGI server serves a complete site without a separate web server.
 WHITENOISE_USE_FINDERS = True
 
+# Content-Security-Policy (persx/http/content_security_policy.py says why each part is there).
+# The public site: nothing inline except the start form's nonce'd <style>.
+_CSP_REPORT_URI = "/api/csp-reports"
+_CSP_COMMON = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+    "report-uri": _CSP_REPORT_URI,
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+    }
+}
+# The Wagtail admin renders inline scripts and styles: 'unsafe-inline' there, only there.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "PATH_PREFIXES": ["/cms/"],
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -190,7 +227,7 @@ PERSX = {
     # Re-confirm profiles older than this many days.
     "PROFILE_RECONFIRM_DAYS": 90,
     # Catalog and content indexes cached in-process for this long (also dropped on publish).
-    "CACHE_TTL_SECONDS": 60,
+    "CACHE_TTL_SECONDS": float(os.environ.get("PERSX_CACHE_TTL_SECONDS", "60")),
     # Largest JSON body accepted by /api/ (bytes); /api/events takes batches up to 500.
     "API_MAX_BODY_BYTES": 16_384,
     "EVENTS_MAX_BODY_BYTES": 1_048_576,

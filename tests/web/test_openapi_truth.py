@@ -222,3 +222,28 @@ def test_whatever_an_operation_answers_to_hostile_requests_is_documented(
             if str(response.status_code) not in operation["responses"]:
                 undocumented.append(f"{method.upper()} {path} -> {response.status_code}")
     assert not undocumented, f"{probe}: {undocumented}"
+
+
+@pytest.mark.django_db
+def test_every_status_post_csp_reports_answers_is_documented() -> None:
+    url = "/api/csp-reports"
+    report = json.dumps(
+        {"csp-report": {"document-uri": "http://testserver/", "effective-directive": "img-src"}}
+    )
+    client = Client()
+    csp = "application/csp-report"
+    produced = {
+        client.post(url, report, content_type=csp).status_code,
+        client.post(url, report, content_type=csp, CONTENT_LENGTH="x").status_code,
+        client.post(url, "x" * (config().api_max_body_bytes + 1), content_type=csp).status_code,
+        client.post(url, report, content_type="text/html").status_code,
+        client.post(url, '{"csp-report": {}}', content_type=csp).status_code,
+    }
+    with override_settings(PERSX={**settings.PERSX, "CSP_REPORTS_PER_ADDRESS_PER_MINUTE": 1}):
+        produced |= {client.post(url, report, content_type=csp).status_code for _ in range(3)}
+    assert produced == {204, 400, 413, 415, 422, 429}
+    responses = documented("post", url)
+    assert {int(code) for code in responses} == produced
+    for code in produced - {204}:
+        ref = responses[str(code)]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ApiError")
