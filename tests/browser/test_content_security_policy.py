@@ -30,7 +30,16 @@ document.addEventListener("securitypolicyviolation", (e) => {
   );
 });
 """
-PUBLIC = ["/", "/about/", "/contact/", "/blog/", "/test-ideas/", "/personas/", "/start/"]
+PUBLIC = [
+    "/",
+    "/about/",
+    "/contact/",
+    "/blog/",
+    "/test-ideas/",
+    "/personas/",
+    "/start/",
+    "/privacy/",
+]
 ADMIN = [
     "/cms/",
     "/cms/pages/",

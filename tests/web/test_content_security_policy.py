@@ -66,7 +66,10 @@ class ExecutableInline(HTMLParser):
 
 def public_urls() -> list[str]:
     pages = Page.objects.live().filter(depth__gt=1).specific().order_by("path")
-    return [*(page.url for page in pages), "/start/", "/accounts/login/", "/no-such-page/"]
+    return [
+        *(page.url for page in pages),
+        *("/start/", "/privacy/", "/accounts/login/", "/no-such-page/"),
+    ]
 
 
 @pytest.mark.django_db
