@@ -49,6 +49,7 @@ def test_behind_trusted_proxies_the_client_is_the_entry_they_appended() -> None:
         # The client wrote "1.1.1.1" itself; the proxy appended the real peer.
         assert seen_as("10.0.0.2", "1.1.1.1, 203.0.113.9")[0] == "203.0.113.9"
         assert seen_as("10.0.0.2", "203.0.113.9:51234")[0] == "203.0.113.9"
+        assert seen_as("10.0.0.2", "[2001:db8::7]:443")[0] == "2001:db8::7"
         # Not through the proxy (no header), or garbage where the address should be.
         assert seen_as("198.51.100.7")[0] == "198.51.100.7"
         assert seen_as("10.0.0.2", "1.1.1.1, not-an-ip")[0] == "10.0.0.2"
