@@ -60,6 +60,7 @@ class SignalsMiddleware:
             if state is None:
                 state = visitor_signals.first_visit(request)
             visitor_signals.note_page_view(state, request.path)
+            visitor_signals.note_cta_from_query(state, request)
         if state is not None:
             visitor_signals.attach_signals(request, state)
         return state

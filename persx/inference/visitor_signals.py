@@ -11,6 +11,13 @@ with the default backend.
 :class:`SignalsMiddleware` (persx/inference/middleware.py) reads the cookie before the
 profile middleware, notes the page being viewed, and writes the cookie back when it
 changed. Pages add what they know (a blog post's industry tags) with :func:`note_tags_read`.
+
+Clicks on industry-specific CTAs: a CTA is industry-specific when its link carries
+``?cta=<industry>`` (e.g. ``/contact/?cta=saas`` on a "Talk to our SaaS team" button). The
+middleware notes the click on the request it leads to (:func:`note_cta_from_query`), so it
+works without JavaScript and needs no API call; an unknown industry is ignored. Like pages
+and tags, at most ``MAX_LIST_SIGNALS`` clicks are kept, and the oldest go first when the
+cookie would outgrow ``MAX_COOKIE_BYTES``.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ from urllib.parse import urlsplit
 from django.core import signing
 from django.http import HttpRequest
 
+from persx.catalog.repository import current_catalog
 from persx.engine.inference import MAX_LIST_SIGNALS, UTM_KEYS, Inference, Signals
 from persx.http.client_address import client_ip
 from persx.inference.artefact import signals_from_json, signals_to_json
 from persx.inference.firmographic import current_provider
 
 SALT = "persx.inference.signals"
+CTA_PARAM = "cta"
 MAX_COOKIE_BYTES = 1500
 IGNORED_PREFIXES = (
     "/api/",
@@ -74,10 +83,14 @@ def encode(state: SignalsState) -> str:
         value = signing.dumps(
             {"v": state.visitor_id, "s": signals_to_json(signals)}, salt=SALT, compress=True
         )
-        if len(value) <= MAX_COOKIE_BYTES or not (signals.pages_viewed or signals.tags_read):
+        lists = (signals.pages_viewed, signals.tags_read, signals.cta_industries)
+        if len(value) <= MAX_COOKIE_BYTES or not any(lists):
             return value
         signals = replace(
-            signals, pages_viewed=signals.pages_viewed[1:], tags_read=signals.tags_read[1:]
+            signals,
+            pages_viewed=signals.pages_viewed[1:],
+            tags_read=signals.tags_read[1:],
+            cta_industries=signals.cta_industries[1:],
         )
 
 
@@ -143,9 +156,17 @@ def note_tags_read(request: HttpRequest, tags: tuple[str, ...]) -> None:
     state.update(replace(state.signals, tags_read=read))
 
 
-def note_cta_industry(request: HttpRequest, industry: str) -> None:
-    state = signals_of(request)
-    if state is None or not industry:
+def note_cta_industry(state: SignalsState, industry: str) -> None:
+    """The visitor clicked a CTA meant for ``industry`` (a catalog industry slug)."""
+    if not industry:
         return
     clicked = (*state.signals.cta_industries, industry)[-MAX_LIST_SIGNALS:]
     state.update(replace(state.signals, cta_industries=clicked))
+
+
+def note_cta_from_query(state: SignalsState, request: HttpRequest) -> None:
+    """``?cta=<industry>`` on a page request: the visitor came through an industry-specific
+    CTA. Only known industries count (anything else is ignored, never an error)."""
+    slug = request.GET.get(CTA_PARAM, "").strip().lower()[:40]
+    if slug and current_catalog().industry(slug) is not None:
+        note_cta_industry(state, slug)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from io import StringIO
 
@@ -20,13 +21,20 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from persx.engine.inference import MAX_LIST_SIGNALS, Signals, features
 from persx.engine.profile import Provenance
 from persx.inference.artefact import signals_to_json
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 from persx.inference.repository import current_model, invalidate_model
 from persx.inference.services import store_model
 from persx.inference.training import TrainingResult, train
-from persx.inference.visitor_signals import SALT
+from persx.inference.visitor_signals import (
+    MAX_COOKIE_BYTES,
+    SALT,
+    SignalsState,
+    decode,
+    encode,
+)
 from persx.profiles.models import VisitorProfileRecord
 from tests.inference.planted_visitors import planted_visitors
 
@@ -322,3 +330,50 @@ def test_the_request_path_never_imports_scikit_learn() -> None:
         cwd=str(settings.BASE_DIR),
     )
     assert out.stdout.strip() == "False"
+
+
+def _signals_cookie(client: Client) -> SignalsState:
+    state = decode(client.cookies[SIGNALS].value, 3600)
+    assert state is not None
+    return state
+
+
+@pytest.mark.django_db
+def test_clicks_on_industry_specific_ctas_become_signals(trained) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    assert client.get("/blog/").status_code == 200
+    before = _signals_cookie(client)
+    assert before.signals.cta_industries == ()
+    for path in ("/contact/?cta=saas", "/about/?cta=SaaS", "/?cta=no-such-industry", "/?cta="):
+        assert client.get(path).status_code == 200
+    after = _signals_cookie(client)
+    assert after.signals.cta_industries == ("saas", "saas")  # unknown and empty ignored
+    assert after.visitor_id == before.visitor_id
+    # The model sees them: two SaaS CTA clicks raise its SaaS probability for this visitor.
+    model = current_model()
+    assert model is not None
+    saas = model.industry.classes.index("saas")
+    with_clicks = model.industry.probabilities(features(after.signals))[saas]
+    without = model.industry.probabilities(features(replace(after.signals, cta_industries=())))[
+        saas
+    ]
+    assert with_clicks > without + 0.05
+
+
+def test_the_signals_cookie_stays_bounded_with_many_cta_clicks() -> None:
+    long = "x" * 180
+    state = SignalsState(
+        "f" * 32,
+        Signals(
+            landing_path="/" + long,
+            pages_viewed=tuple(f"/{i}-{long}" for i in range(MAX_LIST_SIGNALS)),
+            tags_read=tuple(f"topic:{i}-{long}" for i in range(MAX_LIST_SIGNALS)),
+            cta_industries=tuple(f"industry-{i}-{long[:30]}" for i in range(MAX_LIST_SIGNALS)),
+        ),
+    )
+    value = encode(state)
+    assert len(value) <= MAX_COOKIE_BYTES
+    kept = decode(value, 3600)
+    assert kept is not None
+    assert kept.signals.cta_industries  # the most recent clicks survive
+    assert kept.signals.cta_industries[-1] == state.signals.cta_industries[-1]
