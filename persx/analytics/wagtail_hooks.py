@@ -1,4 +1,4 @@
-"""The "Measurement" admin menu: experiment reports and the personalization overview.
+"""The "Measurement" admin menu: experiment and bandit reports, the personalization overview.
 
 Admin URLs registered here are only served to users who may access the Wagtail admin.
 """
@@ -9,7 +9,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from persx.analytics import views
+from persx.analytics import bandit_views, views
 from persx.analytics.permissions import MeasurementMenuItem
 
 
@@ -36,6 +36,16 @@ def register_admin_urls() -> list[URLPattern]:
             name="persx_analytics_report_json",
         ),
         path(
+            "measurement/bandits/",
+            bandit_views.BanditIndexView.as_view(),
+            name="persx_analytics_bandits",
+        ),
+        path(
+            "measurement/bandits/<slug:key>/",
+            bandit_views.BanditDetailView.as_view(),
+            name="persx_analytics_bandit",
+        ),
+        path(
             "measurement/overview/",
             views.OverviewView.as_view(),
             name="persx_analytics_overview",
@@ -59,6 +69,13 @@ def register_measurement_menu() -> SubmenuMenuItem:
                 name="persx-experiment-reports",
                 icon_name="tasks",
                 order=200,
+            ),
+            MenuItem(
+                "Bandit reports",
+                reverse_lazy("persx_analytics_bandits"),
+                name="persx-bandit-reports",
+                icon_name="pick",
+                order=300,
             ),
         ]
     )
