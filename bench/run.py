@@ -6,6 +6,10 @@
 1b. Variant scheduling: the contact page with a live_from/live_until window on every
    variant vs the same page without windows (same run, interleaved). Ratio and SQL counts.
 1c. Variant studio: the coverage matrix admin page for the whole demo site (goal < 300 ms).
+1d. Inference: the contact page of an inferred visitor vs a stated one (ratio, scoring share
+    of the page, SQL counts).
+1e. Bandit: the contact page with a running bandit choosing the contact form's variant vs the
+    same page with the bandit stopped (same process, interleaved; ratio and SQL counts).
 2. The engine alone: block decisions per second for a 10-block page.
 3. Experiment assignment: our bucketing vs the `growthbook` package evaluating the same
    experiment (same hashing), evaluations per second.
@@ -340,6 +344,64 @@ def bench_inference() -> None:
     print(f"  no extra SQL for inference        : {'yes' if q_inferred <= q_stated else 'NO'}")
 
 
+def bench_bandit() -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from persx.config import config
+    from persx.experiments.bandit_services import create_bandit, set_bandit_status
+    from persx.experiments.repository import running_bandits
+    from persx.settings import base as base_settings
+    from tests.web.conftest import profile_cookie
+
+    create_bandit(
+        key="bench-contact",
+        name="Bench: contact form for healthcare",
+        status="stopped",
+        block_type="contact_form",
+        audience="industry:healthcare",
+        arms=["industry:healthcare", "persona:healthcare-patient-acquisition"],
+        metric="cta_click",
+    )
+    client = Client()
+    client.cookies[config().profile_cookie_name] = profile_cookie("healthcare")
+    production_budget = base_settings.PERSX["DECISION_BUDGET_MS"]
+    conf = {**settings.PERSX, "DECISION_BUDGET_MS": production_budget}
+
+    def get() -> None:
+        response = client.get("/contact/")
+        assert response.status_code == 200
+
+    def use(status: str) -> None:
+        set_bandit_status("bench-contact", status)
+        get()  # the snapshot is rebuilt once, outside the timing
+        assert bool(running_bandits()) == (status == "running")
+
+    def queries(status: str) -> int:
+        use(status)
+        with CaptureQueriesContext(connection) as ctx:
+            get()
+        return len(ctx.captured_queries)
+
+    with override_settings(PERSX=conf):
+        q_on, q_off = queries("running"), queries("stopped")
+        on_ms: list[float] = []
+        off_ms: list[float] = []
+        for _ in range(15):
+            use("running")
+            on_ms += per_call_ms(get, 1, 40, time.thread_time)
+            use("stopped")
+            off_ms += per_call_ms(get, 1, 40, time.thread_time)
+    med_on, med_off = statistics.median(on_ms), statistics.median(off_ms)
+    print("\n== Bandit on the contact form (industry:healthcare; same run, interleaved; CPU) ==")
+    print(f"  bandit running (3 arms)         : {med_on:7.3f} ms/request  {q_on} SQL")
+    print(f"  bandit stopped                  : {med_off:7.3f} ms/request  {q_off} SQL")
+    print(f"  ratio bandit / none             : {med_on / med_off:7.3f}   (goal <= 1.01)")
+    print(f"  no extra SQL for the bandit     : {'yes' if q_on <= q_off else 'NO'}")
+
+
 def main() -> None:
     setup_django()
     from bench.page_speed import bench_http_throughput, bench_personalized_vs_plain
@@ -352,6 +414,7 @@ def main() -> None:
     bench_scheduling()
     bench_coverage_matrix()
     bench_inference()
+    bench_bandit()
     bench_engine_decisions()
     bench_assignment()
     from bench.editor import bench_editor

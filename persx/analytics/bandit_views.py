@@ -96,7 +96,7 @@ class BanditDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
         context |= {
             "report": report,
             "bandit": bandit,
-            "block": BLOCK_TYPES.get(bandit.block_type, bandit.block_type),
+            "block_name": BLOCK_TYPES.get(bandit.block_type, bandit.block_type),
             "audience": variant_label(bandit.audience),
             "metric": metric(bandit.metric).label,
             "guardrail_metric": metric(bandit.guardrail_metric).label

@@ -34,6 +34,7 @@ from persx.content.models import (
 )
 from persx.demo.ai_drafts import seed_ai_drafts
 from persx.demo.models import SimulatedExperiment, SimulatedVisitor
+from persx.engine.profile import Provenance
 from persx.events.models import Event
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment, start_experiment, stop_experiment
@@ -261,6 +262,9 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
 # --- the traffic simulation (persx.demo.simulation): its experiment and backfill ----------
 
 SIMULATION_EXPERIMENT = "pli-contact"
+# Form-skippers with an inferred profile: generic vs personalized (simulate_traffic --skippers).
+INFERRED_EXPERIMENT = "pli-inferred"
+STATED_SOURCES = [Provenance.START_FORM.value, Provenance.URL_PARAM.value, Provenance.MANUAL.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,14 +286,26 @@ def ensure_simulation_experiment(key: str = SIMULATION_EXPERIMENT) -> tuple[Expe
     existing = Experiment.objects.filter(key=key).first()
     if existing is not None:
         return existing, False
+    inferred = key == INFERRED_EXPERIMENT
     with transaction.atomic():
         experiment = create_experiment(
             key=key,
-            name="Personalized vs generic contact form",
-            hypothesis=(
-                "Visitors who see the contact form written for their industry or persona "
-                "submit it more often than visitors who see the generic form (PLI > 15%)."
+            name=(
+                "Inferred personalization vs generic contact form"
+                if inferred
+                else "Personalized vs generic contact form"
             ),
+            hypothesis=(
+                "Visitors who skipped the start form but whose industry the site inferred "
+                "submit the contact form written for that industry more often than the "
+                "generic form (PLI > 15%)."
+                if inferred
+                else "Visitors who see the contact form written for their industry or "
+                "persona submit it more often than visitors who see the generic form "
+                "(PLI > 15%)."
+            ),
+            # The stated and the inferred experiments never share a visitor.
+            target_sources=[Provenance.INFERRED.value] if inferred else STATED_SOURCES,
             status=Experiment.Status.RUNNING,
             scope_kind=Experiment.ScopeKind.BLOCK_TYPE,
             scope_value="contact_form",

@@ -45,7 +45,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -54,7 +54,10 @@ from django.db.models import Max
 
 from persx.analytics.models import RollupState
 from persx.analytics.services import STATE_NAME, rebuild_rollups, update_rollups
+from persx.content.tagged_index import ranked_entries
+from persx.demo.planted_browsing import planted_paths
 from persx.demo.services import (
+    INFERRED_EXPERIMENT,
     begin_simulation_experiment,
     end_simulation_experiment,
     mark_simulated_visitor,
@@ -77,6 +80,7 @@ SECOND_PAGE_SHARE = 0.5  # visitors who also view the home page (the rest bounce
 ALL = "*"
 
 _VARIANT = re.compile(r'data-testid="contact-form"\s+data-variant="([^"]*)"')
+_PROFILE = re.compile(r'<body[^>]*\sdata-profile="([^"]*)"')
 
 
 class SimulationError(Exception):
@@ -96,10 +100,14 @@ class Plan:
     seed: int = 1
     url: str | None = None
     backfill: bool = False
+    # Share of visitors who skip the start form (0: everyone states their industry).
+    skippers: float = 0.0
 
     def __post_init__(self) -> None:
         if self.visitors < 1:
             raise ValueError("visitors must be at least 1")
+        if not 0.0 <= self.skippers <= 1.0:
+            raise ValueError("skippers: a share between 0 and 1")
         if self.days < 1:
             raise ValueError("days must be at least 1")
         if self.url and self.days > 1 and not self.backfill:
@@ -278,6 +286,8 @@ class VisitorOutcome:
     days_back: int = 0  # the backfill moves the visit this many days into the past
     returned_at: datetime | None = None  # when the return visit started (real clock)
     return_after_days: int = 0  # ... and that visit is put this many days later
+    skipped: bool = False  # skipped the start form (the inferred layer may profile them)
+    inferred: str = ""  # the industry the site inferred for a skipper ("": abstained)
 
 
 def _expect(page: Page, path: str, *ok: int) -> Page:
@@ -291,17 +301,8 @@ def _visitor_id(browser: Browser) -> str:
     return str(state.get("visitor_id") or "")
 
 
-def simulate_visitor(
-    browser: Browser,
-    plan: Plan,
-    industry: str,
-    rng: random.Random,
-    days_back: int = 0,
-    on_visitor: Callable[[str], None] | None = None,
-) -> VisitorOutcome:
-    """One visitor's visit (see the module docstring); ``days_back`` is where the backfill
-    will put it, so a return visit 1-6 days later can still lie in the past. ``on_visitor``
-    hears the visitor id as soon as the site has given one (before any conversion)."""
+def _grant_consent(browser: Browser) -> None:
+    """The visitor accepts analytics (the site stores measurement and signals only then)."""
     _expect(browser.get("/api/privacy/consent"), "/api/privacy/consent")
     _expect(
         browser.send_json(
@@ -312,7 +313,41 @@ def simulate_visitor(
         ),
         "PUT /api/privacy/consent",
     )
-    if rng.random() < 0.5:
+
+
+def simulate_visitor(
+    browser: Browser,
+    plan: Plan,
+    industry: str,
+    rng: random.Random,
+    days_back: int = 0,
+    on_visitor: Callable[[str], None] | None = None,
+    posts: Mapping[str, Sequence[str]] | None = None,
+) -> VisitorOutcome:
+    """One visitor's visit (see the module docstring); ``days_back`` is where the backfill
+    will put it, so a return visit 1-6 days later can still lie in the past. ``on_visitor``
+    hears the visitor id as soon as the site has given one (before any conversion).
+
+    With ``posts`` (industry → its blog post URLs) the visitor first browses with planted
+    behaviour (:mod:`persx.demo.planted_browsing`) and then answers the one-question start
+    form, so the site keeps the answer with the signals as a labelled inference example.
+    """
+    _grant_consent(browser)
+    if posts is not None:
+        for path in planted_paths(rng, industry, posts):  # CTA click to the contact page too
+            _expect(browser.get(path), path)
+        token = browser.cookie(settings.CSRF_COOKIE_NAME) or ""
+        _expect(
+            browser.post_form(
+                "/start/industry/",
+                {"csrfmiddlewaretoken": token, "industry": industry, "next": "/contact/"},
+            ),
+            "/start/industry/",
+            302,
+            303,
+        )
+        contact = _expect(browser.get("/contact/"), "/contact/")
+    elif rng.random() < 0.5:
         contact = _expect(browser.get(f"/contact/?industry={industry}"), "/contact/?industry=")
     else:
         _expect(browser.get("/api/personalization"), "/api/personalization")
@@ -326,10 +361,63 @@ def simulate_visitor(
         contact = _expect(browser.get("/contact/"), "/contact/")
     match = _VARIANT.search(contact.text)
     variant = match.group(1) if match else "generic"
-    personalized = variant != "generic"
     visitor_id = _visitor_id(browser)
     if on_visitor is not None:
         on_visitor(visitor_id)
+    return _after_contact(
+        browser, plan, industry, rng, days_back, visitor_id, variant, variant != "generic"
+    )
+
+
+def simulate_skipper(
+    browser: Browser,
+    plan: Plan,
+    industry: str,
+    rng: random.Random,
+    posts: Mapping[str, Sequence[str]],
+    days_back: int = 0,
+    on_visitor: Callable[[str], None] | None = None,
+) -> VisitorOutcome:
+    """A visitor who never answers the start form: planted browsing, then the contact page
+    (reached through an industry-specific CTA or directly).
+
+    The site may infer an industry from the signals (the page's ``data-profile``). Planted
+    truth: personalized content lifts conversions only when it was written for the
+    visitor's true industry; a wrong inference converts at the generic baseline. A skipper
+    the site did not profile is not measured by any experiment (no visitor id to count
+    them under), so the simulation sends nothing more for them.
+    """
+    _grant_consent(browser)
+    paths = planted_paths(rng, industry, posts)
+    for path in paths[:-1]:
+        _expect(browser.get(path), path)
+    contact = _expect(browser.get(paths[-1]), paths[-1])
+    match = _VARIANT.search(contact.text)
+    variant = match.group(1) if match else "generic"
+    shown = _PROFILE.search(contact.text)
+    inferred = shown.group(1) if shown and shown.group(1) != "none" else ""
+    if not inferred:
+        return VisitorOutcome("", industry, variant, (), days_back, skipped=True)
+    visitor_id = _visitor_id(browser)
+    if on_visitor is not None:
+        on_visitor(visitor_id)
+    lifted = variant != "generic" and inferred == industry
+    outcome = _after_contact(browser, plan, industry, rng, days_back, visitor_id, variant, lifted)
+    return replace(outcome, skipped=True, inferred=inferred)
+
+
+def _after_contact(
+    browser: Browser,
+    plan: Plan,
+    industry: str,
+    rng: random.Random,
+    days_back: int,
+    visitor_id: str,
+    variant: str,
+    personalized: bool,
+) -> VisitorOutcome:
+    """The rest of a visit after the contact page: another page, events, the form, a return
+    visit; ``personalized`` says whether the planted lift applies."""
     if rng.random() < SECOND_PAGE_SHARE:
         _expect(browser.get("/"), "/")
     converted: list[str] = []
@@ -425,6 +513,30 @@ class SimulationResult:
     rollups_rebuilt: bool
     seconds: float
     outcomes: Sequence[VisitorOutcome]
+    training: str = ""  # what the inference training between the phases said
+
+    @property
+    def skippers(self) -> int:
+        return sum(o.skipped for o in self.outcomes)
+
+    @property
+    def inferred(self) -> int:
+        """Skippers the site gave an inferred profile (its threshold cleared)."""
+        return sum(bool(o.inferred) for o in self.outcomes if o.skipped)
+
+    @property
+    def inferred_correct(self) -> int:
+        return sum(o.inferred == o.industry for o in self.outcomes if o.skipped and o.inferred)
+
+    @property
+    def precision(self) -> float | None:
+        """Of the skippers given an industry, the share given their true industry."""
+        return self.inferred_correct / self.inferred if self.inferred else None
+
+    @property
+    def coverage(self) -> float | None:
+        """The share of skippers who got a profile at all."""
+        return self.inferred / self.skippers if self.skippers else None
 
 
 def run(
@@ -432,18 +544,37 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     browser_factory: Callable[[], Browser] | None = None,
     say: Callable[[str], None] | None = None,
+    train: Callable[[], str] | None = None,
 ) -> SimulationResult:
     """Drive ``plan.visitors`` visitors through the site, backfill days, update rollups.
+
+    With ``plan.skippers`` > 0 the run has two phases: first the visitors who state their
+    industry (after planted browsing, through the start form: labelled inference examples),
+    then ``train`` (when given: retrain the inference model on those labels), then the
+    form-skippers, whom the experiment ``pli-inferred`` (inferred profiles only) splits
+    between generic and personalized content.
 
     The simulation's experiment runs for the length of the run only: afterwards it is back
     in its prior state (stopped when the run created it), so real visitors are not split
     into its arms. Every simulated visitor is marked (``simulate_traffic --clear``).
     """
     experiment = begin_simulation_experiment()
+    inferred = begin_simulation_experiment(INFERRED_EXPERIMENT) if plan.skippers else None
     try:
-        return _run(plan, progress, browser_factory, say or (lambda _: None))
+        return _run(plan, progress, browser_factory, say or (lambda _: None), train)
     finally:
         end_simulation_experiment(experiment)
+        if inferred is not None:
+            end_simulation_experiment(inferred)
+
+
+def industry_posts() -> dict[str, list[str]]:
+    """Each industry's blog post URLs (the planted landing pages and reads)."""
+    posts: dict[str, list[str]] = {}
+    for ranked in ranked_entries(None, "post"):
+        for industry in ranked.entry.industries:
+            posts.setdefault(industry, []).append(ranked.entry.url)
+    return posts
 
 
 def _run(
@@ -451,6 +582,7 @@ def _run(
     progress: Callable[[int, int], None] | None,
     browser_factory: Callable[[], Browser] | None,
     say: Callable[[str], None],
+    train: Callable[[], str] | None = None,
 ) -> SimulationResult:
     started = time.perf_counter()
     first_id = Event.objects.aggregate(top=Max("id"))["top"] or 0
@@ -460,16 +592,33 @@ def _run(
     factory = browser_factory or (
         (lambda: HttpBrowser(plan.url or "")) if plan.url else InProcessBrowser
     )
+    skippers = round(plan.visitors * plan.skippers)
+    posts = industry_posts() if skippers else None
     outcomes: list[VisitorOutcome] = []
+    training = ""
     with _quiet_page_logs():
         for i in range(plan.visitors):
+            if i == plan.visitors - skippers and posts is not None and train is not None:
+                say("Training the inference model on the stated visitors' answers...")
+                training = train()
+                say(training)
             industry = rng.choices(industries, weights)[0]
             days_back = rng.randrange(plan.days)
-            outcomes.append(
-                simulate_visitor(
-                    factory(), plan, industry, rng, days_back, on_visitor=mark_simulated_visitor
+            if posts is not None and i >= plan.visitors - skippers:
+                outcome = simulate_skipper(
+                    factory(), plan, industry, rng, posts, days_back, mark_simulated_visitor
                 )
-            )
+            else:
+                outcome = simulate_visitor(
+                    factory(),
+                    plan,
+                    industry,
+                    rng,
+                    days_back,
+                    on_visitor=mark_simulated_visitor,
+                    posts=posts,
+                )
+            outcomes.append(outcome)
             if progress:
                 progress(i + 1, plan.visitors)
     say("Writing the queued exposures, moving visits into past days, updating the rollups...")
@@ -506,4 +655,5 @@ def _run(
         rollups_rebuilt=rebuild,
         seconds=time.perf_counter() - started,
         outcomes=outcomes,
+        training=training,
     )

@@ -10,7 +10,8 @@ never per request:
   probability matching, batched), floored at ``min_exploration`` per arm:
   ``w_i = floor + (1 − k·floor) · P(best)_i``;
 - arms whose P(best) has stayed below ``retire_below`` for ``retire_after`` consecutive
-  versions are **proposed** for retirement (an editor decides; the engine never retires).
+  versions are **proposed** for retirement (an editor decides; the engine never retires;
+  ``generic``, the baseline, is never proposed).
 
 The **holdback** (``holdback_share`` of visitors) is drawn with its own seed, fixed for the
 bandit's lifetime, and inside it arms are uniform, whatever the allocation version. Holdback
@@ -235,8 +236,10 @@ def allocate(
     streak = tuple(
         s + 1 if p < policy.retire_below else 0 for s, p in zip(streak_before, p_best, strict=True)
     )
-    proposals = tuple(
-        arm for arm, s in zip(previous.arms, streak, strict=True) if s >= policy.retire_after
+    proposals = tuple(  # generic is the baseline (and the holdback's control): never proposed
+        arm
+        for arm, s in zip(previous.arms, streak, strict=True)
+        if s >= policy.retire_after and arm != GENERIC
     )
     return AllocationTable(
         previous.key,

@@ -264,3 +264,15 @@ def test_an_experiment_can_target_inferred_profiles_only() -> None:
     assert not inferred_only.admits(_saas("v"))
     assert not Targeting(requires_profile=False, sources=("inferred",)).admits(None)
     assert Targeting(requires_profile=False).admits(None)
+
+
+def test_generic_is_never_proposed_for_retirement() -> None:
+    policy = BanditPolicy(min_exploration=0.05, draws=500, retire_after=1)
+    table = initial_table("k", ARMS, policy)
+    counts = {
+        GENERIC: ArmCounts(GENERIC, 0, 3_000),
+        "industry:saas": ArmCounts("industry:saas", 0, 3_000),
+        "persona:saas-cto": ArmCounts("persona:saas-cto", 900, 3_000),
+    }
+    table = allocate(table, counts, policy, random.Random(6))
+    assert table.retirement_proposals == ("industry:saas",)

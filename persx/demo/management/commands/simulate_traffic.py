@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from persx.analytics.progress import ProgressBar
@@ -13,6 +15,7 @@ from persx.analytics.services import rebuild_rollups
 from persx.catalog.repository import current_catalog
 from persx.demo import simulation
 from persx.demo.services import (
+    INFERRED_EXPERIMENT,
     SIMULATION_EXPERIMENT,
     clear_simulated_data,
 )
@@ -56,6 +59,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument(
+            "--skippers",
+            type=float,
+            default=0.0,
+            help="Share of visitors who skip the start form (default 0). With it, the "
+            "others browse with planted behaviour and answer the start form first (labelled "
+            "inference examples), and the skippers, profiled by inference or not, are "
+            "split by the experiment 'pli-inferred'.",
+        )
+        parser.add_argument(
+            "--train",
+            action="store_true",
+            help="With --skippers: retrain the inference model on the stated visitors' "
+            "answers before the skippers arrive (persx_train_inference).",
+        )
+        parser.add_argument(
             "--clear",
             action="store_true",
             help="Remove what earlier runs made (their visitors' events, leads and profile "
@@ -98,7 +116,10 @@ class Command(BaseCommand):
                 seed=int(options["seed"]),
                 url=options.get("url") or None,
                 backfill=bool(options["backfill"]),
+                skippers=float(options["skippers"]),
             )
+            if options["train"] and not plan.skippers:
+                raise ValueError("--train needs --skippers (it trains between the two phases)")
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         existing = Experiment.objects.filter(key=SIMULATION_EXPERIMENT).first()
@@ -119,7 +140,12 @@ class Command(BaseCommand):
             )
         bar = ProgressBar.for_command(self.stdout, "Simulating", "visitors")
         try:
-            result = simulation.run(plan, bar.update, say=self.stdout.write)
+            result = simulation.run(
+                plan,
+                bar.update,
+                say=self.stdout.write,
+                train=self._train if options["train"] else None,
+            )
         except (ValueError, simulation.SimulationError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -138,9 +164,33 @@ class Command(BaseCommand):
             f"Report: manage.py persx_report {SIMULATION_EXPERIMENT}  "
             "(admin: Measurement → Experiment reports)"
         )
+        if plan.skippers:
+            self._skippers(result)
         self.stdout.write(
             "Simulated leads are in Leads (company 'Simulated Co'); "
             "`manage.py simulate_traffic --clear` removes everything the simulation made."
+        )
+
+    def _train(self) -> str:
+        out = StringIO()
+        try:
+            call_command("persx_train_inference", stdout=out)
+        except CommandError as exc:
+            return f"inference training refused: {exc} (the current model, if any, is kept)"
+        return out.getvalue().strip()
+
+    def _skippers(self, result: simulation.SimulationResult) -> None:
+        precision, coverage = result.precision, result.coverage
+        self.stdout.write(
+            f"Form-skippers: {result.skippers:,}; inferred an industry for {result.inferred:,}"
+            f" (coverage {'n/a' if coverage is None else f'{coverage:.1%}'}), the true one "
+            f"for {result.inferred_correct:,} (precision "
+            f"{'n/a' if precision is None else f'{precision:.1%}'}, at the current model's "
+            "threshold)."
+        )
+        self.stdout.write(
+            f"Report: manage.py persx_report {INFERRED_EXPERIMENT}  (inferred "
+            "personalization vs generic)"
         )
 
     def _clear(self) -> None:
