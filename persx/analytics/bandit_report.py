@@ -41,6 +41,11 @@ class ArmRow:
     pinned: bool
     proposed: bool
 
+    @property
+    def holdback_rate(self) -> float | None:
+        h = self.holdback
+        return h.conversions / h.visitors if h.visitors else None
+
 
 @dataclass(frozen=True, slots=True)
 class BanditReport:
