@@ -9,6 +9,8 @@ Order of a block decision for a profiled visitor:
      variant the visitor would have seen, so control exposures are comparable);
    - a ``personalized`` arm → normal selection (persona > industry > generic);
    - a ``variant`` arm → that arm's variant key when the block has it, else normal selection;
+     an AI challenger key (``<audience>~ai``) only replaces the audience's own variant: a
+     visitor whose normal selection is another variant keeps it;
 3. the first running bandit that covers the block (block type, page, audience, every arm's
    variant present): the visitor's arm under the current allocation (reason ``bandit``) or,
    in the bandit's fixed holdback, a uniformly random arm (reason ``bandit_holdback``,
@@ -29,7 +31,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from persx.engine.audience import GENERIC
+from persx.engine.audience import GENERIC, challenged_audience
 from persx.engine.bandit import RunningBandit, choose, holdback_key
 from persx.engine.bucketing import ExperimentSpec, assign, holdout
 from persx.engine.decision import NO_PROFILE, Decision, Reason, match_reason
@@ -245,7 +247,12 @@ def decide_block(
                 experiment=experiment.key,
                 would_be=natural.variant_key,
             )
-        if arm.kind is ArmKind.VARIANT and arm.variant_key and arm.variant_key in available:
+        if (
+            arm.kind is ArmKind.VARIANT
+            and arm.variant_key
+            and arm.variant_key in available
+            and challenged_audience(arm.variant_key) in (None, natural.variant_key)
+        ):
             return Decision(
                 arm.variant_key,
                 match_reason(arm.variant_key),

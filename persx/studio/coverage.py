@@ -21,12 +21,13 @@ from wagtail.models import Page
 from persx.catalog.repository import current_catalog
 from persx.content.blocks import PERSONALIZABLE_BLOCKS
 from persx.content.models import BlogPostPage, HomePage, PersonalizedPage, StandardPage
-from persx.engine.audience import industry_key, persona_key
+from persx.engine.audience import challenger_key, industry_key, persona_key
 from persx.engine.block_types import BLOCK_TYPES
 from persx.engine.schedule import Window
+from persx.experiments.models import Experiment
 from persx.studio.cell_state import SERVED, CellFacts, CellState, cell_state
-from persx.studio.models import Draft, VariantReview
-from persx.studio.results import Underperforming, underperforming_variants
+from persx.studio.models import AiHumanExperiment, Draft, Origin, VariantReview
+from persx.studio.results import Underperforming, VariantResult, flags_of, variant_results
 
 PAGE_TYPES: tuple[type[PersonalizedPage], ...] = (HomePage, StandardPage, BlogPostPage)
 LABEL_FIELDS = ("headline", "quote", "title")
@@ -47,6 +48,16 @@ class Cell:
     state: CellState
     detail: str = ""
     has_draft: bool = False
+    result: VariantResult | None = None  # the reports' result for a variant with one
+    draft_id: int | None = None  # the pending draft, if any
+    challenger: bool = False  # an approved AI challenger sits beside this variant
+    duel: str = ""  # the running AI vs human experiment's key
+    human: bool = True  # the variant was written by a person (no AI provenance)
+
+    @property
+    def duel_ready(self) -> bool:
+        """One click starts AI vs human: a human variant, its AI challenger, no duel yet."""
+        return self.challenger and self.human and not self.duel
 
     @property
     def served(self) -> bool:
@@ -120,6 +131,7 @@ def columns(industry: str | None = None) -> tuple[Column, ...]:
 class RawVariant:
     audience: str
     window: Window | None
+    content: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +158,10 @@ def _raw_variant(item: Mapping[str, Any]) -> RawVariant | None:
         return None
     live_from, live_until = _moment(value.get("live_from")), _moment(value.get("live_until"))
     window = Window(live_from, live_until) if live_from or live_until else None
-    return RawVariant(str(value["audience"]), window)
+    content = value.get("content")
+    return RawVariant(
+        str(value["audience"]), window, content if isinstance(content, Mapping) else {}
+    )
 
 
 def live_pages() -> Iterator[PersonalizedPage]:
@@ -197,28 +212,48 @@ def build_matrix(
     industry: str | None = None,
     now: datetime | None = None,
     underperforming: Sequence[Underperforming] | None = None,
+    results: Sequence[VariantResult] | None = None,
 ) -> Matrix:
+    """``results`` (default: the reports' snapshot) give live variants their inline result
+    and, unless ``underperforming`` is passed, the underperforming flags."""
     now = now or datetime.now(UTC)
     cols = columns(industry)
     blocks = list(raw_blocks(live_pages()))
     page_ids = {b.page.pk for b in blocks}
-    drafts = set(
-        Draft.objects.filter(status=Draft.Status.PENDING, page_id__in=page_ids).values_list(
-            "page_id", "block_id", "audience"
-        )
-    )
-    reviews = {
-        (page_id, block_id, audience): reviewed_at
-        for page_id, block_id, audience, reviewed_at in VariantReview.objects.filter(
-            page_id__in=page_ids
-        ).values_list("page_id", "block_id", "audience", "reviewed_at")
+    drafts = {
+        (page_id, block_id, audience): pk
+        for pk, page_id, block_id, audience in Draft.objects.filter(
+            status=Draft.Status.PENDING, page_id__in=page_ids
+        ).values_list("pk", "page_id", "block_id", "audience")
     }
-    flags = underperforming_variants() if underperforming is None else underperforming
+    reviews = {
+        (page_id, block_id, audience): (reviewed_at, origin)
+        for page_id, block_id, audience, reviewed_at, origin in VariantReview.objects.filter(
+            page_id__in=page_ids
+        ).values_list("page_id", "block_id", "audience", "reviewed_at", "origin")
+    }
+    if results is None:
+        results = () if underperforming is not None else variant_results()
+    flags = flags_of(results) if underperforming is None else underperforming
+    running = set(
+        Experiment.objects.filter(status=Experiment.Status.RUNNING).values_list("key", flat=True)
+    )
+    duels = {
+        (page_id, block_id, audience): key
+        for page_id, block_id, audience, key in AiHumanExperiment.objects.filter(
+            page_id__in=page_ids
+        ).values_list("page_id", "block_id", "audience", "experiment_key")
+        if key in running
+    }
     rows: list[Row] = []
     counts: dict[str, Counter[CellState]] = {c.key: Counter() for c in cols}
     for block in blocks:
         by_audience = {v.audience: v for v in block.variants}
         flagged = {f.audience for f in flags if _covers(f, block)}
+        measured: dict[str, VariantResult] = {}
+        for result in results:
+            if result.audience in by_audience and result.covers(block.block_type, block.page.pk):
+                measured.setdefault(result.audience, result)
         page_review = block.page.last_published_at
         cells = []
         for col in cols:
@@ -228,7 +263,7 @@ def build_matrix(
             facts = CellFacts(
                 has_variant=variant is not None,
                 window=variant.window if variant else None,
-                last_review=reviews.get(key, page_review),
+                last_review=reviews[key][0] if key in reviews else page_review,
                 underperforming=col.key in flagged,
                 has_draft=key in drafts,
                 industry_variant_live=(
@@ -238,7 +273,19 @@ def build_matrix(
                 ),
             )
             verdict = cell_state(facts, now)
-            cells.append(Cell(col.key, verdict.state, verdict.detail, key in drafts))
+            cells.append(
+                Cell(
+                    col.key,
+                    verdict.state,
+                    verdict.detail,
+                    key in drafts,
+                    measured.get(col.key) if variant is not None else None,
+                    drafts.get(key),
+                    variant is not None and challenger_key(col.key) in by_audience,
+                    duels.get(key, ""),
+                    key not in reviews or reviews[key][1] == Origin.HUMAN,
+                )
+            )
             counts[col.key][verdict.state] += 1
         rows.append(
             Row(

@@ -65,6 +65,12 @@ class Draft(models.Model):
     fact_sheet_version = models.CharField(max_length=40, blank=True)
     # Claim-checker findings: [{"field": ..., "claim": ..., "message": ...}]
     flags = models.JSONField(default=list, blank=True)
+    # What the model call cost (both attempts when it was retried); 0 for demo drafts.
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    batch = models.ForeignKey(
+        "DraftBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -100,3 +106,110 @@ class FactSheet(models.Model):
 
     def __str__(self) -> str:
         return f"Fact sheet {self.audience} v{self.version}"
+
+
+class DraftBatch(models.Model):
+    """A background job drafting every missing cell of a page (or the whole site).
+
+    The row is the job: its cells in order, how far it got, what it spent. A worker
+    (:mod:`persx.studio.batch`) claims it, drafts cell after cell and saves progress after
+    each one, so a stopped worker loses at most the draft in flight and the next worker
+    (``manage.py persx_draft_batch``) resumes where it stopped.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Drafting"
+        DONE = "done", "Finished"
+        BUDGET = "budget", "Stopped at the budget"
+        FAILED = "failed", "Stopped by an error"
+
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    cells = models.JSONField(default=list)  # [[page_id, block_id, audience], ...]
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    position = models.PositiveIntegerField(default=0)  # cells handled so far
+    drafted = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # filled meanwhile (a draft or a variant)
+    budget_tokens = models.PositiveIntegerField()
+    estimated_tokens = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    errors = models.JSONField(default=list, blank=True)  # [{"cell": [...], "message": ...}]
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Draft batch {self.pk} ({self.status}, {self.position}/{len(self.cells)})"
+
+    @property
+    def total(self) -> int:
+        return len(self.cells)
+
+    @property
+    def tokens_used(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.BUDGET, self.Status.FAILED}
+
+
+class RetiredVariant(models.Model):
+    """A live variant taken off its page (a loser the reports flagged), with the content and
+    the provenance it had, so the retirement can be read and undone by hand."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    block_type = models.CharField(max_length=40)
+    audience = models.CharField(max_length=120)
+    content = models.JSONField()
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.HUMAN)
+    model_name = models.CharField(max_length=80, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    fact_sheet_version = models.CharField(max_length=40, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    experiment = models.CharField(max_length=80, blank=True)
+    revision_id = models.PositiveIntegerField(null=True, blank=True)  # the page revision
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retired_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-retired_at",)
+
+    def __str__(self) -> str:
+        return f"retired {self.block_type} for {self.audience} on page {self.page_id}"
+
+
+class AiHumanExperiment(models.Model):
+    """An experiment the studio started between a cell's human variant and its approved AI
+    challenger (the experiment itself lives in ``persx.experiments``)."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    audience = models.CharField(max_length=120)
+    experiment_key = models.SlugField(max_length=80, unique=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"AI vs human {self.experiment_key}"

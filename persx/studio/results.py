@@ -1,27 +1,106 @@
 """What the reports say about live variants, as the studio needs it.
 
-Reads the experiment reports (:mod:`persx.analytics.reports`): a variant is underperforming
-when a running experiment's (or the global holdout's) report gives its audience the
-"underperforming" verdict on the primary metric, i.e. only on evidence. The flag applies
-to the blocks the experiment covers (its scope: site, block type or page).
+Reads the experiment reports (:mod:`persx.analytics.reports`): for every running
+experiment (and the global holdout), each variant row of its report (the variant's PLI on
+the primary metric, its interval, and the underperformance verdict) becomes a
+:class:`VariantResult`. A result applies to the blocks the experiment covers (its scope:
+site, block type or page) whose audience has that variant.
 
-Building the reports costs about a second, so the flags are an in-process snapshot rebuilt
-after ``PERSX["CACHE_TTL_SECONDS"]`` (reports change only when the rollups run).
+- the cell's inline text, e.g. ``+18% (−2% to +41%), insufficient data: ~3,100 more
+  visitors``, is :attr:`VariantResult.text`;
+- a variant is *underperforming* only when the verdict says so on evidence;
+- a variant is a *winner* when the verdict says, on evidence, that it is at or above the
+  target (``not_underperforming``): winners are the drafting prompt's examples.
+
+Building the reports costs about a second, so the results are an in-process snapshot
+rebuilt after ``PERSX["CACHE_TTL_SECONDS"]`` (reports change only when the rollups run).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from persx.analytics.report_model import UNDERPERFORMING_BELOW, VariantRow
 from persx.analytics.report_queries import all_designs
 from persx.analytics.reports import build_report
+from persx.analytics.wording import count, percent
 from persx.caching.snapshot import Snapshot
 from persx.engine.stats import VerdictStatus
 from persx.experiments.models import Experiment
 
+UNDECIDED = "undecided"
+
+
+@dataclass(frozen=True, slots=True)
+class VariantResult:
+    """One variant's result in one experiment's report."""
+
+    audience: str
+    experiment: str
+    scope_kind: str  # site | block_type | page
+    scope_value: str
+    status: str  # a VerdictStatus value, "undecided", or "" (no visitors in both arms)
+    lift: float | None
+    lower: float | None
+    upper: float | None
+    visitors: int
+    visitors_still_needed: int | None = None
+    message: str = ""  # the report's full verdict sentence
+
+    @property
+    def underperforming(self) -> bool:
+        return self.status == VerdictStatus.UNDERPERFORMING.value
+
+    @property
+    def winner(self) -> bool:
+        return self.status == VerdictStatus.NOT_UNDERPERFORMING.value
+
+    def covers(self, block_type: str, page_id: int) -> bool:
+        if self.scope_kind == "page":
+            return self.scope_value == str(page_id)
+        if self.scope_kind == "block_type":
+            return self.scope_value == block_type
+        return True
+
+    @property
+    def verdict_words(self) -> str:
+        target = percent(UNDERPERFORMING_BELOW, 0, signed=True)
+        if self.status == VerdictStatus.UNDERPERFORMING.value:
+            return f"underperforming: below the {target} target on evidence"
+        if self.status == VerdictStatus.NOT_UNDERPERFORMING.value:
+            return f"on target: at or above {target} on evidence"
+        if self.status == UNDECIDED:
+            return f"undecided: close to the {target} target"
+        if self.status == VerdictStatus.INSUFFICIENT_DATA.value:
+            needed = self.visitors_still_needed
+            if needed is None:
+                return "insufficient data: no conversions in the control arm yet"
+            return f"insufficient data: ~{count(needed)} more visitors"
+        return "no visitors in both arms yet"
+
+    @property
+    def lift_text(self) -> str:
+        return percent(self.lift, 0, signed=True)
+
+    @property
+    def text(self) -> str:
+        """``+18% (−2% to +41%), insufficient data: ~3,100 more visitors``."""
+        if self.lift is None:
+            return self.verdict_words
+        if self.lower is not None and self.upper is not None:
+            interval = (
+                f"{percent(self.lower, 0, signed=True)} to {percent(self.upper, 0, signed=True)}"
+            )
+        else:
+            interval = "interval not yet bounded"
+        return f"{self.lift_text} ({interval}), {self.verdict_words}"
+
 
 @dataclass(frozen=True, slots=True)
 class Underperforming:
+    """A reports' flag as the coverage matrix takes it (tests pass these directly)."""
+
     audience: str
     experiment: str
     scope_kind: str  # site | block_type | page
@@ -29,12 +108,34 @@ class Underperforming:
     message: str
 
 
-def underperforming_variants() -> tuple[Underperforming, ...]:
-    """The current flags (from the snapshot)."""
-    return _flags.get()
+def result_of(row: VariantRow, scope_kind: str, scope_value: str) -> VariantResult:
+    verdict = row.verdict
+    return VariantResult(
+        audience=row.variant,
+        experiment=row.experiment,
+        scope_kind=scope_kind,
+        scope_value=scope_value,
+        status=verdict.status if verdict is not None else "",
+        lift=row.lift,
+        lower=row.lower if row.interval_exists else None,
+        upper=row.upper if row.interval_exists else None,
+        visitors=row.control.visitors + row.treatment.visitors,
+        visitors_still_needed=verdict.visitors_still_needed if verdict is not None else None,
+        message=verdict.message if verdict is not None else "",
+    )
 
 
-def build_underperforming() -> tuple[Underperforming, ...]:
+def variant_results() -> tuple[VariantResult, ...]:
+    """The current results (from the snapshot)."""
+    return _results.get()
+
+
+def invalidate_results() -> None:
+    _results.invalidate()
+
+
+def build_results() -> tuple[VariantResult, ...]:
+    """Every running experiment's variant rows, the best-measured first."""
     designs = [d for d in all_designs() if d.status == "running"]
     scopes = {
         key: (kind, value)
@@ -42,18 +143,25 @@ def build_underperforming() -> tuple[Underperforming, ...]:
             key__in=[d.key for d in designs]
         ).values_list("key", "scope_kind", "scope_value")
     }
-    found = []
+    found: list[VariantResult] = []
     for design in designs:
         report = build_report(design, with_variants=True)
         kind, value = scopes.get(design.key, ("site", ""))
-        for row in report.variants:
-            if row.verdict is not None and row.verdict.status == VerdictStatus.UNDERPERFORMING:
-                found.append(
-                    Underperforming(row.variant, design.key, kind, value, row.verdict.message)
-                )
+        found.extend(result_of(row, kind, value) for row in report.variants)
+    found.sort(key=lambda r: -r.visitors)
     return tuple(found)
 
 
-_flags: Snapshot[tuple[Underperforming, ...]] = Snapshot(
-    "studio-underperforming", build_underperforming
-)
+def underperforming_variants() -> tuple[Underperforming, ...]:
+    return flags_of(variant_results())
+
+
+def flags_of(results: Iterable[VariantResult]) -> tuple[Underperforming, ...]:
+    return tuple(
+        Underperforming(r.audience, r.experiment, r.scope_kind, r.scope_value, r.message)
+        for r in results
+        if r.underperforming
+    )
+
+
+_results: Snapshot[tuple[VariantResult, ...]] = Snapshot("studio-variant-results", build_results)

@@ -17,6 +17,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.content.schemas import SCHEMAS
 from persx.generation.anthropic_provider import DEFAULT_MODEL, provider_from_environment
+from persx.studio.coverage import raw_blocks
 from persx.studio.models import Draft
 from persx.studio.services import ReviewRefused, approve_draft, reject_draft
 
@@ -47,6 +48,17 @@ class DraftListView(WagtailAdminTemplateMixin, TemplateView):
         context["drafts"] = Draft.objects.filter(status=Draft.Status.PENDING).select_related("page")
         context.update(drafting_status())
         return context
+
+
+def has_live_variant(draft: Draft) -> bool:
+    """The draft's audience already has a variant on the block (approval may replace it
+    or sit beside it as its AI challenger)."""
+    page = draft.page.specific
+    return any(
+        block.block_id == draft.block_id
+        and any(v.audience == draft.audience for v in block.variants)
+        for block in raw_blocks([page])
+    )
 
 
 def text_fields(block_type: str) -> list[str]:
@@ -87,6 +99,7 @@ class DraftReviewView(WagtailAdminTemplateMixin, TemplateView):
                     request.user,  # type: ignore[arg-type]
                     edited=edited if edited != self.draft.content else None,
                     override_note=request.POST.get("override_note", ""),
+                    as_challenger=request.POST.get("placement") == "challenger",
                 )
                 messages.success(request, "Draft approved and published as a live variant.")
             else:
@@ -115,6 +128,8 @@ class DraftReviewView(WagtailAdminTemplateMixin, TemplateView):
                 if name not in text_fields(draft.block_type)
             ],
             override_note=posted.get("override_note", ""),
+            placement=posted.get("placement", "replace"),
+            has_live_variant=has_live_variant(draft),
             preview_url=reverse("persx_studio_preview")
             + f"?page={draft.page_id}&block={draft.block_id}&audience={draft.audience}",
         )

@@ -22,9 +22,10 @@ from persx.content.models import PersonalizedPage
 from persx.engine.audience import GENERIC, industry_key, persona_key
 from persx.personalization.context import use_preview
 from persx.studio.cell_state import CellState
-from persx.studio.coverage import build_matrix, live_pages, raw_blocks
+from persx.studio.coverage import block_label, build_matrix, live_pages, raw_blocks
 from persx.studio.coverage_export import matrix_csv
 from persx.studio.models import Draft
+from persx.studio.results import variant_results
 from persx.studio.review_views import drafting_status
 
 
@@ -87,6 +88,14 @@ class CoverageView(WagtailAdminTemplateMixin, TemplateView):
             industry=self.industry,
             csv_url=csv_url,
             preview_url=reverse("persx_studio_preview"),
+            report_url=reverse("persx_analytics_report", args=["__key__"]),
+            draft_url=reverse("persx_studio_request_draft"),
+            review_url=reverse("persx_studio_draft", args=[0]),
+            retire_url=reverse("persx_studio_retire"),
+            duel_url=reverse("persx_studio_ai_vs_human"),
+            batch_url=reverse("persx_studio_batch_new"),
+            fact_sheets_url=reverse("persx_studio_fact_sheets"),
+            next_url=self.request.get_full_path(),
             drafts_url=reverse("persx_studio_drafts"),
             pending_drafts=Draft.objects.filter(status=Draft.Status.PENDING).count(),
             **drafting_status(),
@@ -207,6 +216,41 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
             {"url": "", "label": self.page_title},
         ]
 
+    def cell(self) -> dict[str, Any] | None:
+        """The cell the preview was opened from (block × audience): its inline result,
+        its pending draft, and what the draft button needs."""
+        block_id = self.request.GET.get("block")
+        block = next((b for b in raw_blocks([self.page]) if b.block_id == block_id), None)
+        if block is None:
+            return None
+        has_variant = any(v.audience == self.audience for v in block.variants)
+        result = next(
+            (
+                r
+                for r in variant_results()
+                if has_variant
+                and r.audience == self.audience
+                and r.covers(block.block_type, self.page.pk)
+            ),
+            None,
+        )
+        draft = Draft.objects.filter(
+            page_id=self.page.pk,
+            block_id=block.block_id,
+            audience=self.audience,
+            status=Draft.Status.PENDING,
+        ).first()
+        return {
+            "block_id": block.block_id,
+            "block_type": block.block_type,
+            "label": block_label(block.base),
+            "result": result,
+            "report_url": (
+                reverse("persx_analytics_report", args=[result.experiment]) if result else ""
+            ),
+            "draft": draft,
+        }
+
     def focus(self) -> dict[str, Any] | None:
         """Where the cell's block is on the rendered page (its template's test id and its
         position among blocks of its type), so the panes scroll to it."""
@@ -240,6 +284,10 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
             render_base=reverse("persx_studio_render", args=[self.page.pk]),
             block=self.request.GET.get("block", ""),
             focus=self.focus(),
+            cell=self.cell(),
+            draft_url=reverse("persx_studio_request_draft"),
+            next_url=self.request.get_full_path(),
             coverage_url=reverse("persx_studio_coverage"),
+            **drafting_status(),
         )
         return context

@@ -6,7 +6,14 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from persx.studio import review_views, views
+from persx.studio import (
+    batch_views,
+    draft_views,
+    fact_sheet_views,
+    review_views,
+    variant_views,
+    views,
+)
 
 
 def register_admin_urls() -> list[URLPattern]:
@@ -19,6 +26,40 @@ def register_admin_urls() -> list[URLPattern]:
             "studio/drafts/<int:pk>/",
             review_views.DraftReviewView.as_view(),
             name="persx_studio_draft",
+        ),
+        path(
+            "studio/drafts/request/",
+            draft_views.request_draft_view,
+            name="persx_studio_request_draft",
+        ),
+        path("studio/retire/", variant_views.retire_view, name="persx_studio_retire"),
+        path(
+            "studio/ai-vs-human/",
+            variant_views.ai_vs_human_view,
+            name="persx_studio_ai_vs_human",
+        ),
+        path(
+            "studio/batches/new/", batch_views.BatchNewView.as_view(), name="persx_studio_batch_new"
+        ),
+        path(
+            "studio/batches/<int:pk>/",
+            batch_views.BatchDetailView.as_view(),
+            name="persx_studio_batch",
+        ),
+        path(
+            "studio/batches/<int:pk>/status.json",
+            batch_views.batch_status_view,
+            name="persx_studio_batch_status",
+        ),
+        path(
+            "studio/fact-sheets/",
+            fact_sheet_views.FactSheetListView.as_view(),
+            name="persx_studio_fact_sheets",
+        ),
+        path(
+            "studio/fact-sheets/<str:audience>/",
+            fact_sheet_views.FactSheetEditView.as_view(),
+            name="persx_studio_fact_sheet",
         ),
         path(
             "studio/preview/<int:page_id>/render/",

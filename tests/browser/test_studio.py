@@ -52,6 +52,13 @@ def test_coverage_matrix_filter_and_side_by_side_preview(page: Page) -> None:
         "title", "Growth Lead Sam: Industry variant — served the industry's variant"
     )
     cell.click()
+    panel = page.get_by_test_id("cell-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Growth Lead Sam: Industry variant")
+    expect(panel.get_by_test_id("draft-cell")).to_be_disabled()  # no key on this server
+    expect(panel.get_by_test_id("drafting-off-reason")).to_contain_text("ANTHROPIC_API_KEY")
+    screenshot(page, "studio-cell-panel.png", full_page=False)
+    panel.get_by_test_id("panel-preview").click()
     page.wait_for_url(lambda url: urlsplit(url).path == "/cms/studio/preview/")
 
     generic = page.frame_locator('[data-testid="pane-generic-desktop"]')
@@ -117,6 +124,7 @@ def test_review_flow_flagged_draft_needs_a_note_then_goes_live(page: Page) -> No
     expect(cell).to_have_attribute("data-state", "live")
 
     cell.locator("a").click()
+    page.get_by_test_id("panel-preview").click()
     audience = page.frame_locator('[data-testid="pane-audience-desktop"]')
     expect(audience.get_by_test_id("hero")).to_have_attribute("data-variant", flagged["audience"])
     expect(audience.get_by_test_id("hero")).to_contain_text(flagged["content"]["headline"])

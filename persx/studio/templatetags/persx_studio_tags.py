@@ -32,9 +32,16 @@ DRAFT_DOT = '<span class="px-dot"></span>'
 
 
 @register.simple_tag
-def matrix_cells(row: Row, pairs: Sequence[tuple[Column, Cell]], preview_url: str) -> SafeString:
+def matrix_cells(
+    row: Row, pairs: Sequence[tuple[Column, Cell]], preview_url: str, report_url: str
+) -> SafeString:
     """A row's cells in one pass: 460 cells through template tags (or ``format_html``) cost
-    a few hundred milliseconds; plain escaped f-strings a few. Every value is escaped."""
+    a few hundred milliseconds; plain escaped f-strings a few. Every value is escaped.
+
+    ``report_url`` is an experiment report's URL with ``__key__`` for the experiment key.
+    A measured variant's cell shows its PLI and links to the report; the full result
+    (interval and verdict) is in its title and, for screen readers and tests, its text.
+    """
     out = []
     for column, cell in pairs:
         state = cell.state
@@ -49,10 +56,34 @@ def matrix_cells(row: Row, pairs: Sequence[tuple[Column, Cell]], preview_url: st
         href = escape(f"{preview_url}?{query}")
         label = escape(f"{row.label}, {title}")
         dot = DRAFT_DOT if draft_marker else ""
+        extra = f' data-draft="{cell.draft_id}"' if cell.draft_id is not None else ""
+        if cell.duel_ready:
+            extra += ' data-duel-eligible="1"'
+        if cell.duel:
+            extra += f' data-duel-url="{escape(report_url.replace("__key__", cell.duel))}"'
+        result_html = ""
+        result = cell.result
+        if result is not None:
+            url = escape(report_url.replace("__key__", result.experiment))
+            text = escape(result.text)
+            extra += f' data-result="{text}" data-result-url="{url}"'
+            result_html = (
+                f'<a class="px-result px-result--{escape(result.status or "none")}" '
+                f'href="{url}" title="{text} ({escape(result.experiment)})" '
+                f'data-testid="cell-result">{escape(result.lift_text)}'
+                f'<span class="px-sr"> ({text})</span></a>'
+            )
         out.append(
             f'<td class="px-cell{industry_class}" data-audience="{escape(cell.audience)}" '
-            f'data-state="{state.value}"><a class="px-state px-state--{state.value}" '
+            f'data-state="{state.value}" data-label="{escape(title)}"{extra}>'
+            f'<a class="px-state px-state--{state.value}" '
             f'href="{href}" title="{escape(title)}" aria-label="{label}">'
-            f"{SCREEN_SYMBOLS[state]}{dot}</a></td>"
+            f"{SCREEN_SYMBOLS[state]}{dot}</a>{result_html}</td>"
         )
     return mark_safe("".join(out))
+
+
+@register.filter
+def thousands(value: int | float) -> str:
+    """``12345`` → ``12,345``."""
+    return f"{value:,.0f}"
