@@ -231,3 +231,34 @@ def test_drafting_needs_a_post_and_an_editor(fake_api: EchoApi, admin_client: Cl
     assert anonymous.status_code == 302
     assert "/login/" in anonymous["Location"]
     assert fake_api.requests == []
+
+
+def test_the_preview_has_the_same_button_for_its_block_and_audience(
+    admin_client: Client, fake_api: EchoApi
+) -> None:
+    page, hero = contact_hero()
+    url = f"/cms/studio/preview/?page={page.pk}&block={hero}&audience=persona:saas-demand-gen"
+    html = admin_client.get(url).content.decode()
+    form = re.search(r'<form[^>]*data-testid="preview-draft-form".*?</form>', html, re.S)
+    assert form is not None
+    assert f'name="block" value="{hero}"' in form.group(0)
+    assert 'name="audience" value="persona:saas-demand-gen"' in form.group(0)
+    assert "disabled" not in re.search(r"<button[^>]*>", form.group(0)).group(0)  # type: ignore[union-attr]
+    response = admin_client.post("/cms/studio/drafts/request/", cell_post(next=url))
+    draft = Draft.objects.get(audience="persona:saas-demand-gen", model_name=MODEL)
+    assert response["Location"] == f"/cms/studio/drafts/{draft.pk}/"
+    again = admin_client.get(url).content.decode()
+    assert f'href="/cms/studio/drafts/{draft.pk}/" data-testid="preview-review"' in again
+
+
+def test_without_a_key_the_preview_button_is_disabled(
+    admin_client: Client, drafting_off: None
+) -> None:
+    page, hero = contact_hero()
+    html = admin_client.get(
+        f"/cms/studio/preview/?page={page.pk}&block={hero}&audience=industry:saas"
+    ).content.decode()
+    form = re.search(r'<form[^>]*data-testid="preview-draft-form".*?</form>', html, re.S)
+    assert form is not None
+    assert "disabled" in re.search(r"<button[^>]*>", form.group(0)).group(0)  # type: ignore[union-attr]
+    assert "ANTHROPIC_API_KEY" in form.group(0)

@@ -49,11 +49,15 @@
     if (reason && cell.dataset.result) { reason.value = "Underperforming: " + cell.dataset.result; }
     panel.hidden = false;
     var box = cell.getBoundingClientRect();
-    var top = window.scrollY + box.bottom + 6;
-    var left = Math.min(window.scrollX + box.left, window.scrollX + document.documentElement.clientWidth - panel.offsetWidth - 16);
+    var viewport = document.documentElement;
+    var top = box.bottom + 6;
+    if (top + panel.offsetHeight > viewport.clientHeight - 8) {
+      top = Math.max(8, box.top - panel.offsetHeight - 6);
+    }
+    var left = Math.min(box.left, viewport.clientWidth - panel.offsetWidth - 16);
     panel.style.top = top + "px";
     panel.style.left = Math.max(8, left) + "px";
-    panel.querySelector("[data-panel-preview]").focus();
+    panel.querySelector("[data-panel-preview]").focus({ preventScroll: true });
   }
 
   table.addEventListener("click", function (event) {
@@ -63,6 +67,7 @@
     open(link.closest("td"), link);
   });
   panel.querySelector("[data-panel-close]").addEventListener("click", function () { panel.hidden = true; });
+  window.addEventListener("scroll", function () { panel.hidden = true; }, true);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { panel.hidden = true; }
   });
