@@ -28,8 +28,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import _free_port, _manage, _server_env, _wait_until_up
 from tests.browser.support import ROOT, MakeContext, screenshot, sign_in, site, wait_for_path
+from tests.web.live_site import (
+    free_port,
+    manage,
+    prepare_site_database,
+    site_env,
+    wait_until_up,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -150,15 +156,15 @@ def fake_api() -> Iterator[FakeMessagesApi]:
 def drafting_site(fake_api: FakeMessagesApi) -> Iterator[str]:
     """Its own database and runserver, with drafting on (the fake API's address)."""
     var_dir = Path(tempfile.mkdtemp(prefix="persx-studio-browser-"))
-    env = _server_env(var_dir) | {
-        "ANTHROPIC_API_KEY": "test-key",
-        "ANTHROPIC_BASE_URL": fake_api.url,
-        "PERSX_DRAFT_MODEL": "claude-browser-fake",
-    }
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_demo")
-    _manage(env, "shell", "-c", RESULTS_SETUP)
-    port = _free_port()
+    env = site_env(
+        var_dir,
+        ANTHROPIC_API_KEY="test-key",
+        ANTHROPIC_BASE_URL=fake_api.url,
+        PERSX_DRAFT_MODEL="claude-browser-fake",
+    )
+    prepare_site_database(var_dir)
+    manage(env, "shell", "-c", RESULTS_SETUP)
+    port = free_port()
     log = var_dir / "runserver.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -170,7 +176,7 @@ def drafting_site(fake_api: FakeMessagesApi) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{url}/", proc, log)
+        wait_until_up(f"{url}/", proc, log)
         yield url
     finally:
         proc.terminate()
