@@ -75,7 +75,7 @@ def matrix_cells(
             )
         out.append(
             f'<td class="px-cell{industry_class}" data-audience="{escape(cell.audience)}" '
-            f'data-state="{state.value}" data-label="{escape(title)}"{extra}>'
+            f'data-state="{state.value}"{extra}>'
             f'<a class="px-state px-state--{state.value}" '
             f'href="{href}" title="{escape(title)}" aria-label="{label}">'
             f"{SCREEN_SYMBOLS[state]}{dot}</a>{result_html}</td>"

@@ -19,7 +19,7 @@
     var header = row.querySelector("th");
     var state = cell.dataset.state;
     part("row").textContent = header ? header.textContent.trim() : "";
-    part("title").textContent = cell.dataset.label || "";
+    part("title").textContent = link.getAttribute("title") || "";
     var result = part("result");
     show(result, Boolean(cell.dataset.result));
     if (cell.dataset.result) {
