@@ -188,9 +188,17 @@ def drafting_site(fake_api: FakeMessagesApi) -> Iterator[str]:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def browser_context_args(
+    browser_context_args: dict[str, Any], drafting_site: str
+) -> dict[str, Any]:
+    """This module's pages talk to the drafting site."""
+    return {**browser_context_args, "base_url": drafting_site}
+
+
 @pytest.fixture
-def studio(make_context: MakeContext, drafting_site: str) -> Page:
-    page = make_context(base_url=drafting_site, viewport={"width": 1440, "height": 900}).new_page()
+def studio(make_context: MakeContext) -> Page:
+    page = make_context(viewport={"width": 1440, "height": 900}).new_page()
     sign_in(page, "/cms/studio/coverage/")
     return page
 

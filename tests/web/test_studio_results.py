@@ -30,7 +30,7 @@ from persx.experiments.repository import invalidate_experiments
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import build_matrix
 from persx.studio.models import Draft, RetiredVariant, VariantReview
-from persx.studio.results import invalidate_results
+from persx.studio.results import VariantResult, invalidate_results
 from persx.studio.services import request_draft
 from tests.web.analytics_events import EventLog, at
 from tests.web.conftest import SITE_DATA, client_with_profile, variants
@@ -263,3 +263,61 @@ def test_winners_are_the_prompt_examples_for_their_block_type_and_industry(
     api = EchoApi()
     request_draft(contact(), contact_block("testimonial"), "industry:saas", provider_for(api))
     assert saas_hero["headline"] not in api.prompts()[0].split("Generic version", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("status", "lift", "interval", "needed", "text"),
+    [
+        ("", None, None, None, "no visitors in both arms yet"),
+        (
+            "insufficient_data",
+            0.05,
+            None,
+            None,
+            "+5% (interval not yet bounded), insufficient data: no conversions in the "
+            "control arm yet",
+        ),
+        (
+            "undecided",
+            0.1,
+            (0.02, 0.2),
+            0,
+            "+10% (+2% to +20%), undecided: close to the +10% target",
+        ),
+        (
+            "not_underperforming",
+            0.31,
+            (0.12, 0.52),
+            None,
+            "+31% (+12% to +52%), on target: at or above +10% on evidence",
+        ),
+        (
+            "insufficient_data",
+            0.18,
+            (-0.02, 0.41),
+            3100,
+            "+18% (−2% to +41%), insufficient data: ~3,100 more visitors",
+        ),
+    ],
+)
+def test_result_wording(
+    status: str,
+    lift: float | None,
+    interval: tuple[float, float] | None,
+    needed: int | None,
+    text: str,
+) -> None:
+    result = VariantResult(
+        "industry:saas",
+        "exp",
+        "site",
+        "",
+        status,
+        lift,
+        interval[0] if interval else None,
+        interval[1] if interval else None,
+        100,
+        needed,
+    )
+    assert result.text == text
+    assert result.winner is (status == "not_underperforming")

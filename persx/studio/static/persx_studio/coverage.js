@@ -18,7 +18,12 @@
     var row = cell.closest("tr");
     var header = row.querySelector("th");
     var state = cell.dataset.state;
-    part("row").textContent = header ? header.textContent.trim() : "";
+    var pageName = header ? header.querySelector(".px-row-page") : null;
+    var blockName = header ? header.querySelector(".px-row-label") : null;
+    part("row").textContent = [pageName, blockName]
+      .filter(Boolean)
+      .map(function (element) { return element.textContent.trim().replace(/\s+/g, " "); })
+      .join(" · ");
     part("title").textContent = link.getAttribute("title") || "";
     var result = part("result");
     show(result, Boolean(cell.dataset.result));
