@@ -244,8 +244,13 @@ def run_batch(batch_id: int, provider: DraftProvider) -> DraftBatch:
                     batch.drafted += 1
                 else:
                     batch.failed += 1
-                    batch.message = f"Last failure: {made.message}"
-                    batch.errors = [*batch.errors, {"cell": list(cell), "message": made.message}]
+                    failure = made.message
+                    if made.errors:
+                        failure += (
+                            " (" + "; ".join(f"{k}: {v}" for k, v in made.errors.items()) + ")"
+                        )
+                    batch.message = f"Last failure: {failure}"
+                    batch.errors = [*batch.errors, {"cell": list(cell), "message": failure}]
             batch.position += 1
             batch.heartbeat_at = timezone.now()
             batch.save()

@@ -151,6 +151,9 @@ def batch_status(batch: DraftBatch) -> dict[str, Any]:
         "skipped": batch.skipped,
         "tokens_used": batch.tokens_used,
         "budget_tokens": batch.budget_tokens,
+        "tokens_percent": min(100, round(100 * batch.tokens_used / batch.budget_tokens))
+        if batch.budget_tokens
+        else 0,
         "estimated_tokens": batch.estimated_tokens,
         "message": batch.message,
     }

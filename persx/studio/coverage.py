@@ -131,7 +131,7 @@ def columns(industry: str | None = None) -> tuple[Column, ...]:
 class RawVariant:
     audience: str
     window: Window | None
-    content: Mapping[str, Any] = field(default_factory=dict)
+    content: Mapping[str, Any] = field(default_factory=dict)  # as stored (see ``plain``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,22 @@ def _moment(raw: Any) -> datetime | None:
     value = raw if isinstance(raw, datetime) else parse_datetime(str(raw))
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    return value
+
+
+def plain(value: Any) -> Any:
+    """Stored block JSON → the content's plain shape: list items that Wagtail stores as
+    ``{"type": "item", "value": ..., "id": ...}`` become their values (what the content
+    schemas, the model and the review form expect)."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [
+            plain(v["value"])
+            if isinstance(v, Mapping) and v.get("type") == "item" and "value" in v
+            else plain(v)
+            for v in value
+        ]
     return value
 
 

@@ -84,17 +84,21 @@ class VariantResult:
         return percent(self.lift, 0, signed=True)
 
     @property
+    def detail(self) -> str:
+        """What follows the PLI: ``(−2% to +41%), insufficient data: ~3,100 more visitors``."""
+        if self.lower is not None and self.upper is not None:
+            lower, upper = (percent(x, 0, signed=True) for x in (self.lower, self.upper))
+            interval = f"{lower} to {upper}"
+        else:
+            interval = "interval not yet bounded"
+        return f"({interval}), {self.verdict_words}"
+
+    @property
     def text(self) -> str:
         """``+18% (−2% to +41%), insufficient data: ~3,100 more visitors``."""
         if self.lift is None:
             return self.verdict_words
-        if self.lower is not None and self.upper is not None:
-            interval = (
-                f"{percent(self.lower, 0, signed=True)} to {percent(self.upper, 0, signed=True)}"
-            )
-        else:
-            interval = "interval not yet bounded"
-        return f"{self.lift_text} ({interval}), {self.verdict_words}"
+        return f"{self.lift_text} {self.detail}"
 
 
 @dataclass(frozen=True, slots=True)

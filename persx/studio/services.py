@@ -31,6 +31,7 @@ from persx.engine.drafting import (
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment, start_experiment
 from persx.generation.validation import draft_errors
+from persx.studio.coverage import plain
 from persx.studio.fact_sheets import fact_sheet_for
 from persx.studio.models import (
     AiHumanExperiment,
@@ -112,7 +113,7 @@ def draft_request(
         audience_label=audience_label or audience,
         schema=SCHEMAS[block_type].model_json_schema(),
         facts=fact_sheet_for(audience),
-        base=item["value"].get("base") or {},
+        base=plain(item["value"].get("base") or {}),
         examples=tuple(examples),
     )
 

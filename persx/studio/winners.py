@@ -9,7 +9,7 @@ from typing import Any
 
 from persx.catalog.repository import current_catalog
 from persx.engine.audience import parse_audience
-from persx.studio.coverage import live_pages, raw_blocks
+from persx.studio.coverage import live_pages, plain, raw_blocks
 from persx.studio.results import VariantResult, variant_results
 
 MAX_EXAMPLES = 3
@@ -48,8 +48,9 @@ def winning_examples(
                 continue
             for variant in block.variants:
                 if variant.audience == result.audience and variant.content:
-                    if variant.content not in examples:
-                        examples.append(variant.content)
+                    content = plain(variant.content)
+                    if content not in examples:
+                        examples.append(content)
                     if len(examples) >= limit:
                         return examples
     return examples

@@ -178,6 +178,7 @@ def test_the_budget_stops_the_job_before_the_draft_that_would_pass_it(
     status = admin_client.get(f"/cms/studio/batches/{batch.pk}/status.json").json()
     assert status["status_label"] == "Stopped at the budget"
     assert status["message"] == ended.message
+    assert status["tokens_percent"] == round(100 * 2100 / budget)
     again = run_batch(batch.pk, provider_for(key))  # a finished batch is not run again
     assert (again.position, len(key.requests)) == (2, 2)
 
@@ -213,3 +214,17 @@ def test_the_command_runs_a_queued_batch_and_skips_cells_filled_meanwhile(
     )
     with pytest.raises(CommandError, match="ANTHROPIC_API_KEY"):
         call_command("persx_draft_batch")
+
+
+def test_list_items_reach_the_model_in_the_content_shape(
+    admin_client: Client, key: EchoApi
+) -> None:
+    """A feature grid's items are stored by Wagtail as {"type": "item", "value": ...}; the
+    prompt gives the model the content's own shape, so its echo fits the block."""
+    page = StandardPage.objects.get(slug="about")
+    admin_client.post("/cms/studio/batches/new/", {"page": page.pk, "budget_tokens": "9000000"})
+    ended = run_batch(DraftBatch.objects.get().pk, provider_for(key))
+    assert (ended.failed, ended.drafted) == (0, ended.total)
+    grids = [p for p in key.prompts() if p.startswith("Block type: feature_grid")]
+    assert grids
+    assert all("'type': 'item'" not in p for p in grids)

@@ -67,11 +67,12 @@ def matrix_cells(
             url = escape(report_url.replace("__key__", result.experiment))
             text = escape(result.text)
             extra += f' data-result="{text}" data-result-url="{url}"'
+            rest = result.detail if result.lift is not None else f"({result.text})"
             result_html = (
                 f'<a class="px-result px-result--{escape(result.status or "none")}" '
                 f'href="{url}" title="{text} ({escape(result.experiment)})" '
                 f'data-testid="cell-result">{escape(result.lift_text)}'
-                f'<span class="px-sr"> ({text})</span></a>'
+                f'<span class="px-sr"> {escape(rest)}</span></a>'
             )
         out.append(
             f'<td class="px-cell{industry_class}" data-audience="{escape(cell.audience)}" '

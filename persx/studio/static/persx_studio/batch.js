@@ -3,14 +3,19 @@
   "use strict";
   var root = document.querySelector("[data-testid=batch]");
   if (!root) { return; }
-  var bar = root.querySelector(".px-progress-bar");
   var progress = root.querySelector("[data-testid=batch-progress]");
+  var bar = progress.querySelector(".px-progress-bar");
+  var budget = root.querySelector("[data-testid=batch-budget]");
   var number = new Intl.NumberFormat("en-US");
 
   function render(status) {
     progress.setAttribute("aria-valuenow", String(status.done));
     progress.setAttribute("aria-valuemax", String(status.total));
     bar.style.width = status.percent + "%";
+    if (budget) {
+      budget.setAttribute("aria-valuenow", String(status.tokens_percent));
+      budget.querySelector(".px-progress-bar").style.width = status.tokens_percent + "%";
+    }
     root.querySelectorAll("[data-field]").forEach(function (element) {
       var value = status[element.dataset.field];
       if (value === undefined) { return; }
