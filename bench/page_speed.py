@@ -148,7 +148,7 @@ def _gunicorn(personalization: str, log: Path) -> Iterator[tuple[int, int]]:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # a busy machine boots slowly
         while True:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
