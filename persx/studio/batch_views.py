@@ -8,12 +8,11 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from persx.content.models import PersonalizedPage
 from persx.generation.anthropic_provider import provider_from_environment
+from persx.studio.admin_screen import StudioScreen
 from persx.studio.batch import create_batch, estimate, missing_cells, start_worker
 from persx.studio.models import DraftBatch
 from persx.studio.review_views import drafting_status
@@ -52,7 +51,7 @@ def suggested_budget(tokens: int) -> int:
     return max(1000, -(-int(tokens * 1.25) // 1000) * 1000)
 
 
-class BatchNewView(WagtailAdminTemplateMixin, TemplateView):
+class BatchNewView(StudioScreen):
     template_name = "persx_studio/batch_new.html"
     page_title = "Draft all missing cells"
     header_icon = "edit"
@@ -66,13 +65,6 @@ class BatchNewView(WagtailAdminTemplateMixin, TemplateView):
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
         self.cells = missing_cells(self.page.pk if self.page else None)
         return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_coverage"), "label": "Variant coverage"},
-            {"url": "", "label": self.page_title},
-        ]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         provider = provider_from_environment()
@@ -108,7 +100,7 @@ class BatchNewView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class BatchDetailView(WagtailAdminTemplateMixin, TemplateView):
+class BatchDetailView(StudioScreen):
     template_name = "persx_studio/batch.html"
     page_title = "Batch drafting"
     header_icon = "edit"
@@ -116,13 +108,6 @@ class BatchDetailView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.batch = get_object_or_404(DraftBatch.objects.select_related("page"), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_coverage"), "label": "Variant coverage"},
-            {"url": "", "label": self.page_title},
-        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -10,10 +10,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.catalog.repository import current_catalog
+from persx.studio.admin_screen import StudioScreen
 from persx.studio.fact_sheet_form import FactSheetForm, initial_from
 from persx.studio.fact_sheets import fact_sheet_for
 from persx.studio.models import FactSheet
@@ -21,17 +20,10 @@ from persx.studio.services import save_fact_sheet
 from persx.studio.views import audience_label, audience_options
 
 
-class FactSheetListView(WagtailAdminTemplateMixin, TemplateView):
+class FactSheetListView(StudioScreen):
     template_name = "persx_studio/fact_sheets.html"
     page_title = "Fact sheets"
     header_icon = "doc-full"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_coverage"), "label": "Variant coverage"},
-            {"url": "", "label": self.page_title},
-        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -54,7 +46,7 @@ class FactSheetListView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class FactSheetEditView(WagtailAdminTemplateMixin, TemplateView):
+class FactSheetEditView(StudioScreen):
     template_name = "persx_studio/fact_sheet_edit.html"
     page_title = "Edit a fact sheet"
     header_icon = "doc-full"
@@ -66,12 +58,11 @@ class FactSheetEditView(WagtailAdminTemplateMixin, TemplateView):
         self.form = FactSheetForm(initial=initial_from(fact_sheet_for(self.audience)))
         return super().dispatch(request, *args, **kwargs)
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_fact_sheets"), "label": "Fact sheets"},
-            {"url": "", "label": audience_label(self.audience)},
-        ]
+    parent_url_name = "persx_studio_fact_sheets"
+    parent_label = "Fact sheets"
+
+    def crumb_label(self) -> str:
+        return audience_label(self.audience)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.form = FactSheetForm(request.POST)

@@ -12,11 +12,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from persx.content.schemas import SCHEMAS
 from persx.generation.anthropic_provider import DEFAULT_MODEL, provider_from_environment
+from persx.studio.admin_screen import StudioScreen
 from persx.studio.coverage import raw_blocks
 from persx.studio.models import Draft
 from persx.studio.services import ReviewRefused, approve_draft, reject_draft
@@ -31,17 +30,10 @@ def drafting_status() -> dict[str, Any]:
     }
 
 
-class DraftListView(WagtailAdminTemplateMixin, TemplateView):
+class DraftListView(StudioScreen):
     template_name = "persx_studio/drafts.html"
     page_title = "Drafts awaiting review"
     header_icon = "edit"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_coverage"), "label": "Variant coverage"},
-            {"url": "", "label": self.page_title},
-        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -66,7 +58,7 @@ def text_fields(block_type: str) -> list[str]:
     return [n for n, f in SCHEMAS[block_type].model_fields.items() if f.annotation is str]
 
 
-class DraftReviewView(WagtailAdminTemplateMixin, TemplateView):
+class DraftReviewView(StudioScreen):
     template_name = "persx_studio/draft_review.html"
     page_title = "Review a draft"
     header_icon = "edit"
@@ -76,12 +68,8 @@ class DraftReviewView(WagtailAdminTemplateMixin, TemplateView):
         self.error = ""
         return super().dispatch(request, *args, **kwargs)
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_drafts"), "label": "Drafts awaiting review"},
-            {"url": "", "label": self.page_title},
-        ]
+    parent_url_name = "persx_studio_drafts"
+    parent_label = "Drafts awaiting review"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         action = request.POST.get("action")

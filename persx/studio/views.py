@@ -13,14 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
 from persx.content.models import PersonalizedPage
 from persx.engine.audience import GENERIC, industry_key, persona_key
 from persx.personalization.context import use_preview
+from persx.studio.admin_screen import StudioScreen
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import block_label, build_matrix, live_pages, raw_blocks
 from persx.studio.coverage_export import matrix_csv
@@ -40,7 +39,7 @@ def industry_filter(request: HttpRequest) -> str | None:
     return slug
 
 
-class CoverageView(WagtailAdminTemplateMixin, TemplateView):
+class CoverageView(StudioScreen):
     template_name = "persx_studio/coverage.html"
     page_title = "Variant coverage"
     header_icon = "table"
@@ -52,8 +51,7 @@ class CoverageView(WagtailAdminTemplateMixin, TemplateView):
             return HttpResponseBadRequest(str(exc))
         return super().get(request, *args, **kwargs)
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+    parent_url_name = None
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -186,7 +184,7 @@ def render_preview_view(request: HttpRequest, page_id: int) -> HttpResponse:
     return page.serve(request)
 
 
-class PreviewView(WagtailAdminTemplateMixin, TemplateView):
+class PreviewView(StudioScreen):
     template_name = "persx_studio/preview.html"
     page_title = "Side-by-side preview"
     header_icon = "view"
@@ -208,13 +206,6 @@ class PreviewView(WagtailAdminTemplateMixin, TemplateView):
         except BadQuery as exc:
             return HttpResponseBadRequest(str(exc))
         return super().get(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_studio_coverage"), "label": "Variant coverage"},
-            {"url": "", "label": self.page_title},
-        ]
 
     def cell(self) -> dict[str, Any] | None:
         """The cell the preview was opened from (block × audience): its inline result,

@@ -8,8 +8,6 @@ only, so they never touch pytest-django's test database.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from tests.browser.support import ACTION_TIMEOUT_MS, MakeContext
 from tests.ci import in_ci
-from tests.web.live_site import free_port, manage, prepare_site_database, site_env, wait_until_up
+from tests.web.live_site import manage, prepare_site_database, runserver_site, site_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = (
@@ -85,27 +83,8 @@ def server_url(server_env: dict[str, str]) -> Iterator[str]:
     env = server_env
     var_dir = Path(env["PERSX_VAR_DIR"])
     prepare_site_database(var_dir)
-    port = free_port()
-    log = var_dir / "runserver.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base_url}/", proc, log)
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with runserver_site(var_dir, env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

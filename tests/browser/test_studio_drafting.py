@@ -16,8 +16,6 @@ import ast
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -30,11 +28,10 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.support import ROOT, MakeContext, screenshot, sign_in, site, wait_for_path
 from tests.web.live_site import (
-    free_port,
     manage,
     prepare_site_database,
+    runserver_site,
     site_env,
-    wait_until_up,
 )
 
 pytestmark = pytest.mark.browser
@@ -168,27 +165,10 @@ def drafting_site(fake_api: FakeMessagesApi) -> Iterator[str]:
     )
     prepare_site_database(var_dir)
     manage(env, "shell", "-c", RESULTS_SETUP)
-    port = free_port()
-    log = var_dir / "runserver.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{url}/", proc, log)
-        yield url
+        with runserver_site(var_dir, env) as url:
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
         shutil.rmtree(var_dir, ignore_errors=True)
 
 

@@ -143,6 +143,34 @@ def gunicorn_site(
             proc.wait()
 
 
+@contextmanager
+def runserver_site(var_dir: Path, env: dict[str, str]) -> Iterator[str]:
+    """``manage.py runserver`` (the ``make run`` server) on the database in ``var_dir``
+    (``prepare_site_database``), in the environment ``env``; yields its base URL and stops
+    it afterwards."""
+    port = free_port()
+    log = var_dir / "runserver.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/", proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 def wait_until_up(
     url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = START_TIMEOUT_S
 ) -> None:
