@@ -129,11 +129,15 @@ def _collect(window: Window, by_hour: bool) -> dict[HourScope, ScopeHealth]:
     """Counts per (hour or None, scope) of the window, in four grouped queries."""
     scopes: dict[HourScope, ScopeHealth] = defaultdict(ScopeHealth)
 
-    def grouped(event_type: str, *fields: str) -> Any:
-        query = _in(window, event_type)
+    def grouped(event_type: str, *fields: str, **filters: str) -> Any:
+        query = _in(window, event_type).filter(**filters)
         if by_hour:
             query = query.annotate(hour=TruncHour("occurred_at"))
             fields = ("hour", *fields)
+        if not fields:
+            # One total (grouping by every column would group by the primary key, which
+            # the partitioned PostgreSQL table does not have alone).
+            return [query.aggregate(n=Count("id"))]
         return query.values(*fields).annotate(n=Count("id")).order_by()
 
     def targets(row: dict[str, Any], industry: str) -> tuple[ScopeHealth, ...]:
@@ -153,7 +157,7 @@ def _collect(window: Window, by_hour: bool) -> dict[HourScope, ScopeHealth]:
             for scope in targets({"hour": hour}, industry):
                 scope.page_views += int(views)
                 scope.personalized_views += int(personalized or 0)
-    for row in grouped("page_view").filter(page=START_FORM_PATH):
+    for row in grouped("page_view", page=START_FORM_PATH):
         targets(row, "")[0].start_form_views += int(row["n"])
     for row in grouped("start_form_submitted", "industry"):
         for scope in targets(row, row["industry"]):
