@@ -53,6 +53,15 @@
     var reason = part("reason");
     if (reason && cell.dataset.result) { reason.value = "Underperforming: " + cell.dataset.result; }
     panel.hidden = false;
+    openCell = cell;
+    place(cell);
+    panel.querySelector("[data-panel-preview]").focus({ preventScroll: true });
+  }
+
+  /* The panel sits next to its cell, and follows it when the page scrolls (a scroll that
+     brought the cell into view may arrive just after the click). */
+  var openCell = null;
+  function place(cell) {
     var box = cell.getBoundingClientRect();
     var viewport = document.documentElement;
     var top = box.bottom + 6;
@@ -62,7 +71,6 @@
     var left = Math.min(box.left, viewport.clientWidth - panel.offsetWidth - 16);
     panel.style.top = top + "px";
     panel.style.left = Math.max(8, left) + "px";
-    panel.querySelector("[data-panel-preview]").focus({ preventScroll: true });
   }
 
   table.addEventListener("click", function (event) {
@@ -72,7 +80,9 @@
     open(link.closest("td"), link);
   });
   panel.querySelector("[data-panel-close]").addEventListener("click", function () { panel.hidden = true; });
-  window.addEventListener("scroll", function () { panel.hidden = true; }, true);
+  window.addEventListener("scroll", function () {
+    if (!panel.hidden && openCell) { place(openCell); }
+  }, true);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { panel.hidden = true; }
   });
