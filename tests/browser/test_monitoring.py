@@ -26,9 +26,23 @@ def _vitals_sent(page: Page) -> list[dict[str, Any]]:
     return sent
 
 
+def _wait_for_largest_contentful_paint(page: Page) -> None:
+    """The browser has recorded this page's LCP (a visitor who leaves before the first paint
+    has none to report; on a busy machine the paint can trail the DOM by a while)."""
+    seen = page.evaluate(
+        """() => new Promise((resolve) => {
+          new PerformanceObserver(() => resolve(true))
+            .observe({ type: "largest-contentful-paint", buffered: true });
+          setTimeout(() => resolve(false), 60000);
+        })"""
+    )
+    assert seen, "the browser recorded no largest contentful paint within a minute"
+
+
 def _leave_and_come_back(page: Page, path: str) -> None:
     """Hide the page (the tracker reports its vitals), then load another page, which
     re-sends anything a beacon carried and waits for the server to acknowledge it."""
+    _wait_for_largest_contentful_paint(page)
     with page.expect_response(
         lambda r: r.url.endswith("/api/events") and r.request.method == "POST"
     ) as answer:

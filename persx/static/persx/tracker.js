@@ -256,13 +256,26 @@
   // --- Web Vitals: LCP, CLS (layout shifts without recent input), INP (slowest interaction)
   var vitals = { LCP: null, CLS: 0, INP: null };
   var vitalsSent = false;
+  var observers = [];
   function observe(type, onEntries, extra) {
     try {
       var options = { type: type, buffered: true };
       for (var k in extra || {}) options[k] = extra[k];
-      new PerformanceObserver(function (list) { onEntries(list.getEntries()); }).observe(options);
+      var observer = new PerformanceObserver(function (list) { onEntries(list.getEntries()); });
+      observer.observe(options);
+      observers.push({ observer: observer, onEntries: onEntries });
       return true;
     } catch (e) { return false; } // entry type not supported by this browser
+  }
+  // Entries the browser recorded but has not yet handed to the callbacks (they are delivered
+  // asynchronously): a visitor who leaves right after the first paint still reports LCP.
+  function takePendingEntries() {
+    observers.forEach(function (o) {
+      try {
+        var pending = o.observer.takeRecords();
+        if (pending.length) o.onEntries(pending);
+      } catch (e) { /* takeRecords not supported: what was delivered is what we have */ }
+    });
   }
   var hasLcp = observe("largest-contentful-paint", function (entries) {
     var last = entries[entries.length - 1];
@@ -287,6 +300,7 @@
   function reportVitals() {
     if (vitalsSent) return;
     vitalsSent = true;
+    takePendingEntries();
     var variant = pageVariant();
     if (hasLcp && vitals.LCP !== null) track("web_vital", vitals.LCP, { metric: "LCP", variant: variant });
     if (hasCls) track("web_vital", Math.round(vitals.CLS * 10000) / 10000, { metric: "CLS", variant: variant });
