@@ -110,7 +110,8 @@ def _median(fn: object, rounds: int) -> float:
 def bench_monitor_at_scale() -> None:
     from django.db import connection
 
-    from bench.reporting import DAYS, generate_events
+    from bench.planted_journey import DAYS
+    from bench.reporting import generate_events
     from persx.events.models import Event
     from persx.monitoring.dashboard import build_dashboard
     from persx.monitoring.models import HealthCount, Incident, Notification, RuleState

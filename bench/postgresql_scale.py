@@ -12,7 +12,7 @@ Run (own database; created and migrated if missing; its events and rollups are e
    ``/proc/<pid>/stat``), i.e. what one PostgreSQL core sustains.
 2. **Generator**: ``--events`` raw events made inside PostgreSQL (``generate_series``, one
    ``INSERT … SELECT`` per day, no Python per row) over 90 days ending today, into the
-   monthly partitions: the shape of ``bench/reporting.py`` (page view, three exposures,
+   monthly partitions: the journey of ``bench/planted_journey.py`` (page view, three exposures,
    10% global holdout, ``pli-contact`` 50/50, conversions).
 3. **Rollups**: ``rebuild_rollups`` over all of them: seconds per million events.
 4. **Reports** at that size: ``pli-contact``, the global holdout report, the overview.
@@ -36,9 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.planted_journey import (  # noqa: E402
+    DAYS,
+    EVENTS_PER_VISITOR,
+    event_values,
+    journey_selects,
+)
+
 BATCH = 500
-DAYS = 90
-EVENTS_PER_VISITOR = 4.71  # as bench/reporting.py
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -122,62 +127,22 @@ def _generate(total: int) -> int:
     visitors = max(1, round(total / EVENTS_PER_VISITOR))
     per_day = visitors // DAYS + 1
     table = Event._meta.db_table
-    natural = "'industry:' || v.industry"
-    held = "CASE WHEN v.held THEN '{a}' ELSE {b} END"
-    personalized = "(NOT v.held AND v.treated)"
 
-    def row(kind: str, offset: int, where: str = "true", **fields: str) -> str:
+    def row(order: int, kind: str, offset: int, where: str | None = None, **fields: str) -> str:
         values = {
             "event_id": "gen_random_uuid()",
-            "type": f"'{kind}'",
-            "visitor_id": "v.vid",
-            "occurred_at": f"v.at + interval '{offset} seconds'",
-            "received_at": f"v.at + interval '{offset} seconds'",
-            "page": "'/contact/'",
-            "industry": "v.industry",
-            "persona": "''",
-            "consent": "'unknown'",
-            "block": "''",
-            "variant": "''",
-            "reason": "''",
-            "experiment": "''",
-            "arm": "''",
-            "would_be": "''",
-            "value": "NULL::double precision",
-            "properties": "'{}'::jsonb",
-            **fields,
+            **event_values(
+                kind,
+                f"v.at + interval '{offset} seconds'",
+                null_value="NULL::double precision",
+                empty_properties="'{}'::jsonb",
+                **fields,
+            ),
         }
-        return (
-            f"SELECT {', '.join(f'{values[c]} AS {c}' for c in EVENT_COLUMNS)} FROM v WHERE {where}"
-        )
+        selected = ", ".join(f"{values[c]} AS {c}" for c in EVENT_COLUMNS)
+        return f"SELECT {selected} FROM v WHERE {where or 'true'}"
 
-    shared = {
-        "variant": held.format(a="generic", b=natural),
-        "reason": held.format(a="holdout", b="'industry_match'"),
-        "experiment": held.format(a="global-holdout", b="''"),
-        "arm": held.format(a="holdout", b="''"),
-        "would_be": natural,
-    }
-    parts = [
-        row("page_view", 0),
-        row("exposure", 0, block="'hero'", **shared),
-        row(
-            "exposure",
-            0,
-            block="'contact_form'",
-            variant=f"CASE WHEN {personalized} THEN {natural} ELSE 'generic' END",
-            reason="CASE WHEN v.held THEN 'holdout' WHEN v.treated THEN 'industry_match' "
-            "ELSE 'experiment_control' END",
-            experiment="CASE WHEN v.held THEN 'global-holdout' ELSE 'pli-contact' END",
-            arm="CASE WHEN v.held THEN 'holdout' WHEN v.treated THEN 'personalized' "
-            "ELSE 'control' END",
-            would_be=natural,
-        ),
-        row("exposure", 0, block="'testimonial'", **shared),
-        row("cta_click", 30, "v.r2 < 800"),
-        row("engagement", 45, "v.r3 < 6000", value="(1 + mod(v.r3, 120))::double precision"),
-        row("form_submission", 90, f"v.r1 < CASE WHEN {personalized} THEN 360 ELSE 300 END"),
-    ]
+    parts = journey_selects(row, engagement_seconds="(1 + mod(v.r3, 120))::double precision")
     columns = ", ".join(EVENT_COLUMNS)
     started = time.perf_counter()
     for day in range(DAYS):

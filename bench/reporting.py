@@ -28,9 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.planted_journey import (  # noqa: E402
+    DAYS,
+    EVENTS_PER_VISITOR,
+    event_values,
+    journey_selects,
+)
+
 DEFAULT_EVENTS = 10_000_000
-DAYS = 90
-EVENTS_PER_VISITOR = 4.71  # 4 always + 3.2% + 8% + 60% (see _day_sql)
 INDUSTRIES = ("ecommerce", "healthcare", "saas", "financial-services", "travel")
 REPORT_GOAL_S = 1.0
 
@@ -68,17 +73,13 @@ def _day_sql(table: str, day: int) -> str:
     """The events of one day's visitors, in time order (ids then follow time)."""
     from persx.events.event_row import EVENT_COLUMNS
 
-    natural = "'industry:' || v.industry"
-    held = "CASE WHEN v.held THEN '{a}' ELSE {b} END"
-    personalized = "(NOT v.held AND v.treated)"
-
     def at(offset: int) -> str:
         return (
             "strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || v.day || ' days', "
             f"'+' || (v.sec + {offset}) || ' seconds')"
         )
 
-    def row(order: int, kind: str, offset: int, where: str = "1", **fields: str) -> str:
+    def row(order: int, kind: str, offset: int, where: str | None = None, **fields: str) -> str:
         values = {
             # Time-ordered ids (day, second, visitor, kind + random tail): each day's rows
             # append to the unique index instead of landing all over it.
@@ -86,58 +87,15 @@ def _day_sql(table: str, day: int) -> str:
                 f"printf('%02x%05x%06x%01x', {int(day)}, v.sec + {offset}, v.n, {order}) "
                 "|| lower(hex(randomblob(9)))"
             ),
-            "type": f"'{kind}'",
-            "visitor_id": "v.vid",
-            "occurred_at": at(offset),
-            "received_at": at(offset),
-            "page": "'/contact/'",
-            "industry": "v.industry",
-            "persona": "''",
-            "consent": "'unknown'",
-            "block": "''",
-            "variant": "''",
-            "reason": "''",
-            "experiment": "''",
-            "arm": "''",
-            "would_be": "''",
-            "value": "NULL",
-            "properties": "'{}'",
-            **fields,
+            **event_values(kind, at(offset), null_value="NULL", empty_properties="'{}'", **fields),
         }
         selected = ", ".join(f"{values[c]} AS {c}" for c in EVENT_COLUMNS)
         return (
             f"SELECT {order} AS k, v.n AS n, v.sec + {offset} AS t, {selected} "
-            f"FROM bench_visitor v WHERE v.day = {int(day)} AND ({where})"
+            f"FROM bench_visitor v WHERE v.day = {int(day)} AND ({where or '1'})"
         )
 
-    shared = {
-        "variant": held.format(a="generic", b=natural),
-        "reason": held.format(a="holdout", b="'industry_match'"),
-        "experiment": held.format(a="global-holdout", b="''"),
-        "arm": held.format(a="holdout", b="''"),
-        "would_be": natural,
-    }
-    parts = [
-        row(0, "page_view", 0),
-        row(1, "exposure", 0, block="'hero'", **shared),
-        row(
-            2,
-            "exposure",
-            0,
-            block="'contact_form'",
-            variant=f"CASE WHEN {personalized} THEN {natural} ELSE 'generic' END",
-            reason="CASE WHEN v.held THEN 'holdout' WHEN v.treated THEN 'industry_match' "
-            "ELSE 'experiment_control' END",
-            experiment="CASE WHEN v.held THEN 'global-holdout' ELSE 'pli-contact' END",
-            arm="CASE WHEN v.held THEN 'holdout' WHEN v.treated THEN 'personalized' "
-            "ELSE 'control' END",
-            would_be=natural,
-        ),
-        row(3, "exposure", 0, block="'testimonial'", **shared),
-        row(4, "cta_click", 30, "v.r2 < 800"),
-        row(5, "engagement", 45, "v.r3 < 6000", value="1 + v.r3 % 120"),
-        row(6, "form_submission", 90, f"v.r1 < CASE WHEN {personalized} THEN 360 ELSE 300 END"),
-    ]
+    parts = journey_selects(row, engagement_seconds="1 + v.r3 % 120")
     columns = ", ".join(EVENT_COLUMNS)
     return (
         f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ("
