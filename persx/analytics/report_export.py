@@ -1,4 +1,7 @@
-"""A report as JSON (everything, machine-readable) and as CSV (one row per comparison)."""
+"""A report as JSON (everything, machine-readable) and as CSV (one row per comparison).
+
+Both say whom the numbers count (``population``: consenting visitors only, in the words of the
+site's consent mode)."""
 
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ CSV_COLUMNS = (
     "pooled_lower_95",
     "pooled_upper_95",
     "verdict",
+    "population",
 )
 
 
@@ -100,7 +104,7 @@ def _number(value: float | int | None) -> str:
     return str(value)
 
 
-def _row(report: ExperimentReport, c: Comparison) -> list[str]:
+def _row(report: ExperimentReport, c: Comparison, population: str) -> list[str]:
     verdict = report.verdict(c.arm, c.segment) if c.metric == report.design.primary_metric else None
     return [
         report.design.key,
@@ -132,6 +136,7 @@ def _row(report: ExperimentReport, c: Comparison) -> list[str]:
         _number(c.pooled_lower),
         _number(c.pooled_upper),
         verdict.status if verdict else "",
+        population,
     ]
 
 
@@ -139,6 +144,7 @@ def report_csv(report: ExperimentReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    population = consent_scope_text()  # on every row: a spreadsheet keeps it with the numbers
     for comparison in report.comparisons:
-        writer.writerow(_row(report, comparison))
+        writer.writerow(_row(report, comparison, population))
     return out.getvalue()

@@ -331,6 +331,8 @@ def test_json_and_csv_exports_carry_the_report_numbers() -> None:
     assert (pooled["control_visitors"], pooled["treatment_conversions"]) == ("10000", "345")
     assert math.isclose(float(pooled["pli"]), 0.15, rel_tol=1e-6)
     assert math.isclose(float(pooled["pli_lower_95"]), report.primary().lower or 0, rel_tol=1e-5)
+    assert {r["population"] for r in rows} == {data["population"]}
+    assert data["population"].startswith("Consenting visitors only")
 
 
 def test_persx_report_prints_the_same_numbers() -> None:
