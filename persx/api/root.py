@@ -15,12 +15,18 @@ from persx.profiles.api import router as profile_router
 
 
 class PersxAPI(NinjaAPI):
-    """The API whose OpenAPI document says what each error status means."""
+    """The API whose OpenAPI document says what each error status means (405, a method the
+    path does not answer, on every operation: ``persx.http.method_not_allowed``)."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
+        error_schema = {"$ref": "#/components/schemas/ApiError"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                operation.setdefault("responses", {})[405] = {
+                    "description": "",
+                    "content": {"application/json": {"schema": error_schema}},
+                }
                 for code, response in operation.get("responses", {}).items():
                     meaning = ERROR_MEANINGS.get(int(code))
                     if meaning:

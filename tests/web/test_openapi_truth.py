@@ -38,6 +38,12 @@ def documented(method: str, path: str) -> dict[str, Any]:
     return openapi()["paths"][path][method]["responses"]
 
 
+def documented_statuses(responses: dict[str, Any]) -> set[int]:
+    """The statuses an operation documents, but 405 (every operation has it; a method the path
+    does not answer, tested once for every path below)."""
+    return {int(code) for code in responses} - {405}
+
+
 def is_error_body(body: dict[str, Any]) -> bool:
     return set(body) == {"message", "detail"} and isinstance(body["detail"], list)
 
@@ -73,7 +79,7 @@ def test_every_status_put_personalization_answers_is_documented() -> None:
     assert int(limited[-1]["Retry-After"]) >= 1
     assert observed == {200, 400, 403, 413, 422, 429}
     responses = documented("put", url)
-    assert {int(code) for code in responses} == observed
+    assert documented_statuses(responses) == observed
     for code in observed - {200}:
         ref = responses[str(code)]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ApiError")
@@ -113,7 +119,7 @@ def test_every_status_put_privacy_consent_answers_is_documented() -> None:
         ).status_code,
     }
     assert observed == {200, 400, 403, 413, 422}
-    assert {int(code) for code in documented("put", url)} == observed
+    assert documented_statuses(documented("put", url)) == observed
 
 
 @pytest.mark.django_db
@@ -125,7 +131,7 @@ def test_every_status_the_export_answers_is_documented() -> None:
         Client().get(url, CONTENT_LENGTH="many").status_code,
     }
     assert observed == {200}
-    assert {int(code) for code in documented("get", url)} == observed
+    assert documented_statuses(documented("get", url)) == observed
 
 
 EVENTS = "/api/events"
@@ -169,7 +175,7 @@ def test_every_status_post_events_answers_is_documented(db: list[uuid.UUID]) -> 
 
     assert set(produced) == {200, 400, 403, 413, 415, 422, 429, 503}
     responses = documented("post", EVENTS)
-    assert {int(code) for code in responses} == set(produced)
+    assert documented_statuses(responses) == set(produced)
     for code, response in produced.items():
         if code == 200:
             continue
@@ -243,7 +249,27 @@ def test_every_status_post_csp_reports_answers_is_documented() -> None:
         produced |= {client.post(url, report, content_type=csp).status_code for _ in range(3)}
     assert produced == {204, 400, 413, 415, 422, 429}
     responses = documented("post", url)
-    assert {int(code) for code in responses} == produced
+    assert documented_statuses(responses) == produced
     for code in produced - {204}:
         ref = responses[str(code)]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ApiError")
+
+
+@pytest.mark.django_db
+def test_a_method_a_path_does_not_answer_is_a_documented_405_naming_the_allowed_ones() -> None:
+    document = openapi()
+    client = Client()
+    for path, operations in document["paths"].items():
+        allowed = {method.upper() for method in operations}
+        refused = next(m for m in ("PATCH", "DELETE", "PUT", "POST") if m not in allowed)
+        response = client.generic(refused, path)
+        assert response.status_code == 405, (refused, path)
+        assert set(response["Allow"].split(", ")) == allowed
+        body = response.json()
+        assert is_error_body(body)
+        assert body["message"].startswith(f"method: {refused} is not allowed on {path}")
+        for method in operations:
+            documented_405 = operations[method]["responses"]["405"]
+            ref = documented_405["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ApiError")
+            assert "Allow header" in documented_405["description"]
