@@ -185,6 +185,10 @@ def test_admin_page_renders_the_matrix_with_counts(admin_client: Client) -> None
     assert html.count('data-testid="coverage-row"') == len(demo_blocks())
     assert html.count('class="px-cell') == len(demo_blocks()) * 20
     assert 'data-testid="coverage-counts"' in html
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.strip().startswith("Variant coverage")
+    assert "<" not in title  # a script tag in the title block shows as text in the tab
+    assert html.count("persx_studio/coverage.js") == 1
 
 
 def test_admin_page_filter_and_bad_filter(admin_client: Client) -> None:
