@@ -211,6 +211,7 @@ def test_matrix_shows_inline_results_and_a_cell_drafts_itself(
     expect(healthcare.get_by_test_id("cell-result")).to_contain_text("insufficient data: ~")
     saas = hero.locator('td[data-audience="industry:saas"]')
     expect(saas.get_by_test_id("cell-result")).to_contain_text("on target")
+    hero.evaluate("row => row.scrollIntoView({block: 'center'})")  # the rows with results
     docs_image(studio, "studio-matrix-results.png")
 
     travel.locator("a.px-state").click()
