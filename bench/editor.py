@@ -8,15 +8,13 @@ controller names its root ``#body-root`` once every block, collapsed ones includ
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness.site_process import free_port, running, runserver_argv
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROUNDS = 5
 
@@ -45,31 +43,13 @@ def _server_render(path: str) -> tuple[float, int]:
     return statistics.median(samples), size
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _browser_ready_s(path: str) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/api/catalog", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    log = Path(tempfile.mkdtemp(prefix="persx-bench-editor-")) / "runserver.log"
+    with running(runserver_argv(port), os.environ.copy(), log, f"{base}/api/catalog"):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--disable-gpu"])
             page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
@@ -87,9 +67,6 @@ def _browser_ready_s(path: str) -> list[float]:
                 samples.append(time.perf_counter() - start)
             browser.close()
         return samples
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def bench_editor() -> None:

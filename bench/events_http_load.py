@@ -27,7 +27,6 @@ import json
 import multiprocessing
 import os
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from harness.site_process import gunicorn_argv, running  # noqa: E402
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BATCHES_PER_VISITOR = 50  # the rate limit allows 60 a minute per visitor
 
@@ -179,26 +183,10 @@ def main() -> None:
     )
     for command in setup:
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "persx.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-                probe.request("GET", "/health/ready")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not become ready in 120 s")
-            time.sleep(0.5)
+    log = ROOT / "var" / "events_http_load.log"
+    log.parent.mkdir(exist_ok=True)
+    ready = f"http://127.0.0.1:{args.port}/health/ready"
+    with running(gunicorn_argv(), env, log, ready, timeout=120, grace=60) as server:
         workers = _children(server.pid)
         load_before = os.getloadavg()
         spawn = multiprocessing.get_context("spawn")  # no inherited connections
@@ -259,9 +247,6 @@ def main() -> None:
                 [seconds + 120],
             ).fetchone()
         print(f"  stored rows counted afterwards: {stored[0] if stored else 0:,}")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(60)
 
 
 if __name__ == "__main__":

@@ -16,18 +16,15 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness.site_process import ROOT, free_port, gunicorn_argv, running
+
 PAGES = (("home", "/", "/plain-home/"), ("contact", "/contact/", "/plain-contact/"))
 
 
@@ -99,12 +96,6 @@ def bench_personalized_vs_plain() -> None:
     print(f"                  {fragments.misses} misses (renders) in this run")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def server_cpu_seconds(master: int) -> float:
     """User + system CPU of the gunicorn master's worker processes so far (/proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -118,7 +109,7 @@ def server_cpu_seconds(master: int) -> float:
 
 @contextmanager
 def _gunicorn(personalization: str, log: Path) -> Iterator[tuple[int, int]]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -128,43 +119,9 @@ def _gunicorn(personalization: str, log: Path) -> Iterator[tuple[int, int]]:
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "deploy/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "persx.wsgi",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 300  # a busy machine boots slowly
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/catalog", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.3)
+    ready = f"http://127.0.0.1:{port}/api/catalog"
+    with running(gunicorn_argv(port, workers=2), env, log, ready) as proc:
         yield port, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def closed_loop(

@@ -52,6 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.site_process import gunicorn_argv, running
 from loadtest.checks import RunTally, missing_events
 from loadtest.proxy import CuttableProxy
 
@@ -144,47 +145,16 @@ def server(settings: Settings, recycle: bool = True) -> Iterator[Server]:
     env = settings.env(through_proxies=True)
     if not recycle:
         env["PERSX_MAX_REQUESTS"] = "100000000"
-    log_file = (settings.out / "gunicorn.log").open("ab")
-    proc = subprocess.Popen(
-        [PY, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "persx.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{settings.port}"
+    log = settings.out / "gunicorn.log"
     try:
-        wait_for(lambda: status_of(url + "/health/ready") == 200, 120, "server ready")
-        yield Server(proc, db, redis, url)
+        with running(
+            gunicorn_argv(), env, log, url + "/health/ready", timeout=120, grace=40
+        ) as proc:
+            yield Server(proc, db, redis, url)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         db.stop()
         redis.stop()
-        log_file.close()
-
-
-def status_of(url: str, **kwargs: Any) -> int:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, **kwargs), timeout=10) as r:
-            return int(r.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > seconds:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.5)
-    return time.monotonic() - started
 
 
 @dataclass

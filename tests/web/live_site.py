@@ -11,13 +11,9 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,16 +21,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# Generous bounds, not expectations: a loaded 2-core machine may take minutes to start.
-START_TIMEOUT_S = 300
-PROBE_TIMEOUT_S = 15
+from harness.site_process import (
+    ROOT,
+    ServerDidNotStart,
+    free_port,
+    gunicorn_argv,
+    running,
+    runserver_argv,
+)
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port"]  # for tests that start a server of their own
 
 
 def site_env(var_dir: Path, **extra: str) -> dict[str, str]:
@@ -109,38 +105,11 @@ def gunicorn_site(
     env = site_env(var_dir, **extra_env)
     prepare_site_database(var_dir)
     port = free_port()
-    log = var_dir / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                app,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        # Not a site page: the readiness check must not count as a page view.
-        wait_until_up(url + "/api/catalog", proc, log)
+    log = var_dir / "gunicorn.log"
+    # Not a site page: the readiness check must not count as a page view.
+    with _started(gunicorn_argv(port, workers, app), env, log, url + "/api/catalog") as proc:
         yield LiveSite(url, env, log, proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextmanager
@@ -149,48 +118,18 @@ def runserver_site(var_dir: Path, env: dict[str, str]) -> Iterator[str]:
     (``prepare_site_database``), in the environment ``env``; yields its base URL and stops
     it afterwards."""
     port = free_port()
-    log = var_dir / "runserver.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/", proc, log)
+    with _started(runserver_argv(port), env, var_dir / "runserver.log", f"{url}/"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
 
 
-def wait_until_up(
-    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = START_TIMEOUT_S
-) -> None:
-    """Wait until the server answers ``url`` with 200; fail with its log if it exits or
-    does not answer within ``timeout`` (a generous bound for a loaded machine)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"the server exited with {proc.returncode}:\n{log.read_text()[-3000:]}",
-                pytrace=False,
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(
-        f"the server did not answer {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}",
-        pytrace=False,
-    )
+@contextmanager
+def _started(
+    argv: list[str], env: dict[str, str], log: Path, ready_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``harness.site_process.running``, a start failure failing the test with the log."""
+    try:
+        with running(argv, env, log, ready_url) as proc:
+            yield proc
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
