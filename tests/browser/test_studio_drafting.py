@@ -7,13 +7,16 @@
 - "Draft all missing cells": the estimate before it starts, then a progress bar that
   advances as the fake API answers (each answer released by the test), to "Finished";
 - the matrix with inline results from a running experiment's report (rollups built from
-  stored events) — screenshots of these go to docs/img/.
+  stored events) — screenshots of these go to test-artifacts/, and to docs/img/ (the
+  editor's guide) when ``PERSX_DOCS_IMAGES=1`` is set, so a test run leaves the tracked
+  tree as it was.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -188,9 +191,10 @@ def studio(make_context: MakeContext) -> Page:
 
 
 def docs_image(page: Page, name: str, *, full_page: bool = False) -> None:
-    screenshot(page, name, full_page=full_page)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / name), full_page=full_page)
+    path = screenshot(page, name, full_page=full_page)
+    if os.environ.get("PERSX_DOCS_IMAGES") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_IMG / name)
 
 
 def contact_row(page: Page, block_type: str) -> Any:
