@@ -13,20 +13,29 @@ from persx.http.errors import ERROR_MEANINGS, install_error_handlers
 from persx.privacy.api import router as privacy_router
 from persx.profiles.api import router as profile_router
 
+# What any operation can answer: a method its path does not answer
+# (``persx.http.method_not_allowed``) and the database unreachable
+# (``persx.http.database_unavailable``).
+EVERY_OPERATION_STATUSES = (405, 503)
+
 
 class PersxAPI(NinjaAPI):
-    """The API whose OpenAPI document says what each error status means (405, a method the
-    path does not answer, on every operation: ``persx.http.method_not_allowed``)."""
+    """The API whose OpenAPI document says what each error status means, and lists
+    :data:`EVERY_OPERATION_STATUSES` on every operation."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         error_schema = {"$ref": "#/components/schemas/ApiError"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                operation.setdefault("responses", {})[405] = {
-                    "description": "",
-                    "content": {"application/json": {"schema": error_schema}},
-                }
+                for code in EVERY_OPERATION_STATUSES:
+                    operation.setdefault("responses", {}).setdefault(
+                        code,
+                        {
+                            "description": "",
+                            "content": {"application/json": {"schema": error_schema}},
+                        },
+                    )
                 for code, response in operation.get("responses", {}).items():
                     meaning = ERROR_MEANINGS.get(int(code))
                     if meaning:

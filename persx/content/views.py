@@ -20,15 +20,12 @@ from typing import Any
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port
-from django.shortcuts import render
 from wagtail import views as wagtail_views
 
 from persx.content import routing
+from persx.http.database_unavailable import database_unavailable
 
 logger = logging.getLogger("persx.content")
-
-DATABASE_RETRY_AFTER_S = 30
-DEGRADED_HEADER = "X-PersX-Degraded"
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponse:
@@ -38,7 +35,7 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
         return response
     except DatabaseError:
         logger.exception("database unavailable while serving %s", request.path)
-        return database_unavailable(request)
+        return database_unavailable(request, page_not_cached=True)
 
 
 def _route_from_table(request: HttpRequest, path: str) -> None:
@@ -51,11 +48,3 @@ def _route_from_table(request: HttpRequest, path: str) -> None:
     page = routing.live_page(site.root_page.url_path + path)
     if page is not None:
         typed._wagtail_route_for_request = page.route(request, [])
-
-
-def database_unavailable(request: HttpRequest) -> HttpResponse:
-    response = render(request, "content/unavailable.html", status=503)
-    response["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
-    response[DEGRADED_HEADER] = "database unavailable; this page is not cached on this server"
-    response["Cache-Control"] = "no-store"
-    return response

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +15,7 @@ from persx.engine.profile import Provenance
 from persx.events import exposure_writer
 from persx.events.event_types import EventType
 from persx.events.services import may_store_for, record_visitor_event, visitor_columns
+from persx.http.database_unavailable import DEGRADED_HEADER, RETRY_AFTER_S
 from persx.http.redirects import referer_path, safe_next
 from persx.http.visitor import visitor
 from persx.inference import services as inference_services
@@ -23,6 +26,8 @@ from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
 from persx.profiles.write_limit import profile_write_refused
+
+logger = logging.getLogger("persx.profiles")
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,26 +42,30 @@ def start(request: HttpRequest) -> HttpResponse:
             refused = profile_write_refused(request)
             if refused:
                 return _too_many(request, form, refused)
-            with transaction.atomic():
-                profile = services.choose(
-                    catalog,
-                    state.profile,
-                    data["industry"],
-                    Provenance.START_FORM,
-                    request.user,
-                    goals=data["goals"],
-                    tools=data["tools"],
-                    role=data["role"],
-                    consent=consent_of(request).state,
-                )
-                record_visitor_event(
-                    EventType.START_FORM_SUBMITTED,
-                    profile,
-                    request.path,
-                    timezone.now(),
-                    properties={"next": target[:200], "goals": len(profile.goals)},
-                )
-                inference_services.record_example(request, profile, _label_source(state.layer))
+            try:
+                with transaction.atomic():
+                    profile = services.choose(
+                        catalog,
+                        state.profile,
+                        data["industry"],
+                        Provenance.START_FORM,
+                        request.user,
+                        goals=data["goals"],
+                        tools=data["tools"],
+                        role=data["role"],
+                        consent=consent_of(request).state,
+                    )
+                    record_visitor_event(
+                        EventType.START_FORM_SUBMITTED,
+                        profile,
+                        request.path,
+                        timezone.now(),
+                        properties={"next": target[:200], "goals": len(profile.goals)},
+                    )
+                    inference_services.record_example(request, profile, _label_source(state.layer))
+            except (OperationalError, InterfaceError):
+                logger.exception("database unavailable: start form answers not saved")
+                return _not_saved(request, form)
             state.remember(profile)
             metrics.record_start_form_completion()
             return HttpResponseRedirect(target)
@@ -130,6 +139,16 @@ def _too_many(request: HttpRequest, form: StartForm, refused: tuple[str, int]) -
         request, "profiles/start.html", {"form": form, "too_many": message}, status=429
     )
     response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _not_saved(request: HttpRequest, form: StartForm) -> HttpResponse:
+    """The database is unreachable: the form again with the visitor's answers, saying that
+    nothing was saved (the transaction rolled back; no cookie changes)."""
+    response = render(request, "profiles/start.html", {"form": form, "not_saved": True}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    response[DEGRADED_HEADER] = "database unavailable; the answers were not saved"
+    response["Cache-Control"] = "no-store"
     return response
 
 

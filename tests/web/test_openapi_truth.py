@@ -19,6 +19,7 @@ from django.test import Client, override_settings
 from persx.config import config
 from tests.web.conftest import client_with_profile
 from tests.web.test_events_durability import db, events_table_locked
+from tests.web.test_pages_without_database import database_unreachable
 
 __all__ = ["db"]  # the autocommit fixture the 503 test needs (a real lock)
 
@@ -38,10 +39,15 @@ def documented(method: str, path: str) -> dict[str, Any]:
     return openapi()["paths"][path][method]["responses"]
 
 
-def documented_statuses(responses: dict[str, Any]) -> set[int]:
-    """The statuses an operation documents, but 405 (every operation has it; a method the path
-    does not answer, tested once for every path below)."""
-    return {int(code) for code in responses} - {405}
+# Every operation documents these: a method the path does not answer (405) and the database
+# unreachable (503); both are produced for every path in the tests at the end.
+EVERY_OPERATION = {405, 503}
+
+
+def documented_statuses(responses: dict[str, Any], observed: set[int]) -> set[int]:
+    """The statuses an operation documents, leaving out those every operation documents
+    unless the test at hand produced them."""
+    return {int(code) for code in responses} - (EVERY_OPERATION - observed)
 
 
 def is_error_body(body: dict[str, Any]) -> bool:
@@ -79,7 +85,7 @@ def test_every_status_put_personalization_answers_is_documented() -> None:
     assert int(limited[-1]["Retry-After"]) >= 1
     assert observed == {200, 400, 403, 413, 422, 429}
     responses = documented("put", url)
-    assert documented_statuses(responses) == observed
+    assert documented_statuses(responses, observed) == observed
     for code in observed - {200}:
         ref = responses[str(code)]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ApiError")
@@ -119,7 +125,7 @@ def test_every_status_put_privacy_consent_answers_is_documented() -> None:
         ).status_code,
     }
     assert observed == {200, 400, 403, 413, 422}
-    assert documented_statuses(documented("put", url)) == observed
+    assert documented_statuses(documented("put", url), observed) == observed
 
 
 @pytest.mark.django_db
@@ -131,7 +137,7 @@ def test_every_status_the_export_answers_is_documented() -> None:
         Client().get(url, CONTENT_LENGTH="many").status_code,
     }
     assert observed == {200}
-    assert documented_statuses(documented("get", url)) == observed
+    assert documented_statuses(documented("get", url), observed) == observed
 
 
 EVENTS = "/api/events"
@@ -175,7 +181,7 @@ def test_every_status_post_events_answers_is_documented(db: list[uuid.UUID]) -> 
 
     assert set(produced) == {200, 400, 403, 413, 415, 422, 429, 503}
     responses = documented("post", EVENTS)
-    assert documented_statuses(responses) == set(produced)
+    assert documented_statuses(responses, set(produced)) == set(produced)
     for code, response in produced.items():
         if code == 200:
             continue
@@ -249,7 +255,7 @@ def test_every_status_post_csp_reports_answers_is_documented() -> None:
         produced |= {client.post(url, report, content_type=csp).status_code for _ in range(3)}
     assert produced == {204, 400, 413, 415, 422, 429}
     responses = documented("post", url)
-    assert documented_statuses(responses) == produced
+    assert documented_statuses(responses, produced) == produced
     for code in produced - {204}:
         ref = responses[str(code)]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/ApiError")
@@ -273,3 +279,27 @@ def test_a_method_a_path_does_not_answer_is_a_documented_405_naming_the_allowed_
             ref = documented_405["content"]["application/json"]["schema"]["$ref"]
             assert ref.endswith("/ApiError")
             assert "Allow header" in documented_405["description"]
+
+
+@pytest.mark.django_db
+def test_every_operation_answers_503_without_the_database_as_documented() -> None:
+    document = openapi()
+    client = client_with_profile("saas")
+    answered: dict[tuple[str, str], int] = {}
+    for path, operations in document["paths"].items():
+        for method in operations:
+            with database_unreachable():
+                response = client.generic(method.upper(), path, "{}", "application/json")
+            # A write refused before it reaches the database (CSRF, validation) is fine too;
+            # what reaches the database must be a 503 with Retry-After, never a 500.
+            assert response.status_code != 500, (method, path)
+            answered[(method, path)] = response.status_code
+            if response.status_code == 503:
+                assert int(response["Retry-After"]) >= 1
+                assert is_error_body(response.json())
+            documented_503 = operations[method]["responses"]["503"]
+            ref = documented_503["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ApiError")
+    # The ones that must read or write the database to answer at all:
+    assert answered[("delete", "/api/personalization")] == 503
+    assert answered[("get", "/api/personalization/export")] == 503
