@@ -385,7 +385,18 @@ class Probe:
 
 def visitor_cookie(url: str) -> str:
     """A profiled visitor's cookies (industry:healthcare, analytics accepted), as the site
-    sets them."""
+    sets them; one outside the global holdout (10% see generic content by design), so the
+    probe can tell a normal page from a degraded one."""
+    for _ in range(50):
+        cookie = _new_visitor_cookie(url)
+        contact = urllib.request.Request(url + "/contact/", headers={"Cookie": cookie})
+        with urllib.request.urlopen(contact, timeout=15) as response:
+            if 'data-variant="industry:healthcare"' in response.read().decode():
+                return cookie
+    raise RuntimeError("50 new visitors in a row were all in the global holdout")
+
+
+def _new_visitor_cookie(url: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(url + "/privacy/", timeout=15).read().decode()
@@ -442,10 +453,13 @@ def fault_run(
     result = run_locust(settings, srv, name, users, 100, users * 200)
     chaos.join()
     samples = probe.stop()
+    # Recovery counts from the heal, or from the fault itself when nothing heals it (a
+    # killed worker: the others and its replacement must carry on at once).
+    recovery_from = timeline["heal"] if heal is not None else timeline["fault"]
     recovered = [
-        s["t"] - timeline["heal"]
+        s["t"] - recovery_from
         for s in samples
-        if s["t"] > timeline["heal"]
+        if s["t"] > recovery_from
         and s.get("page") == 200
         and s.get("page_variant") == "personalized"
         and s.get("events") == 200
