@@ -26,8 +26,16 @@ RETRY_AFTER_S = 30
 DEGRADED_HEADER = "X-PersX-Degraded"
 
 
-def is_database_unavailable(error: BaseException) -> bool:
-    return isinstance(error, OperationalError | InterfaceError)
+# The database could not be reached (refused, dropped, timed out), as Django raises it.
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def marked_unavailable(response: HttpResponse, reason: str) -> HttpResponse:
+    """``response`` (a 503) with ``Retry-After``, the reason header, and kept out of caches."""
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    response[DEGRADED_HEADER] = reason
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def database_unavailable(request: HttpRequest, *, page_not_cached: bool = False) -> HttpResponse:
@@ -40,14 +48,12 @@ def database_unavailable(request: HttpRequest, *, page_not_cached: bool = False)
     else:
         context = {"page_not_cached": page_not_cached}
         response = render(request, "unavailable.html", context, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_S)
-    response[DEGRADED_HEADER] = (
+    return marked_unavailable(
+        response,
         "database unavailable; this page is not cached on this server"
         if page_not_cached
-        else "database unavailable; nothing was changed"
+        else "database unavailable; nothing was changed",
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class DatabaseUnavailableMiddleware:
@@ -58,7 +64,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not is_database_unavailable(exception):
+        if not isinstance(exception, CONNECTION_ERRORS):
             return None
         logger.error(
             "database unavailable while serving %s %s",

@@ -35,8 +35,8 @@ ERROR_MEANINGS: dict[int, str] = {
     400: "The body could not be parsed, or Content-Length is not a number.",
     403: "Refused: the CSRF token the operation requires (cookie csrftoken + header "
     "X-CSRFToken) is missing or wrong, or the request comes from another site.",
-    413: "The body is larger than the endpoint accepts.",
     405: "The path does not answer this method; the Allow header lists the ones it does.",
+    413: "The body is larger than the endpoint accepts.",
     415: "The body is not JSON (Content-Type).",
     422: "A field is invalid; the message names it.",
     429: "Too many requests from this client; see Retry-After.",

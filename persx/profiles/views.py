@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from persx.engine.profile import Provenance
 from persx.events import exposure_writer
 from persx.events.event_types import EventType
 from persx.events.services import may_store_for, record_visitor_event, visitor_columns
-from persx.http.database_unavailable import DEGRADED_HEADER, RETRY_AFTER_S
+from persx.http.database_unavailable import CONNECTION_ERRORS, marked_unavailable
 from persx.http.redirects import referer_path, safe_next
 from persx.http.visitor import visitor
 from persx.inference import services as inference_services
@@ -63,7 +63,7 @@ def start(request: HttpRequest) -> HttpResponse:
                         properties={"next": target[:200], "goals": len(profile.goals)},
                     )
                     inference_services.record_example(request, profile, _label_source(state.layer))
-            except (OperationalError, InterfaceError):
+            except CONNECTION_ERRORS:
                 logger.exception("database unavailable: start form answers not saved")
                 return _not_saved(request, form)
             state.remember(profile)
@@ -146,10 +146,7 @@ def _not_saved(request: HttpRequest, form: StartForm) -> HttpResponse:
     """The database is unreachable: the form again with the visitor's answers, saying that
     nothing was saved (the transaction rolled back; no cookie changes)."""
     response = render(request, "profiles/start.html", {"form": form, "not_saved": True}, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_S)
-    response[DEGRADED_HEADER] = "database unavailable; the answers were not saved"
-    response["Cache-Control"] = "no-store"
-    return response
+    return marked_unavailable(response, "database unavailable; the answers were not saved")
 
 
 def _label_source(layer: str | None) -> LabelSource:

@@ -30,8 +30,6 @@ from harness.site_process import (
     runserver_argv,
 )
 
-__all__ = ["free_port"]  # for tests that start a server of their own
-
 
 def site_env(var_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.web.live_site import LiveSite, free_port, gunicorn_site, manage
+from harness.site_process import free_port
+from tests.web.live_site import LiveSite, gunicorn_site, manage
 from tests.web.monitoring_support import webhook_receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.own_server]
