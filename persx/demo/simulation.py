@@ -2,7 +2,15 @@
 
 Every visitor is a fresh cookie jar that talks HTTP to the site — in-process through
 Django's test ``Client`` (the whole middleware stack, the real views and the real event
-writer) or to a running site with ``url`` — never by inserting rows:
+writer) or to a running site with ``url`` — never by inserting rows. Each visitor comes
+from a client address of its own (:func:`visitor_address`, from 198.18.0.0/15, the range
+RFC 2544 sets aside for benchmarks), as the visitors of a real site do, so the site's
+per-address limits (profile writes, event batches) stay on at their real values and apply
+to each visitor: in-process it is the request's ``REMOTE_ADDR``; against a running site it
+is sent as ``X-Forwarded-For``, which the site counts only when it trusts that header
+(``PERSX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR``; otherwise every visitor is this
+machine's address, a run past ~60 profile writes a minute is refused with 429 and the
+error says so):
 
 0. accepts analytics in the consent banner (``PUT /api/privacy/consent``, as the banner's
    script does): simulated visitors are consenting visitors, so they are measured and
@@ -33,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import http.cookiejar
+import ipaddress
 import json
 import logging
 import math
@@ -79,12 +88,22 @@ ENGAGEMENT_MEAN_SECONDS = 45.0
 SECOND_PAGE_SHARE = 0.5  # visitors who also view the home page (the rest bounce)
 ALL = "*"
 
+# Where simulated visitors come from: RFC 2544's benchmarking range (never a real client,
+# and not in the demo's firmographic data), one address per visitor.
+VISITOR_NETWORK = ipaddress.IPv4Network("198.18.0.0/15")
+FORWARDED_FOR = "X-Forwarded-For"
+
 _VARIANT = re.compile(r'data-testid="contact-form"\s+data-variant="([^"]*)"')
 _PROFILE = re.compile(r'<body[^>]*\sdata-profile="([^"]*)"')
 
 
 class SimulationError(Exception):
     """The site did not answer as a visitor's step expects (status and path in the text)."""
+
+
+def visitor_address(index: int) -> str:
+    """The client address of the ``index``-th simulated visitor (distinct for 131,070)."""
+    return str(VISITOR_NETWORK[1 + index % (VISITOR_NETWORK.num_addresses - 2)])
 
 
 # --- plan ---------------------------------------------------------------------------------
@@ -199,13 +218,13 @@ class Browser(Protocol):
 
 
 class InProcessBrowser:
-    """Django's test client: the full middleware stack, in this process."""
+    """Django's test client: the full middleware stack, in this process, from ``address``."""
 
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
         from django.test import Client
 
         hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
-        self.client = Client(HTTP_HOST=hosts[0] if hosts else "localhost")
+        self.client = Client(HTTP_HOST=hosts[0] if hosts else "localhost", REMOTE_ADDR=address)
 
     def get(self, path: str) -> Page:
         response = self.client.get(path)
@@ -232,10 +251,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class HttpBrowser:
-    """A cookie jar speaking HTTP to a running site (``--url``)."""
+    """A cookie jar speaking HTTP to a running site (``--url``); ``address`` goes out as
+    ``X-Forwarded-For`` (counted only by a site that trusts that header)."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, address: str = "", timeout: float = 30.0) -> None:
         self.base = base_url.rstrip("/")
+        self.address = address
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
@@ -243,6 +264,8 @@ class HttpBrowser:
         self.timeout = timeout
 
     def _open(self, request: urllib.request.Request) -> Page:
+        if self.address:
+            request.add_header(FORWARDED_FOR, self.address)
         try:
             with self.opener.open(request, timeout=self.timeout) as response:
                 return Page(response.status, response.read().decode("utf-8", "replace"))
@@ -290,9 +313,18 @@ class VisitorOutcome:
     inferred: str = ""  # the industry the site inferred for a skipper ("": abstained)
 
 
+TOO_MANY = (
+    " (a per-address limit: against a running site every simulated visitor is this "
+    "machine's address unless the site takes the client address from X-Forwarded-For, "
+    "PERSX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR; see docs/operations.md, Simulated "
+    "traffic)"
+)
+
+
 def _expect(page: Page, path: str, *ok: int) -> Page:
     if page.status not in (ok or (200,)):
-        raise SimulationError(f"{path} answered {page.status}: {page.text[:300]}")
+        hint = TOO_MANY if page.status == 429 else ""
+        raise SimulationError(f"{path} answered {page.status}: {page.text[:300]}{hint}")
     return page
 
 
@@ -542,7 +574,7 @@ class SimulationResult:
 def run(
     plan: Plan,
     progress: Callable[[int, int], None] | None = None,
-    browser_factory: Callable[[], Browser] | None = None,
+    browser_factory: Callable[[str], Browser] | None = None,
     say: Callable[[str], None] | None = None,
     train: Callable[[], str] | None = None,
 ) -> SimulationResult:
@@ -580,7 +612,7 @@ def industry_posts() -> dict[str, list[str]]:
 def _run(
     plan: Plan,
     progress: Callable[[int, int], None] | None,
-    browser_factory: Callable[[], Browser] | None,
+    browser_factory: Callable[[str], Browser] | None,
     say: Callable[[str], None],
     train: Callable[[], str] | None = None,
 ) -> SimulationResult:
@@ -589,8 +621,9 @@ def _run(
     rng = random.Random(plan.seed)
     industries = list(plan.industries)
     weights = [plan.industries[i] for i in industries]
+    # Each visitor a new browser from its own client address (the module docstring).
     factory = browser_factory or (
-        (lambda: HttpBrowser(plan.url or "")) if plan.url else InProcessBrowser
+        (lambda address: HttpBrowser(plan.url or "", address)) if plan.url else InProcessBrowser
     )
     skippers = round(plan.visitors * plan.skippers)
     posts = industry_posts() if skippers else None
@@ -606,11 +639,17 @@ def _run(
             days_back = rng.randrange(plan.days)
             if posts is not None and i >= plan.visitors - skippers:
                 outcome = simulate_skipper(
-                    factory(), plan, industry, rng, posts, days_back, mark_simulated_visitor
+                    factory(visitor_address(i)),
+                    plan,
+                    industry,
+                    rng,
+                    posts,
+                    days_back,
+                    mark_simulated_visitor,
                 )
             else:
                 outcome = simulate_visitor(
-                    factory(),
+                    factory(visitor_address(i)),
                     plan,
                     industry,
                     rng,

@@ -1,0 +1,128 @@
+"""Issue 15 #2: `make simulate` stopped at about 80 of 400 visitors with "429 too many profile
+changes from your network": every simulated visitor came from 127.0.0.1, so the whole run
+counted against one address's limits. Each simulated visitor now has its own client
+address (persx.demo.simulation.visitor_address), so the run completes with the limits a
+real deployment has, and those limits still stop one address that rotates visitor ids."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from persx.demo import simulation
+from persx.events import exposure_writer
+from persx.events.rate_limit import DEFAULT_BATCHES_PER_ADDRESS, DEFAULT_BATCHES_PER_WINDOW
+from persx.experiments.repository import invalidate_experiments
+from persx.profiles.models import VisitorProfileRecord
+from persx.profiles.write_limit import DEFAULT_WRITES_PER_ADDRESS
+
+pytestmark = pytest.mark.django_db
+
+# What `make run` / `make simulate` get (persx/settings/dev.py keeps base.py's limits); the
+# test settings switch the per-address limits off, so they are set back here.
+DEMO_LIMITS = {
+    "PROFILE_WRITES_PER_ADDRESS_PER_MINUTE": DEFAULT_WRITES_PER_ADDRESS,
+    "EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": DEFAULT_BATCHES_PER_ADDRESS,
+    "EVENTS_RATE_LIMIT_PER_MINUTE": DEFAULT_BATCHES_PER_WINDOW,
+}
+
+
+@pytest.fixture(autouse=True)
+def demo_limits() -> Iterator[None]:
+    cache.clear()
+    exposure_writer.writer().discard_pending()
+    invalidate_experiments()
+    overrides = {**DEMO_LIMITS, "DECISION_BUDGET_MS": 60_000.0}
+    with override_settings(PERSX={**settings.PERSX, **overrides}):
+        yield
+    invalidate_experiments()
+    cache.clear()
+
+
+def test_the_demo_settings_have_the_limits_this_test_uses() -> None:
+    dev = importlib.import_module("persx.settings.dev")
+    assert {key: dev.PERSX[key] for key in DEMO_LIMITS} == DEMO_LIMITS
+    assert all(limit > 0 for limit in DEMO_LIMITS.values())
+
+
+def test_a_simulation_over_one_address_budget_completes_with_the_demo_limits() -> None:
+    # 260 visitors: about half set their profile with PUT /api/personalization (a durable
+    # write), so well over 60 writes within a minute or two; from one address the run
+    # stopped with 429 (it did before each visitor had an address of its own).
+    visitors = 260
+    before = VisitorProfileRecord.objects.count()
+    plan = simulation.Plan(
+        visitors=visitors,
+        industries={"saas": 1.0, "healthcare": 1.0, "travel": 1.0},
+        lifts=simulation.parse_lifts("0.3"),
+        baselines=simulation.parse_baselines("0.08"),
+        seed=15,
+    )
+    result = simulation.run(plan)
+    assert result.visitors == visitors
+    writes = VisitorProfileRecord.objects.count() - before
+    assert writes > 2 * DEFAULT_WRITES_PER_ADDRESS  # more than one address may write in 2 min
+
+    # The limit is on, not off: one address rotating visitor ids is still refused.
+    codes = [
+        Client(REMOTE_ADDR="192.0.2.10")
+        .put("/api/personalization", json.dumps({"industry": "saas"}), "application/json")
+        .status_code
+        for _ in range(2 * DEFAULT_WRITES_PER_ADDRESS + 1)
+    ]
+    assert 429 in codes
+
+
+def test_visitor_addresses_are_distinct_and_from_the_benchmark_range() -> None:
+    addresses = [simulation.visitor_address(i) for i in range(5_000)]
+    assert len(set(addresses)) == 5_000
+    assert all(a.startswith(("198.18.", "198.19.")) for a in addresses)
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A stand-in site: notes each request's X-Forwarded-For; /busy answers 429."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(self.headers.get("X-Forwarded-For", ""))
+        busy = self.path == "/busy"
+        body = b'{"message": "too many profile changes from your network"}' if busy else b"{}"
+        self.send_response(429 if busy else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_against_a_running_site_each_visitor_sends_its_address_and_a_429_says_why() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        first = simulation.HttpBrowser(base, simulation.visitor_address(0))
+        second = simulation.HttpBrowser(base, simulation.visitor_address(1))
+        assert first.get("/").status == 200
+        assert second.get("/").status == 200
+        assert _Recorder.seen == [simulation.visitor_address(0), simulation.visitor_address(1)]
+        with pytest.raises(simulation.SimulationError) as refused:
+            simulation._expect(first.get("/busy"), "/busy")
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = str(refused.value)
+    assert "answered 429" in message
+    assert "PERSX_TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR" in message
