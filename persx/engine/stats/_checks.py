@@ -1,4 +1,9 @@
-"""Argument checks and small shared helpers for the statistics modules (internal)."""
+"""Argument checks and small shared helpers for the statistics modules (internal).
+
+scipy is imported inside the functions that compute with it (here and in ``srm``, ``bayes``
+and ``ttest``): importing it costs about a second of CPU, and every process that imports
+the statistics (each management command, each web worker) would pay it at start.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _sps
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
@@ -35,12 +39,16 @@ def check_counts(conversions: int, visitors: int, arm: str) -> None:
 def z_two_sided(alpha: float) -> float:
     """The standard normal quantile ``Φ⁻¹(1 - alpha/2)``."""
     check_alpha(alpha)
+    from scipy import stats as _sps
+
     return float(_sps.norm.ppf(1 - alpha / 2))
 
 
 def z_one_sided(p: float) -> float:
     """The standard normal quantile ``Φ⁻¹(p)``."""
     check_probability(p, "probability")
+    from scipy import stats as _sps
+
     return float(_sps.norm.ppf(p))
 
 

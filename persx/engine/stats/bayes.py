@@ -19,8 +19,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import special as _special
-from scipy import stats as _sps
 
 from persx.engine.stats._checks import FloatArray, check_counts
 
@@ -29,6 +27,8 @@ __all__ = ["chance_to_win", "prob_relative_lift_below"]
 
 def _log_prob_b_beats_a(alpha_a: int, beta_a: int, alpha_b: int, beta_b: int) -> float:
     """ln P(p_B > p_A) for p_A ~ Beta(alpha_A, β_A), p_B ~ Beta(alpha_B, β_B), alpha_B integer."""
+    from scipy import special as _special  # imported when used (persx.engine.stats._checks)
+
     i = np.arange(alpha_b, dtype=np.float64)
     log_terms = (
         _special.betaln(alpha_a + i, beta_a + beta_b)
@@ -88,6 +88,8 @@ def prob_relative_lift_below(
     k = 1 + threshold
     if k <= 0:
         return 0.0
+    from scipy import stats as _sps
+
     post_c = _sps.beta(1 + conversions_control, 1 + visitors_control - conversions_control)
     post_t = _sps.beta(1 + conversions_treatment, 1 + visitors_treatment - conversions_treatment)
     u, w = _legendre(nodes)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _sps
 
 from persx.engine.stats._checks import FloatArray, as_float_array
 
@@ -73,6 +72,8 @@ def srm_chi2_arrays(
     if df < 1:
         p_value: FloatArray = np.where(leaked, 0.0, 1.0)
     else:
+        from scipy import stats as _sps  # imported when used (persx.engine.stats._checks)
+
         p_value = np.asarray(_sps.chi2.sf(chi2, df), dtype=np.float64)
     return chi2, p_value
 

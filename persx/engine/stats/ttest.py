@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _sps
 
 from persx.engine.stats._checks import (
     FloatArray,
@@ -92,6 +91,8 @@ def welch_ttest_arrays(
         as_float_array(var_t),
         as_float_array(n_t),
     )
+    from scipy import stats as _sps  # imported when used (persx.engine.stats._checks)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         vc = sc / nc
         vt = st / nt
