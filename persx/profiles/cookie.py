@@ -4,6 +4,10 @@ The payload is compact JSON, signed (and timestamped) with Django's signing fram
 Anything tampered, expired, oversized or malformed decodes to ``None``: the visitor gets
 generic content and a 200, never an error. Values are re-checked against the catalog, so
 a stale cookie naming a removed industry or persona degrades gracefully too.
+
+Beside the profile, the cookie remembers the last ``?industry=`` value a link stated
+(``link``): the middleware applies a link's industry once, so reloading that URL later does
+not overrule a choice the visitor made since (docs/profile-precedence.md).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class DecodedCookie:
     profile: VisitorProfile | None
     issued_at: float = 0.0
     problem: str = ""
+    link: str = ""  # the last ?industry= value applied (a known industry slug, or "")
 
 
 def _ts(value: datetime | None) -> int | None:
@@ -40,7 +45,7 @@ def _dt(value: Any) -> datetime | None:
     return None
 
 
-def encode(profile: VisitorProfile, now: datetime) -> str:
+def encode(profile: VisitorProfile, now: datetime, link: str = "") -> str:
     payload = {
         "v": profile.visitor_id,
         "i": profile.industry,
@@ -56,6 +61,8 @@ def encode(profile: VisitorProfile, now: datetime) -> str:
         "cs": str(profile.consent),
         "ia": int(now.timestamp()),
     }
+    if link:
+        payload["l"] = link
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
@@ -115,4 +122,9 @@ def decode(raw: str | None, catalog: Catalog) -> DecodedCookie:
         if isinstance(consent, str) and consent in ConsentState._value2member_map_
         else ConsentState.UNKNOWN,
     )
-    return DecodedCookie(profile, float(issued) if isinstance(issued, int | float) else 0.0)
+    link = payload.get("l")
+    return DecodedCookie(
+        profile,
+        float(issued) if isinstance(issued, int | float) else 0.0,
+        link=link if isinstance(link, str) and catalog.industry(link) is not None else "",
+    )

@@ -25,6 +25,7 @@ from persx.privacy.middleware import consent_of, mark_erased
 from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
+from persx.profiles.link_params import without_profile_params
 from persx.profiles.write_limit import profile_write_refused
 
 logger = logging.getLogger("persx.profiles")
@@ -38,7 +39,7 @@ def start(request: HttpRequest) -> HttpResponse:
         form = StartForm(request.POST, catalog=catalog)
         if form.is_valid():
             data = form.cleaned_data
-            target = safe_next(request, data.get("next"))
+            target = _way_back(request, data.get("next"))
             refused = profile_write_refused(request)
             if refused:
                 return _too_many(request, form, refused)
@@ -72,9 +73,9 @@ def start(request: HttpRequest) -> HttpResponse:
         return render(request, "profiles/start.html", {"form": form}, status=400)
     current = state.profile
     initial: dict[str, object] = {
-        "next": safe_next(request, request.GET.get("next"))
+        "next": _way_back(request, request.GET.get("next"))
         if "next" in request.GET
-        else referer_path(request)
+        else without_profile_params(referer_path(request))
     }
     if current is not None:
         initial |= {
@@ -130,7 +131,13 @@ def set_industry(request: HttpRequest) -> HttpResponse:
         )
         inference_services.record_example(request, profile, _label_source(state.layer))
     state.remember(profile)
-    return HttpResponseRedirect(safe_next(request, form.cleaned_data.get("next")))
+    return HttpResponseRedirect(_way_back(request, form.cleaned_data.get("next")))
+
+
+def _way_back(request: HttpRequest, candidate: str | None) -> str:
+    """Where a profile form returns to: the same-site page it came from, without the link
+    parameters that set the profile (``?industry=``), so the choice just made stands."""
+    return without_profile_params(safe_next(request, candidate))
 
 
 def _too_many(request: HttpRequest, form: StartForm, refused: tuple[str, int]) -> HttpResponse:
@@ -181,4 +188,4 @@ def forget_me(request: HttpRequest) -> HttpResponse:
     )
     state.forget()
     mark_erased(request)
-    return HttpResponseRedirect(safe_next(request, request.POST.get("next") or "/"))
+    return HttpResponseRedirect(_way_back(request, request.POST.get("next") or "/"))
