@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from persx.engine.profile import ConsentState, VisitorProfile
@@ -11,6 +12,7 @@ from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
 from persx.http.row_security import visitor_rows
 from persx.leads.models import Lead, leads_of
+from persx.privacy.tombstones import erased_among, event_write_guard
 
 
 def record_lead(
@@ -24,7 +26,28 @@ def record_lead(
     The lead is what the visitor asked for (to be contacted): stored whatever their analytics
     consent; the event only when ``consent`` allows measurement. One transaction that sees
     only this visitor's rows (``persx.http.row_security``).
+
+    A profile whose visitor id was erased (a copy of the old cookie, sent after "Forget me")
+    is not the visitor's any more: the lead is stored as from a visitor without a profile
+    (no visitor id, industry or persona) and no event is recorded. The tombstone is read
+    under the erasure lock inside the transaction (``persx.privacy.tombstones``), so an
+    erasure running at the same moment either deletes this lead or is seen by this write.
     """
+    with transaction.atomic():
+        event_write_guard(exclusive=False)
+        if profile is not None and erased_among([profile.visitor_id]):
+            return _store_lead(data, None, page, consent, measured=False)
+        return _store_lead(data, profile, page, consent, measured=True)
+
+
+def _store_lead(
+    data: dict[str, Any],
+    profile: VisitorProfile | None,
+    page: str,
+    consent: ConsentState | None,
+    *,
+    measured: bool,
+) -> Lead:
     with visitor_rows(profile.visitor_id if profile else ""):
         lead = Lead.objects.create(
             name=data["name"],
@@ -37,14 +60,15 @@ def record_lead(
             industry=(profile.industry or "") if profile else "",
             persona=(profile.persona or "") if profile else "",
         )
-        record_visitor_event(
-            EventType.FORM_SUBMISSION,
-            profile,
-            page.split("?", 1)[0],
-            lead.created_at or timezone.now(),
-            properties={"form": "contact", "lead": lead.pk, "variant": lead.variant},
-            consent=consent,
-        )
+        if measured:
+            record_visitor_event(
+                EventType.FORM_SUBMISSION,
+                profile,
+                page.split("?", 1)[0],
+                lead.created_at or timezone.now(),
+                properties={"form": "contact", "lead": lead.pk, "variant": lead.variant},
+                consent=consent,
+            )
     return lead
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from persx.http.row_security import visitor_rows
 from persx.privacy import services as privacy_services
 from persx.privacy.holders import DataSubject, ids_of
 from persx.privacy.models import DataRequestChannel
+from persx.privacy.tombstones import erased_among, event_write_guard
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
 
@@ -24,8 +26,17 @@ def new_visitor_id() -> str:
     return secrets.token_hex(16)
 
 
-def save_profile(profile: VisitorProfile, user: Any | None = None) -> None:
-    """Upsert the durable record; link it to ``user`` when signed in."""
+def save_profile(profile: VisitorProfile, user: Any | None = None) -> bool:
+    """Upsert the durable record; link it to ``user`` when signed in. Nothing is written
+    for an erased visitor id (a copy of the old cookie signing in): returns whether it was."""
+    with transaction.atomic():
+        if _erased(profile.visitor_id):
+            return False
+        _write_record(profile, user)
+    return True
+
+
+def _write_record(profile: VisitorProfile, user: Any | None) -> None:
     fields = profile_to_fields(profile)
     if user is not None and getattr(user, "is_authenticated", False):
         fields["user"] = user
@@ -57,23 +68,67 @@ def choose(
     ``UnknownIndustryError`` for an industry the catalog does not know. ``consent`` (the
     request's analytics consent) is copied onto the profile, so what is stored with it says
     what the visitor allowed.
+
+    When the industry changes, the goals carried over from the old profile that are not
+    goals of the new industry are dropped (:func:`goals_for_industry`); the persona is
+    re-scored within the new industry by the engine. A durable write for a visitor id that
+    was erased (a copy of the old cookie) starts a new visitor instead: the tombstone
+    covers profile records too.
     """
-    profile = apply_choices(
-        catalog,
-        current,
-        new_visitor_id(),
-        industry,
-        timezone.now(),
-        provenance,
-        goals=goals,
-        tools=tools,
-        role=role,
-    )
-    if consent is not None and profile.consent is not consent:
-        profile = profile.with_changes(consent=consent)
-    if durable:
-        save_profile(profile, user)
+
+    def applied(base: VisitorProfile | None) -> VisitorProfile:
+        profile = apply_choices(
+            catalog,
+            base,
+            new_visitor_id(),
+            industry,
+            timezone.now(),
+            provenance,
+            goals=goals_for_industry(catalog, base, industry, goals),
+            tools=tools,
+            role=role,
+        )
+        if consent is not None and profile.consent is not consent:
+            profile = profile.with_changes(consent=consent)
+        return profile
+
+    if not durable:
+        return applied(current)
+    with transaction.atomic():
+        if current is not None and _erased(current.visitor_id):
+            current = None
+        profile = applied(current)
+        _write_record(profile, user)
     return profile
+
+
+def goals_for_industry(
+    catalog: Catalog,
+    current: VisitorProfile | None,
+    industry: str,
+    goals: list[str] | tuple[str, ...] | None,
+) -> list[str] | tuple[str, ...] | None:
+    """The goals to apply with a choice of ``industry`` (``None``: keep the current ones).
+
+    Goals are worded per industry ("Improve patient acquisition" is a healthcare goal): when
+    the industry changes, a goal carried over from the old profile (kept, or still ticked on
+    the start form) that no persona of the new industry works on is dropped. A goal the
+    visitor adds in this very choice stays: that is a stated answer. Tools are the visitor's
+    martech stack, a fact about their company that crosses industries: they are kept.
+    """
+    if current is None or current.industry == industry:
+        return goals
+    own = set(catalog.goals_for(industry))
+    chosen = goals if goals is not None else current.goals
+    return [g for g in chosen if g in own or g not in current.goals]
+
+
+def _erased(visitor_id: str) -> bool:
+    """Whether ``visitor_id`` was erased; inside the write's transaction, under the erasure
+    lock (shared), so an erasure running now either finishes first or waits for this write
+    (``persx.privacy.tombstones``)."""
+    event_write_guard(exclusive=False)
+    return bool(erased_among([visitor_id]))
 
 
 def account_profile(user: Any) -> VisitorProfile | None:

@@ -234,3 +234,71 @@ def test_data_requests_need_their_permission() -> None:
     response = editor.post("/cms/data-requests/", {"email": "a@example.com", "action": "export"})
     assert response.status_code in (302, 403)
     assert not DataRequest.objects.exists()
+
+
+def erased_with_old_cookie() -> tuple[Client, str]:
+    """Ann with data, erased through "Forget me"; then a client holding a copy of her old
+    cookies (taken before the erasure) and her old visitor id."""
+    client = ann_with_data()
+    visitor_id = client.get("/api/personalization").json()["visitor_id"]
+    copy = Client()
+    for name, morsel in client.cookies.items():
+        copy.cookies[name] = morsel.value
+    assert client.post("/start/forget/", {"next": "/"}).status_code == 302
+    assert ErasedVisitor.objects.filter(key=tombstone_key(visitor_id)).exists()
+    return copy, visitor_id
+
+
+@pytest.mark.django_db
+def test_a_copy_of_an_erased_cookie_cannot_file_a_lead_under_the_erased_id() -> None:
+    copy, erased_id = erased_with_old_cookie()
+    assert copy.get("/api/personalization").json()["visitor_id"] == erased_id  # the copy works
+    response = copy.post(
+        "/contact/submit/",
+        {"name": "Ann Again", "email": "ann@example.com", "next": "/contact/"},
+    )
+    assert response.status_code == 302
+    lead = Lead.objects.get()  # the request to be contacted is kept...
+    assert lead.name == "Ann Again"
+    # ...but not under the erased visitor, nor with the erased cookie's profile
+    assert (lead.visitor_id, lead.industry, lead.persona) == ("", "", "")
+    assert not Event.objects.filter(visitor_id=erased_id).exists()
+    assert not Event.objects.filter(type="form_submission").exists()
+
+
+@pytest.mark.django_db
+def test_a_copy_of_an_erased_cookie_writes_no_profile_record_under_the_erased_id() -> None:
+    from persx.profiles.models import VisitorProfileRecord
+
+    copy, erased_id = erased_with_old_cookie()
+    response = copy.post(
+        "/start/", {"industry": "travel", "goals": ["increase-direct-bookings"], "next": "/"}
+    )
+    assert response.status_code == 302
+    copy.get("/api/personalization")
+    token = copy.cookies[settings.CSRF_COOKIE_NAME].value
+    put = copy.put(
+        "/api/personalization",
+        {"industry": "saas"},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert put.status_code == 200
+    assert not VisitorProfileRecord.objects.filter(visitor_id=erased_id).exists()
+    records = list(VisitorProfileRecord.objects.values_list("visitor_id", "industry"))
+    assert len(records) == 1  # a new visitor, with the new choice
+    new_id, industry = records[0]
+    assert new_id != erased_id
+    assert industry == "saas"
+    assert put.json()["visitor_id"] == new_id
+
+
+@pytest.mark.django_db
+def test_signing_in_with_a_copy_of_an_erased_cookie_stores_no_record() -> None:
+    from persx.profiles.models import VisitorProfileRecord
+
+    copy, erased_id = erased_with_old_cookie()
+    get_user_model().objects.create_user("ann", "ann@example.com", "pw-ann-12345")
+    response = copy.post("/accounts/login/", {"username": "ann", "password": "pw-ann-12345"})
+    assert response.status_code == 302
+    assert not VisitorProfileRecord.objects.filter(visitor_id=erased_id).exists()
