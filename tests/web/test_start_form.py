@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -276,3 +278,16 @@ def test_a_goal_added_with_the_new_industry_is_kept_even_if_it_is_another_indust
     client = client_with_profile("saas", goals=("improve-trial-to-paid",))
     client.post("/start/", {"industry": "travel", "goals": ["improve-patient-acquisition"]})
     assert client.get("/api/personalization").json()["goals"] == ["improve-patient-acquisition"]
+
+
+@pytest.mark.django_db
+def test_the_readme_and_the_start_form_claim_the_same_time() -> None:
+    """Issue 15: the README said "20-second start form", the page "about 30 seconds"."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    claimed = set(re.findall(r"(\d+)-second start form", readme.replace("\n", " ")))
+    page = Client().get("/start/")
+    said = re.findall(
+        r'data-testid="start-duration">Takes about (\d+) seconds<', page.content.decode()
+    )
+    assert said
+    assert claimed == set(said), f"README claims {claimed}, the page says {said}"
