@@ -34,7 +34,10 @@ def test_preview_changes_blocks_but_not_the_real_profile(staff_client: Client) -
     assert ("contact-reasons", "persona:saas-growth-lead") in variants(preview.content)
     # The preview sticks for the session...
     again = staff_client.get("/about/")
-    assert "Preview: persona:saas-growth-lead" in again.content.decode()
+    assert (
+        'Preview: <span title="persona:saas-growth-lead">Growth Lead Sam (SaaS)</span>'
+        in again.content.decode()
+    )
     # ...while the real profile is untouched.
     assert staff_client.get("/api/personalization").json()["industry"]["slug"] == "travel"
     generic = staff_client.get("/contact/?persx_preview=generic")
@@ -59,3 +62,21 @@ def test_admin_bar_shows_names_with_the_keys_as_tooltips(staff_client: Client) -
     assert '<span title="industry:travel">Travel &amp; Hospitality</span>' in html
     assert '<span title="industry_match">Industry match</span>' in html
     assert '<span title="contact_form">Contact form</span>' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("persona:healthcare-patient-acquisition", "Patient Acquisition Priya (Healthcare)"),
+        ("industry:travel", "Travel &amp; Hospitality"),
+        ("generic", "Generic"),
+    ],
+)
+def test_the_preview_label_names_the_audience_not_its_key(
+    staff_client: Client, key: str, name: str
+) -> None:
+    """Issue 15: the label showed the raw key (``persona:healthcare-patient-acquisition``)."""
+    html = staff_client.get(f"/contact/?persx_preview={key}").content.decode()
+    label = html.split('data-testid="admin-bar-preview">', 1)[1].split("</span></span>", 1)[0]
+    assert label == f'Preview: <span title="{key}">{name}'
