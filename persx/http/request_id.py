@@ -4,6 +4,11 @@ An id sent by a trusted front (a load balancer's ``X-Request-ID``) is kept when 
 like one (1–64 letters, digits, ``-`` or ``_``); otherwise a new random id is made. The id
 lives in a context variable, so log records made anywhere while the request runs carry it
 (``RequestIdFilter``), including Django's own error log of a 500 with its traceback.
+
+The id stays set until the response is closed, not only while the middleware runs: Django
+logs a 5xx that a view or middleware *answered* (a 503 for an unreachable database) after
+the whole middleware chain has returned (``BaseHandler.get_response``), and the server
+closes the response after sending it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -36,10 +43,17 @@ class RequestIdMiddleware:
         token = _current.set(request_id)
         try:
             response = self.get_response(request)
-        finally:
+        except BaseException:  # Django turns exceptions into responses; this is a last net
             _current.reset(token)
+            raise
         response[HEADER] = request_id
         return response
+
+
+@receiver(request_finished)
+def _request_over(**_: object) -> None:
+    """The response is closed (the server sent it): later log lines belong to no request."""
+    _current.set("")
 
 
 class RequestIdFilter(logging.Filter):

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 
-from persx.http.request_id import RequestIdFilter
+from persx.http.request_id import RequestIdFilter, current_request_id
 from persx.leads import views as lead_views
 
 
@@ -66,3 +67,30 @@ def test_a_500_with_debug_off_is_logged_as_json_with_request_id_and_traceback(
     assert line["logger"] == "django.request"
     assert line["request_id"] == response["X-Request-ID"]
     assert "RuntimeError: lead store exploded" in line["exc_info"]
+
+
+@pytest.mark.django_db
+def test_every_log_line_of_a_failing_request_carries_its_id(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, django_error_log: io.StringIO
+) -> None:
+    """A 5xx that a view or middleware answers (not raises) is logged by Django's handler
+    after the whole middleware chain has returned: that line carries the id too (it said
+    ``"request_id": ""``)."""
+    settings.DEBUG = False
+
+    def unreachable(*_: Any, **__: Any) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(lead_views, "record_lead", unreachable)
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        "/contact/submit/",
+        {"name": "Ada", "email": "ada@example.com", "message": "hello", "next": "/contact/"},
+    )
+    assert response.status_code == 503
+    lines = [json.loads(line) for line in django_error_log.getvalue().splitlines() if line]
+    django_lines = [entry for entry in lines if entry["logger"] == "django.request"]
+    assert django_lines, lines
+    assert {entry["request_id"] for entry in lines} == {response["X-Request-ID"]}
+    # Once the response is closed, later lines belong to no request.
+    assert current_request_id() == ""
