@@ -14,14 +14,42 @@ Prometheus metrics from several workers: set ``PROMETHEUS_MULTIPROC_DIR`` to a d
 the workers may write; it is emptied at start (``on_starting``), ``GET /metrics`` sums the
 workers' files, and a dead worker's live gauges are dropped (``child_exit``;
 docs/monitoring.md).
+
+Control socket (gunicorn's ``gunicornc``): each server has its own, in the var directory
+(``PERSX_VAR_DIR``, default ``var/``), named after its bind address, e.g.
+``var/gunicorn-127.0.0.1_8000.ctl``; gunicorn's default (``~/.gunicorn/gunicorn.ctl``) is one
+path for every server of the user, and stopping one server deleted another's socket.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+VAR_DIR = Path(os.environ.get("PERSX_VAR_DIR", Path(__file__).resolve().parents[1] / "var"))
+# A Unix socket's path holds at most 107 bytes on Linux (108 with the terminating zero).
+_SOCKET_PATH_MAX = 100
+
+
+def control_socket_path(binds: Iterable[str], var_dir: Path = VAR_DIR) -> str:
+    """This server's control socket: ``<var>/gunicorn-<bind>.ctl`` (one per server).
+
+    When that path is too long for a Unix socket (a deep var directory), a short path in the
+    temporary directory named by a hash of it, still one per (var directory, bind).
+    """
+    name = "+".join(re.sub(r"[^A-Za-z0-9.-]+", "_", b) for b in binds) or "default"
+    path = str(Path(var_dir).resolve() / f"gunicorn-{name}.ctl")
+    if len(path.encode()) <= _SOCKET_PATH_MAX:
+        return path
+    digest = hashlib.sha256(path.encode()).hexdigest()[:20]
+    return str(Path(tempfile.gettempdir()) / f"persx-gunicorn-{digest}.ctl")
+
 
 bind = os.environ.get("PERSX_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("PERSX_WORKERS", os.cpu_count() or 2))
@@ -34,14 +62,24 @@ keepalive = 5
 # growth of per-process caches and any leak.
 max_requests = int(os.environ.get("PERSX_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
-# Request line and header limits (a request with thousands of query parameters is refused
-# before Django parses it).
+# Request line and header limits (docs/operations.md, "Request size limits"). The request
+# line: 8190 bytes, gunicorn's maximum (a request with thousands of query parameters is
+# refused with 414 before Django parses it). Headers: at most 100, each at most 48 KiB. A
+# browser sends all its cookies for the site's domain in one Cookie header, and a
+# marketing domain's analytics and CRM tags set up to ~32 KB of them; gunicorn's default
+# (8190 bytes) answered such a browser 431 on every page. A larger header is refused with
+# 431 before Django sees it; what one request's headers may hold is bounded by
+# 100 x 48 KiB (about 4.8 MiB).
 limit_request_line = 8190
 limit_request_fields = 100
+limit_request_field_size = 48 * 1024
 accesslog = "-" if os.environ.get("PERSX_ACCESS_LOG") else None
 errorlog = "-"
 loglevel = os.environ.get("PERSX_LOG_LEVEL", "info")
 proc_name = "persx"
+# Named after PERSX_BIND here; ``on_starting`` renames it after the final bind when
+# ``--bind`` on the command line overrides PERSX_BIND (as the test harness does).
+control_socket = control_socket_path([bind])
 
 
 def worker_exit(server: Any, worker: Any) -> None:
@@ -56,7 +94,10 @@ def worker_exit(server: Any, worker: Any) -> None:
 
 
 def on_starting(server: Any) -> None:
-    """Start with an empty metrics directory: old workers' counts must not be summed."""
+    """Name the control socket after the bind in force; start with an empty metrics
+    directory (old workers' counts must not be summed)."""
+    if server.cfg.control_socket == control_socket:  # not set on the command line
+        server.cfg.set("control_socket", control_socket_path(server.cfg.bind))
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         path = Path(directory)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "persx.http.request_id.RequestIdMiddleware",
+    "persx.http.head_requests.HeadWithoutBodyMiddleware",
     "persx.http.cache_privacy.SharedCachePrivacyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "persx.http.content_security_policy.ContentSecurityPolicyMiddleware",
