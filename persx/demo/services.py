@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min
 from wagtail.models import Page, Site
 
 from persx.catalog.models import Goal, Industry
@@ -362,17 +362,23 @@ class ClearedSimulation:
     leads: int
     profile_records: int
     experiments: tuple[str, ...]  # experiments the simulator created, now deleted
+    earliest: datetime | None = None  # the oldest removed event (recount health from here)
 
 
 def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
     """Delete what the simulator made: its visitors' events, leads and profile records, and
     the experiments it created that no remaining (real) event refers to. The caller
-    rebuilds the rollups afterwards (they are derived from the remaining events)."""
+    rebuilds the rollups and recounts the health counts from ``earliest`` afterwards (both
+    are derived from the remaining events)."""
     ids = list(SimulatedVisitor.objects.values_list("visitor_id", flat=True))
     events = leads = records = 0
+    earliest: datetime | None = None
     with transaction.atomic():
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
+            oldest = Event.objects.filter(visitor_id__in=part).aggregate(at=Min("occurred_at"))
+            if oldest["at"] is not None and (earliest is None or oldest["at"] < earliest):
+                earliest = oldest["at"]
             events += Event.objects.filter(visitor_id__in=part).delete()[0]
             leads += Lead.objects.filter(visitor_id__in=part).delete()[0]
             records += VisitorProfileRecord.objects.filter(visitor_id__in=part).delete()[0]
@@ -383,7 +389,7 @@ def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
                 Experiment.objects.filter(key=marker.key).delete()
                 marker.delete()
                 removed.append(marker.key)
-    return ClearedSimulation(len(ids), events, leads, records, tuple(removed))
+    return ClearedSimulation(len(ids), events, leads, records, tuple(removed), earliest)
 
 
 def shift_visitor_histories(

@@ -34,7 +34,10 @@ made by back-dating requests. Instead each visitor is given a day in the past an
 the run, the whole history of that visitor is moved back by that many days
 (``services.shift_visitor_histories`` — a documented backfill that keeps every event's order
 and spacing). In-process this always happens for ``days > 1``; against a running site
-(``url``) it needs ``backfill=True`` and this process must use the site's database.
+(``url``) it needs ``backfill=True`` and this process must use the site's database. Then
+the rollups are updated and the monitor's hourly health counts are recounted from the
+run's oldest event (``persx.monitoring.services.recount_health_counts``), so the health
+dashboard's daily trends and the weekly report show the days the run made.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from persx.analytics.models import RollupState
 from persx.analytics.services import STATE_NAME, rebuild_rollups, update_rollups
@@ -74,6 +77,7 @@ from persx.demo.services import (
 )
 from persx.events import exposure_writer
 from persx.events.models import Event
+from persx.monitoring.services import recount_health_counts
 
 DEFAULT_BASELINES: dict[str, float] = {
     "form_submission": 0.03,
@@ -546,6 +550,7 @@ class SimulationResult:
     seconds: float
     outcomes: Sequence[VisitorOutcome]
     training: str = ""  # what the inference training between the phases said
+    health_since: datetime | None = None  # the health counts were recounted from here
 
     @property
     def skippers(self) -> int:
@@ -679,6 +684,13 @@ def _run(
     state = RollupState.objects.filter(name=STATE_NAME).first()
     rebuild = backfilled > 0 and state is not None and state.last_event_id > first_id
     rollup = rebuild_rollups() if rebuild else update_rollups()
+    # The health dashboard's daily trends and the weekly report read the monitor's hourly
+    # counts: recount the hours the run's events now lie in (the monitor's own passes only
+    # recount the last hour or two).
+    earliest = Event.objects.filter(id__gt=first_id).aggregate(at=Min("occurred_at"))["at"]
+    health_since: datetime | None = earliest
+    if health_since is not None:
+        recount_health_counts(health_since, datetime.now(UTC))
     conversions: Counter[tuple[str, bool]] = Counter()
     for outcome in outcomes:
         for metric in outcome.conversions:
@@ -695,4 +707,5 @@ def _run(
         seconds=time.perf_counter() - started,
         outcomes=outcomes,
         training=training,
+        health_since=health_since,
     )

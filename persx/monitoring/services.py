@@ -41,7 +41,8 @@ from persx.monitoring.rules import PassContext, ScopeObservation, observe
 logger = logging.getLogger("persx.monitoring")
 
 # A pass that finds no hourly counts (the first one) counts this much history; older days
-# of the dashboard's trends: ``persx_monitor --backfill-days 14`` once.
+# of the dashboard's trends: ``persx_monitor --backfill-days 14`` once (the traffic
+# simulation recounts the days it made itself: ``recount_health_counts``).
 ROLLUP_BACKFILL = timedelta(days=1)
 MAX_NOTIFICATION_ATTEMPTS = 8
 BLOCK_MEASURES = {Measure.ERROR_RATE, Measure.FALLBACK_RATE, Measure.PERSONALIZATION_RATE}
@@ -78,6 +79,14 @@ def refresh_health_counts(now: datetime, backfill: timedelta = ROLLUP_BACKFILL) 
     if last is not None and backfill > ROLLUP_BACKFILL:
         last = None  # an explicit backfill recounts the whole period
     start = floor if last is None else max(floor, min(last, _hour(now) - timedelta(hours=1)))
+    return recount_health_counts(start, now)
+
+
+def recount_health_counts(since: datetime, now: datetime) -> int:
+    """Recount every hour from ``since``'s hour up to ``now``, whatever was counted before:
+    the backfill after events were moved into past hours or removed (the traffic
+    simulation and ``simulate_traffic --clear`` run it). Returns the rows written."""
+    start = _hour(since)
     rows = [
         HealthCount(hour=hour, industry=industry, measure=m, count=n)
         for (hour, industry), scope in health.hourly_health(Window(start, now)).items()

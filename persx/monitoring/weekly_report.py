@@ -1,8 +1,11 @@
 """The weekly report: what happened to personalization in one week, and what to do next.
 
 Reads only: PLI per industry with intervals and the variant verdicts come from the
-analytics reports (:func:`persx.analytics.overview.build_overview`), health from the
-hourly rollup, incidents, coverage and stale variants from this app. Storing and sending
+analytics reports (:func:`persx.analytics.overview.build_overview`): the global holdout
+when it holds anyone out, else the experiments that compared personalized with generic
+content that week (running, or stopped with visitors in the week), and the report says
+which. Health comes from the hourly rollup, incidents, coverage and stale variants from
+this app. Storing and sending
 are :mod:`persx.monitoring.services`'s and the command's job.
 """
 
@@ -11,13 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
 
-from persx.analytics.overview import build_overview
-from persx.analytics.report_model import ALL_INDUSTRIES, ExperimentReport, VariantRow
+from persx.analytics.models import DailyRollup
+from persx.analytics.overview import Overview, build_overview
+from persx.analytics.report_model import ALL_INDUSTRIES, Design, ExperimentReport, VariantRow
+from persx.analytics.report_queries import design_of
+from persx.analytics.reports import build_report
+from persx.config import config
 from persx.engine.alerting import Interval, wilson_interval
 from persx.engine.stats import VerdictStatus
+from persx.experiments.models import Experiment
 from persx.monitoring import content_audit
 from persx.monitoring.health import SITE
 from persx.monitoring.models import HealthCount, Incident
@@ -43,6 +51,7 @@ class PliTable:
     metric: str
     headline: str
     rows: tuple[PliRow, ...]
+    comparison: str = ""  # which visitors against which, said in the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,7 @@ class WeeklyReportContent:
     week_start: date
     week_end: date  # exclusive
     pli_tables: tuple[PliTable, ...]
+    pli_note: str  # why the PLI comes from where it comes from ("" when from the holdout)
     underperforming: tuple[VariantRow, ...]
     insufficient: tuple[VariantRow, ...]
     health: tuple[HealthLine, ...]
@@ -73,11 +83,38 @@ class WeeklyReportContent:
         return f"PersX weekly report: week of {self.week_start:%b %d, %Y}"
 
 
+def _personalized_arm(design: Design) -> str:
+    """The arm that gets personalized content when the control gets generic, else ""."""
+    control = design.arm(design.control)
+    if control is None or control.kind != "generic":
+        return ""
+    return next((a.key for a in design.treatments if a.kind == "personalized"), "")
+
+
+def _held_out_anyone(report: ExperimentReport) -> bool:
+    arm = _personalized_arm(report.design)
+    comp = report.comparison(arm, ALL_INDUSTRIES, report.design.primary_metric) if arm else None
+    return comp is not None and comp.control.visitors > 0 and comp.treatment.visitors > 0
+
+
+def _comparison(design: Design, arm: str) -> str:
+    if design.is_holdout:
+        return (
+            "Global holdout: profiled visitors shown personalized content against those held "
+            "out with generic content, every visitor since the holdout began."
+        )
+    state = "running" if design.status == "running" else "stopped"
+    return (
+        f"Experiment {design.key} ({state}, fixed allocation): its {arm} arm (personalized) "
+        f"against its {design.control} arm (generic), every visitor it has had."
+    )
+
+
 def _pli_table(report: ExperimentReport) -> PliTable | None:
     design = report.design
     if not design.treatments:
         return None
-    arm = design.treatments[0].key
+    arm = _personalized_arm(design) or design.treatments[0].key
     rows = []
     for slug, label in report.segments:
         comp = report.comparison(arm, slug, design.primary_metric)
@@ -95,7 +132,56 @@ def _pli_table(report: ExperimentReport) -> PliTable | None:
                 slug == ALL_INDUSTRIES,
             )
         )
-    return PliTable(design.name, design.primary_metric, report.headline, tuple(rows))
+    return PliTable(
+        design.name, design.primary_metric, report.headline, tuple(rows), _comparison(design, arm)
+    )
+
+
+def _stopped_comparisons(week_start: date, week_end: date) -> tuple[ExperimentReport, ...]:
+    """Stopped fixed-allocation experiments of personalized against generic content that had
+    visitors in the week, most recently stopped first."""
+    with_visitors = set(
+        DailyRollup.objects.filter(day__gte=week_start, day__lt=week_end)
+        .values_list("experiment", flat=True)
+        .distinct()
+    )
+    stopped = Experiment.objects.filter(
+        status=Experiment.Status.STOPPED, key__in=with_visitors
+    ).order_by(F("stopped_at").desc(nulls_last=True), "key")
+    designs = [design_of(e) for e in stopped]
+    return tuple(build_report(d) for d in designs if _personalized_arm(d))
+
+
+def _pli_sources(
+    overview: Overview, week_start: date, week_end: date
+) -> tuple[tuple[ExperimentReport, ...], str]:
+    """The reports whose PLI the weekly report shows, and a note saying why those.
+
+    The global holdout when it held anyone out; with no holdout (``HOLDOUT_SHARE`` 0, as
+    in the demo) or nobody in it, the running experiments and the stopped fixed-allocation
+    experiments of personalized against generic content that had visitors in the week.
+    """
+    running = overview.experiments
+    if _held_out_anyone(overview.holdout):
+        return (overview.holdout, *running), ""
+    stopped = _stopped_comparisons(week_start, week_end)
+    share = config().holdout_share
+    why = (
+        "the global holdout is off (PERSX_HOLDOUT_SHARE is 0)"
+        if share <= 0
+        else "nobody has been held out yet"
+    )
+    compared = [r for r in (*running, *stopped) if _personalized_arm(r.design)]
+    if not compared:
+        return running, (
+            f"No PLI of personalization as a whole: {why}, and no experiment of personalized "
+            "against generic content had visitors this week."
+        )
+    keys = ", ".join(r.design.key for r in compared)
+    return (*running, *stopped), (
+        f"No global holdout comparison: {why}. The PLI below comes from the experiments "
+        f"that compared personalized with generic content this week instead ({keys})."
+    )
 
 
 def _health(week_start: datetime, week_end: datetime) -> tuple[HealthLine, ...]:
@@ -168,12 +254,9 @@ def build_weekly_report(week_start: date) -> WeeklyReportContent:
     start_at = datetime.combine(week_start, time.min, tzinfo=UTC)
     end_at = start_at + timedelta(days=7)
     overview = build_overview()
-    tables = tuple(
-        t for t in (_pli_table(r) for r in (overview.holdout, *overview.experiments)) if t
-    )
-    variants = [
-        v for r in (overview.holdout, *overview.experiments) for v in r.variants if v.verdict
-    ]
+    sources, pli_note = _pli_sources(overview, week_start, week_start + timedelta(days=7))
+    tables = tuple(t for t in (_pli_table(r) for r in sources) if t)
+    variants = [v for r in sources for v in r.variants if v.verdict]
     insufficient = tuple(
         v
         for v in variants
@@ -196,6 +279,7 @@ def build_weekly_report(week_start: date) -> WeeklyReportContent:
         week_start=week_start,
         week_end=week_start + timedelta(days=7),
         pli_tables=tables,
+        pli_note=pli_note,
         underperforming=overview.underperforming_variants,
         insufficient=insufficient,
         health=_health(start_at, end_at),

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from persx.analytics.progress import ProgressBar
 from persx.analytics.services import rebuild_rollups
@@ -20,6 +22,7 @@ from persx.demo.services import (
     clear_simulated_data,
 )
 from persx.experiments.models import Experiment
+from persx.monitoring.services import recount_health_counts
 
 
 class Command(BaseCommand):
@@ -164,11 +167,25 @@ class Command(BaseCommand):
             f"Report: manage.py persx_report {SIMULATION_EXPERIMENT}  "
             "(admin: Measurement → Experiment reports)"
         )
+        if result.health_since is not None:
+            self._health(result.health_since, plan.days)
         if plan.skippers:
             self._skippers(result)
         self.stdout.write(
             "Simulated leads are in Leads (company 'Simulated Co'); "
             "`manage.py simulate_traffic --clear` removes everything the simulation made."
+        )
+
+    def _health(self, since: datetime, days: int) -> None:
+        today = timezone.now().date()
+        this_monday = today - timedelta(days=today.weekday())
+        # Last week (the weekly report's default) holds simulated days once the run reaches
+        # back past this Monday; otherwise this week's report shows the run.
+        week = "" if days > today.weekday() + 1 else f" --week-start {this_monday.isoformat()}"
+        self.stdout.write(
+            f"Health: hourly counts recounted since {since:%Y-%m-%d %H:00} UTC (admin: Health "
+            "→ Personalization health, daily trends). The weekly report of these days: "
+            f"manage.py persx_weekly_report --no-email{week}  (admin: Health → Weekly reports)"
         )
 
     def _train(self) -> str:
@@ -197,6 +214,8 @@ class Command(BaseCommand):
         cleared = clear_simulated_data()
         bar = ProgressBar.for_command(self.stdout, "Rebuilding rollups", "events")
         run = rebuild_rollups(progress=bar.update)
+        if cleared.earliest is not None:  # the health dashboard's hours that held them
+            recount_health_counts(cleared.earliest, timezone.now())
         experiments = (
             f"; experiment(s) {', '.join(cleared.experiments)} deleted"
             if cleared.experiments
@@ -206,6 +225,11 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Removed {cleared.visitors:,} simulated visitors: {cleared.events:,} events, "
                 f"{cleared.leads:,} leads, {cleared.profile_records:,} profile records"
-                f"{experiments}. Rollups rebuilt from the {run.events:,} remaining events."
+                f"{experiments}. Rollups rebuilt from the {run.events:,} remaining events"
+                + (
+                    f"; health counts recounted since {cleared.earliest:%Y-%m-%d}."
+                    if cleared.earliest is not None
+                    else "."
+                )
             )
         )
