@@ -1,5 +1,9 @@
 """Issue 11 #4: per-client-address limits that rotating visitor ids cannot escape, and the
-client address behind a trusted proxy (a forged X-Forwarded-For is ignored otherwise)."""
+client address behind a trusted proxy (a forged X-Forwarded-For is ignored otherwise).
+
+Issue 15: each limit also has its largest legitimate use beside it, at the default limits a
+deployment has: an office of visitors behind one NAT address (the traffic simulation, the
+other legitimate use, is tests/web/test_simulation_limits.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 
 from persx.config import config
+from persx.events.rate_limit import DEFAULT_BATCHES_PER_ADDRESS, DEFAULT_BATCHES_PER_WINDOW
 from persx.http.client_address import client_ip, rate_limit_subject
 from persx.profiles.models import VisitorProfileRecord
+from persx.profiles.write_limit import DEFAULT_WRITES_PER_ADDRESS
 from tests.web.conftest import client_with_profile
 
 XFF = "HTTP_X_FORWARDED_FOR"
@@ -147,3 +153,61 @@ def test_profile_writes_are_limited_per_address_and_a_refused_write_stores_nothi
     assert api.status_code == 429
     assert api.json()["message"].startswith("too many profile changes")
     assert int(api["Retry-After"]) >= 1
+
+
+# The largest legitimate use beside each limit, at the limits a deployment has (the test
+# settings switch the per-address limits off; these put the real defaults back).
+REAL_LIMITS = {
+    "PROFILE_WRITES_PER_ADDRESS_PER_MINUTE": DEFAULT_WRITES_PER_ADDRESS,
+    "EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": DEFAULT_BATCHES_PER_ADDRESS,
+    "EVENTS_RATE_LIMIT_PER_MINUTE": DEFAULT_BATCHES_PER_WINDOW,
+}
+OFFICE = "203.0.113.20"  # one NAT address for a whole office
+
+
+@pytest.mark.django_db
+def test_an_office_behind_one_address_can_all_set_their_profiles_at_the_default_limit() -> None:
+    before = VisitorProfileRecord.objects.count()
+    with persx(**REAL_LIMITS):
+        # Every colleague answers the start form (or the industry prompt, or the API) once.
+        codes = []
+        for n in range(DEFAULT_WRITES_PER_ADDRESS):
+            colleague = Client(REMOTE_ADDR=OFFICE)
+            if n % 3 == 0:
+                answer = colleague.post(
+                    "/start/", {"industry": "saas", "goals": ["improve-onboarding"]}
+                )
+            elif n % 3 == 1:
+                answer = colleague.post("/start/industry/", {"industry": "travel"})
+            else:
+                answer = colleague.put(
+                    "/api/personalization", '{"industry": "healthcare"}', "application/json"
+                )
+            codes.append(answer.status_code)
+        # The attack beside it, at the same default: one address rotating visitor ids.
+        attacker = [
+            Client(REMOTE_ADDR="198.51.100.66")
+            .post("/start/industry/", {"industry": "saas"})
+            .status_code
+            for _ in range(2 * DEFAULT_WRITES_PER_ADDRESS + 1)
+        ]
+    assert all(code in (200, 302) for code in codes), codes
+    assert VisitorProfileRecord.objects.count() - before >= DEFAULT_WRITES_PER_ADDRESS
+    assert 429 in attacker
+
+
+@pytest.mark.django_db
+def test_an_office_behind_one_address_can_send_its_event_batches_at_the_default_limits() -> None:
+    with persx(**REAL_LIMITS):
+        # One colleague's tracker at the per-visitor limit, the others a few batches each:
+        # just under the address's 600 a minute in all.
+        heavy = client_with_profile("saas", visitor_id=uuid.uuid4().hex)
+        codes = [post_events(heavy, REMOTE_ADDR=OFFICE) for _ in range(DEFAULT_BATCHES_PER_WINDOW)]
+        per_colleague = 9
+        colleagues = (DEFAULT_BATCHES_PER_ADDRESS - DEFAULT_BATCHES_PER_WINDOW) // per_colleague
+        for _ in range(colleagues):
+            colleague = client_with_profile("travel", visitor_id=uuid.uuid4().hex)
+            codes += [post_events(colleague, REMOTE_ADDR=OFFICE) for _ in range(per_colleague)]
+    assert len(codes) == DEFAULT_BATCHES_PER_WINDOW + colleagues * per_colleague
+    assert len(codes) > 0.95 * DEFAULT_BATCHES_PER_ADDRESS
+    assert set(codes) == {200}
