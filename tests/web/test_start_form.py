@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from persx.profiles.models import VisitorProfileRecord
-from tests.web.conftest import client_with_profile, variants
+from tests.web.conftest import client_with_profile, profile_cookie, variants
 
 COOKIE = settings.PERSX["PROFILE_COOKIE_NAME"]
 
@@ -291,3 +291,31 @@ def test_the_readme_and_the_start_form_claim_the_same_time() -> None:
     )
     assert said
     assert claimed == set(said), f"README claims {claimed}, the page says {said}"
+
+
+@pytest.mark.parametrize(
+    ("path", "back"),
+    [
+        ("/contact/", "/contact/"),
+        ("/contact/?industry=saas", "/contact/"),
+        ("/blog/?industry=saas&industry=travel&page=2", "/blog/?page=2"),
+        ("/blog/?utm_source=a+b&industry=&tag=", "/blog/?utm_source=a+b&tag="),
+        ("/blog/?page=2&utm_campaign=q3", "/blog/?page=2&utm_campaign=q3"),
+    ],
+)
+def test_the_way_back_drops_only_the_profile_parameters(path: str, back: str) -> None:
+    from persx.profiles.link_params import without_profile_params
+
+    assert without_profile_params(path) == back
+
+
+@pytest.mark.django_db
+def test_the_cookie_remembers_only_a_known_industry_as_the_last_link() -> None:
+    from persx.catalog.repository import current_catalog
+    from persx.profiles import cookie
+
+    profile = cookie.decode(profile_cookie("saas"), current_catalog()).profile
+    assert profile is not None
+    for stated, kept in (("travel", "travel"), ("mining", ""), ("", "")):
+        raw = cookie.encode(profile, timezone.now(), stated)
+        assert cookie.decode(raw, current_catalog()).link == kept
