@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "persx.http.method_not_allowed.ApiMethodNotAllowedMiddleware",
     "persx.http.database_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "persx.http.trailing_slash.TrailingSlashMiddleware",  # CommonMiddleware, 308 not 301
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
