@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "persx.http.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "persx.http.body_limit.ApiBodyLimitMiddleware",
+    "persx.http.field_limit.FieldLimitMiddleware",
     "persx.http.method_not_allowed.ApiMethodNotAllowedMiddleware",
     "persx.http.database_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,8 +201,18 @@ LOGOUT_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# No page or form here takes more than ~50 parameters; far more is an attack: 400 at once.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Parameters per request (query string, form body), counted before anything parses them:
+# more is refused at once with a 400 that says why (persx/http/field_limit.py).
+# The Wagtail admin: sized from the largest page an editor can build, every personalizable
+# block with a variant for each of the demo's 20 audiences (tests/web/largest_page.py),
+# whose edit form posts 2,843 fields (measured in Chromium; Contact posts 833). The same
+# page with an AI challenger beside every variant posts 5,543. 8,000 leaves 2.8x headroom
+# over the first and 1.4x over the second. Django enforces it on every path as the ceiling.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 8_000
+FIELD_LIMIT_ADMIN_PREFIXES = ("/cms/",)
+# The site and the API: no page or form there takes more than ~50 parameters (the start
+# form with every goal and tool: tests/web/test_field_limits.py); far more is an attack.
+PERSX_PUBLIC_MAX_NUMBER_FIELDS = 200
 
 # Outgoing email (incident notifications, the weekly report).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -232,8 +243,10 @@ PERSX = {
     # Catalog and content indexes cached in-process for this long (also dropped on publish).
     "CACHE_TTL_SECONDS": float(os.environ.get("PERSX_CACHE_TTL_SECONDS", "60")),
     # Largest JSON body accepted by /api/ (bytes); /api/events takes batches up to 500.
+    # The largest valid batch (500 events, each with a 300-character page and 2 KB of
+    # properties) is 1,263,012 bytes as JSON: 1.5 MiB leaves 25% (tests/web/test_field_limits.py).
     "API_MAX_BODY_BYTES": 16_384,
-    "EVENTS_MAX_BODY_BYTES": 1_048_576,
+    "EVENTS_MAX_BODY_BYTES": 1_572_864,
     # Exposures and page views are written by a background thread (persx/events/exposure_writer.py).
     "EVENTS_WRITER_THREAD": True,
     # PostgreSQL: months of events kept beside the current one; older monthly partitions
