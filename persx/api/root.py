@@ -11,6 +11,7 @@ from persx.events.api import router as events_router
 from persx.http.csp_report import router as csp_report_router
 from persx.http.errors import ERROR_MEANINGS, install_error_handlers
 from persx.privacy.api import router as privacy_router
+from persx.profiles.api import document_catalog_choices
 from persx.profiles.api import router as profile_router
 
 # What any operation can answer: a method its path does not answer
@@ -25,6 +26,7 @@ class PersxAPI(NinjaAPI):
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
+        document_catalog_choices(schema)  # the enums PUT /api/personalization enforces
         error_schema = {"$ref": "#/components/schemas/ApiError"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():

@@ -20,6 +20,7 @@ from ninja import Router
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from persx.http.errors import error_response, error_responses, field_name
+from persx.http.openapi_schema import inline_schema
 from persx.http.rate_limit import address_over_limit, limit_setting
 
 logger = logging.getLogger("persx.security")
@@ -29,8 +30,19 @@ ACCEPTED_CONTENT_TYPES = ("application/csp-report", "application/json")
 DEFAULT_REPORTS_PER_ADDRESS = 30
 
 
+# As enforced by ``names_a_directive``: at least one of the two directive names, not empty.
+_NAMES_A_DIRECTIVE: dict[str, Any] = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"minLength": 1}}}
+        for name in ("effective-directive", "violated-directive")
+    ]
+}
+
+
 class Violation(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        populate_by_name=True, extra="ignore", json_schema_extra=_NAMES_A_DIRECTIVE
+    )
 
     document_uri: str = Field(alias="document-uri", min_length=1, max_length=2048)
     violated_directive: str = Field("", alias="violated-directive", max_length=200)
@@ -76,8 +88,7 @@ def _content_type_problem(request: HttpRequest) -> str | None:
         "requestBody": {
             "required": True,
             "content": {
-                media: {"schema": CspReport.model_json_schema(by_alias=True)}
-                for media in ACCEPTED_CONTENT_TYPES
+                media: {"schema": inline_schema(CspReport)} for media in ACCEPTED_CONTENT_TYPES
             },
         }
     },

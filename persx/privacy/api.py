@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from ninja import Router, Schema
-from ninja.security import APIKeyCookie
+from ninja.decorators import decorate_view
 from pydantic import ConfigDict, Field
 
 from persx.engine.profile import ConsentState
-from persx.http.errors import FieldError, error_responses
+from persx.http.api_csrf import csrf_parameters, csrf_required
+from persx.http.errors import error_responses
 from persx.privacy.consent import ConsentStatus, mode_description
 from persx.privacy.middleware import choose_consent, consent_of
 
 router = Router(tags=["privacy"])
-
-CSRF_HEADER = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "X-CSRFToken",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "The value of the csrftoken cookie that GET /api/privacy/consent sets.",
-        }
-    ]
-}
-
-
-class AnyVisitor(APIKeyCookie):
-    """Anyone may say yes or no; the CSRF check (``csrf = True``) is the guard."""
-
-    param_name = "persx_consent"
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> bool:
-        return True
 
 
 class ConsentView(Schema):
@@ -49,7 +31,9 @@ class ConsentView(Schema):
 class ConsentChoice(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    choice: str = Field(description="granted or denied", max_length=10)
+    choice: Literal["granted", "denied"] = Field(
+        description="granted (accept analytics) or denied (decline)"
+    )
 
 
 def _view(status: ConsentStatus) -> ConsentView:
@@ -73,12 +57,9 @@ def get_consent(request: HttpRequest) -> ConsentView:
 @router.put(
     "/privacy/consent",
     response={200: ConsentView, **error_responses(400, 403, 413, 422)},
-    auth=AnyVisitor(csrf=True),
-    openapi_extra=CSRF_HEADER,
+    openapi_extra=csrf_parameters("/api/privacy/consent"),
 )
+@decorate_view(csrf_required)
 def put_consent(request: HttpRequest, payload: ConsentChoice) -> ConsentView:
     """Accept (``granted``) or decline (``denied``) analytics; remembered in a cookie."""
-    allowed = (str(ConsentState.GRANTED), str(ConsentState.DENIED))
-    if payload.choice not in allowed:
-        raise FieldError("choice", f"must be one of {', '.join(allowed)}")
     return _view(choose_consent(request, ConsentState(payload.choice)))

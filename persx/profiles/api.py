@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from ninja import Router
-from ninja.security import APIKeyCookie
+from ninja.decorators import decorate_view
 
 from persx.catalog.repository import current_catalog
-from persx.config import config
 from persx.engine.profile import Provenance
+from persx.http.api_csrf import csrf_parameters, csrf_required
 from persx.http.errors import FieldError, error_responses
 from persx.http.rate_limit import RateLimited
-from persx.http.visitor import VisitorState, visitor
+from persx.http.visitor import visitor
 from persx.privacy.middleware import consent_of, mark_erased
 from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
@@ -22,30 +23,29 @@ from persx.profiles.presenters import personalization_state
 from persx.profiles.schemas import Forgotten, PersonalizationState, ProfileUpdate
 from persx.profiles.write_limit import profile_write_refused
 
-
-class VisitorCookie(APIKeyCookie):
-    """The visitor is whoever holds the profile cookie (or nobody yet); writes need CSRF."""
-
-    param_name = config().profile_cookie_name
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> VisitorState:
-        return visitor(request)
-
-
 router = Router(tags=["personalization"])
 
-# Writes are CSRF-protected as enforced: the csrftoken cookie (set by GET) echoed in a header.
-CSRF_HEADER = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "X-CSRFToken",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "The value of the csrftoken cookie that GET /api/personalization sets.",
-        }
-    ]
-}
+# Writes need the CSRF token (cookie csrftoken + header X-CSRFToken) and nothing else.
+CSRF = csrf_parameters("/api/personalization")
+
+
+def document_catalog_choices(document: dict[str, Any]) -> None:
+    """State in the OpenAPI ``document`` the choices ``PUT`` enforces: the catalog's
+    industry, goal and tool slugs as they are now (they change when an editor edits the
+    catalog; ``GET /api/catalog`` lists them with their names)."""
+    schema = document.get("components", {}).get("schemas", {}).get(ProfileUpdate.__name__)
+    if schema is None:
+        return
+    try:
+        catalog = current_catalog()
+    except DatabaseError:  # the document is still served; the writes answer 503 meanwhile
+        return
+    properties = schema["properties"]
+    properties["industry"]["enum"] = [i.slug for i in catalog.industries]
+    for field, slugs in (("goals", catalog.goal_slugs()), ("tools", catalog.tool_slugs())):
+        for branch in properties[field].get("anyOf", [properties[field]]):
+            if branch.get("type") == "array":
+                branch["items"] = {**branch.get("items", {}), "enum": sorted(slugs)}
 
 
 @router.get("/personalization", response=PersonalizationState)
@@ -77,9 +77,9 @@ def export_state(request: HttpRequest) -> dict[str, Any]:
 @router.put(
     "/personalization",
     response={200: PersonalizationState, **error_responses(400, 403, 413, 422, 429)},
-    auth=VisitorCookie(),
-    openapi_extra=CSRF_HEADER,
+    openapi_extra=CSRF,
 )
+@decorate_view(csrf_required)
 def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationState:
     """Set industry (required), goals, tools and role; answers the new state, sets the cookie."""
     catalog = current_catalog()
@@ -92,8 +92,6 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
         unknown = [v for v in values or () if v not in known]
         if unknown:
             raise FieldError(field, f"unknown {field}: {', '.join(sorted(unknown))}")
-    if payload.goals is not None and not payload.goals:
-        raise FieldError("goals", "choose at least one goal (or omit the field)")
     refused = profile_write_refused(request)
     if refused:
         raise RateLimited(*refused)
@@ -116,9 +114,9 @@ def put_state(request: HttpRequest, payload: ProfileUpdate) -> PersonalizationSt
 @router.delete(
     "/personalization",
     response={200: Forgotten, **error_responses(403)},
-    auth=VisitorCookie(),
-    openapi_extra=CSRF_HEADER,
+    openapi_extra=CSRF,
 )
+@decorate_view(csrf_required)
 def forget(request: HttpRequest) -> Forgotten:
     """Forget me: delete the cookies and everything held about this visitor (profile
     records, events, leads, signals examples, rollup contributions); the visitor id is

@@ -14,7 +14,10 @@ class ProfileUpdate(BaseModel):
 
     industry: str = Field(min_length=1, max_length=40, description="Industry slug (catalog).")
     goals: list[str] | None = Field(
-        default=None, max_length=5, description="1–5 goal slugs; omitted keeps current goals."
+        default=None,
+        min_length=1,
+        max_length=5,
+        description="1–5 goal slugs; omitted keeps current goals.",
     )
     tools: list[str] | None = Field(
         default=None, max_length=20, description="Martech tool slugs; omitted keeps current."

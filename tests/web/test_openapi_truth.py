@@ -1,6 +1,10 @@
-"""The OpenAPI document lists every status the API really answers, with the error schema.
+"""The OpenAPI document says exactly what the API enforces.
 
-Each error status is produced on the real endpoint, then looked up in the document.
+Each error status is produced on the real endpoint, then looked up in the document; a
+schema-driven fuzzer sends the requests the document allows and expects each accepted (a
+refusal is a rule the document does not state: a string checked against a set without an
+enum, a list that may not be empty without minItems); and each operation requires exactly
+the security it declares (tried without cookies).
 """
 
 from __future__ import annotations
@@ -192,6 +196,7 @@ def test_every_status_post_events_answers_is_documented(db: list[uuid.UUID]) -> 
     assert int(produced[503]["Retry-After"]) >= 1
 
 
+@pytest.mark.django_db
 def test_post_events_documents_its_guards_instead_of_a_csrf_token() -> None:
     operation = openapi()["paths"][EVENTS]["post"]
     params = {(p["in"], p["name"]): p for p in operation.get("parameters", [])}
@@ -303,3 +308,200 @@ def test_every_operation_answers_503_without_the_database_as_documented() -> Non
     # The ones that must read or write the database to answer at all:
     assert answered[("delete", "/api/personalization")] == 503
     assert answered[("get", "/api/personalization/export")] == 503
+
+
+# --- The document allows it, so the API accepts it ------------------------------------------
+#
+# A small schema-driven fuzzer: from each operation's documented request body it makes the
+# requests the document allows (every enum value, the shortest and longest strings, empty,
+# single and longest arrays, null where allowed, each optional field present and absent),
+# sends each with what the document says the operation requires (its required parameters),
+# and expects a 2xx. A refusal means the API enforces a rule the document does not state
+# (e.g. a string checked against a set the document gives no enum for).
+
+SUPPORTED_PATTERNS = {"^/": "/"}  # a pattern → the prefix a generated string starts with
+
+
+def resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        prefix = "#/components/schemas/"
+        ref = node["$ref"]
+        assert ref.startswith(prefix), f"a $ref the document cannot resolve: {ref}"
+        node = document["components"]["schemas"][ref.removeprefix(prefix)]
+    return node
+
+
+def merged(schema: dict[str, Any], branch: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the constraints of one of its ``anyOf`` branches added."""
+    properties = {
+        name: {**prop, **branch.get("properties", {}).get(name, {})}
+        for name, prop in schema.get("properties", {}).items()
+    }
+    required = sorted({*schema.get("required", ()), *branch.get("required", ())})
+    return {**schema, "properties": properties, "required": required}
+
+
+def allowed_values(document: dict[str, Any], node: dict[str, Any]) -> list[Any]:
+    """Values the schema ``node`` allows, the edges first."""
+    schema = resolved(document, node)
+    if "enum" in schema:
+        return list(schema["enum"])
+    if "const" in schema:
+        return [schema["const"]]
+    for combinator in ("anyOf", "oneOf"):
+        if combinator in schema and "properties" in schema:  # an object with alternatives
+            rest = {k: v for k, v in schema.items() if k != combinator}
+            return [
+                v
+                for branch in schema[combinator]
+                for v in allowed_values(document, merged(rest, branch))
+            ]
+        if combinator in schema:
+            return [v for branch in schema[combinator] for v in allowed_values(document, branch)]
+    kind = schema.get("type")
+    if kind == "null":
+        return [None]
+    if kind == "boolean":
+        return [True, False]
+    if kind in ("integer", "number"):
+        return sorted({schema.get("minimum", 0), schema.get("maximum", 1_000)})
+    if kind == "string":
+        if schema.get("format") == "uuid":
+            return [str(uuid.uuid4())]
+        if schema.get("format") == "date-time":
+            return [datetime.now(UTC).isoformat()]
+        pattern = schema.get("pattern")
+        assert pattern is None or pattern in SUPPORTED_PATTERNS, f"teach me {pattern!r}"
+        start = SUPPORTED_PATTERNS.get(pattern or "", "")
+        shortest = max(schema.get("minLength", 0), len(start))
+        longest = schema.get("maxLength", max(shortest, 12))
+        return [(start + "x" * n)[:n] if n else "" for n in sorted({shortest, longest})]
+    if kind == "array":
+        items = allowed_values(document, schema.get("items", {}))
+        shortest, longest = schema.get("minItems", 0), schema.get("maxItems", 3)
+        arrays = [[items[i % len(items)] for i in range(n)] for n in sorted({shortest, longest})]
+        return arrays + [[item] for item in items if shortest <= 1 <= longest]
+    if kind == "object" or "properties" in schema:
+        return allowed_objects(document, schema)
+    raise AssertionError(f"teach me {schema}")
+
+
+def allowed_objects(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The required properties at their first value, then one property at a time varied
+    over its values (an optional one also left out, as in the base)."""
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", ()))
+    values = {name: allowed_values(document, prop) for name, prop in properties.items()}
+    base = {name: values[name][0] for name in properties if name in required}
+    variants = [base]
+    for name, options in values.items():
+        variants += [{**base, name: value} for value in options]
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        variants.append({**base, "k": allowed_values(document, extra)[0]})
+    return variants
+
+
+def json_body_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
+    content = operation.get("requestBody", {}).get("content", {})
+    for media in ("application/json", "application/csp-report", "text/plain"):
+        if media in content:
+            return dict(content[media]["schema"])
+    return None
+
+
+def documented_request(
+    document: dict[str, Any], path: str, method: str, with_cookies: bool = True
+) -> tuple[Client, dict[str, Any]]:
+    """A client and the headers the operation documents as required (the CSRF token's
+    header and cookie come from the path's GET, as their descriptions say)."""
+    client = Client(enforce_csrf_checks=True)
+    headers: dict[str, Any] = {}
+    for parameter in document["paths"][path][method].get("parameters", []):
+        if not parameter.get("required"):
+            continue
+        assert (parameter["in"], parameter["name"]) in {
+            ("header", "X-CSRFToken"),
+            ("cookie", "csrftoken"),
+        }, f"teach me the required {parameter}"
+        if "csrftoken" not in client.cookies:
+            client.get(path)
+        headers["HTTP_X_CSRFTOKEN"] = client.cookies["csrftoken"].value
+    if not with_cookies:
+        csrf = client.cookies.get("csrftoken")
+        client.cookies.clear()
+        if csrf is not None and headers:
+            client.cookies["csrftoken"] = csrf.value  # documented as required, so kept
+    return client, headers
+
+
+@pytest.mark.django_db
+def test_every_request_the_document_allows_is_accepted() -> None:
+    document = openapi()
+    refused: list[str] = []
+    sent = 0
+    limits_off = {
+        **settings.PERSX,
+        "EVENTS_RATE_LIMIT_PER_MINUTE": 0,
+        "CSP_REPORTS_PER_ADDRESS_PER_MINUTE": 0,
+    }
+    with override_settings(PERSX=limits_off):
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                schema = json_body_schema(operation)
+                bodies = [None] if schema is None else allowed_values(document, schema)
+                for body in bodies:
+                    client, headers = documented_request(document, path, method)
+                    data = "" if body is None else json.dumps(body)
+                    response = client.generic(
+                        method.upper(), path, data, "application/json", **headers
+                    )
+                    sent += 1
+                    if response.status_code >= 300:
+                        message = response.json().get("message", "")
+                        refused.append(
+                            f"{method.upper()} {path} {data[:120]} -> "
+                            f"{response.status_code} {message}"
+                        )
+    assert sent > 50  # the fuzzer made requests for every operation
+    assert not refused, "\n".join(refused)
+
+
+@pytest.mark.django_db
+def test_each_operation_requires_exactly_the_security_it_declares() -> None:
+    """An operation that declares a security scheme refuses a request without it; one that
+    declares none answers without any cookie (besides a documented CSRF cookie)."""
+    document = openapi()
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    wrong: list[str] = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            schema = json_body_schema(operation)
+            body = None if schema is None else allowed_values(document, schema)[0]
+            client, headers = documented_request(document, path, method, with_cookies=False)
+            data = "" if body is None else json.dumps(body)
+            status = client.generic(method.upper(), path, data, "application/json", **headers)
+            declared = [
+                name for requirement in operation.get("security", []) for name in requirement
+            ]
+            for name in declared:
+                assert name in schemes, name
+            if declared and status.status_code not in (401, 403):
+                wrong.append(
+                    f"{method.upper()} {path} declares {declared}: answered "
+                    f"{status.status_code} without it"
+                )
+            if not declared and status.status_code >= 300:
+                wrong.append(
+                    f"{method.upper()} {path} declares no security: answered "
+                    f"{status.status_code} without cookies"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_the_document_is_served_while_the_database_is_unreachable() -> None:
+    with database_unreachable():
+        response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    assert "/api/personalization" in response.json()["paths"]
