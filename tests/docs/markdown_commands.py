@@ -110,26 +110,27 @@ def _fenced(doc: str, lang: str, body: list[tuple[int, str]]) -> list[Found]:
 
 
 def _inline(doc: str, text: str, first_line: int) -> list[Found]:
-    found = []
+    found: list[tuple[int, Found]] = []
+
+    def add(offset: int, kind: str, what: str) -> None:
+        found.append((offset, Found(doc, first_line + text.count("\n", 0, offset), kind, what)))
+
     for match in INLINE_CODE.finditer(text):
         code = " ".join(match.group(1).split())
-        line = first_line + text.count("\n", 0, match.start())
         methods = METHODS_AND_PATH.match(code)
         if methods:
             for method in methods.group(1).split("/"):
-                found.append(Found(doc, line, "url", f"{method} {methods.group(2)}"))
+                add(match.start(), "url", f"{method} {methods.group(2)}")
         elif SITE_PATH.match(code) and code != "/":
-            found.append(Found(doc, line, "url", f"GET {code}"))
+            add(match.start(), "url", f"GET {code}")
         elif ASSIGNMENT.match(code):
-            found.append(Found(doc, line, "setting", code))
+            add(match.start(), "setting", code)
         elif COMMAND_START.match(code):
-            found.append(Found(doc, line, "command", code))
+            add(match.start(), "command", code)
     for match in AUTOLINK.finditer(text):
-        url = match.group(1)
-        path = "/" + url.split("://", 1)[1].partition("/")[2]
-        line = first_line + text.count("\n", 0, match.start())
-        found.append(Found(doc, line, "url", f"GET {path}"))
-    return sorted(found, key=lambda f: f.line)
+        path = "/" + match.group(1).split("://", 1)[1].partition("/")[2]
+        add(match.start(), "url", f"GET {path}")
+    return [f for _, f in sorted(found, key=lambda pair: pair[0])]
 
 
 def _sections(lines: list[str], titles: tuple[str, ...] | None) -> list[tuple[int, list[str]]]:
