@@ -105,8 +105,9 @@ def _comparison(design: Design, arm: str) -> str:
         )
     state = "running" if design.status == "running" else "stopped"
     return (
-        f"Experiment {design.key} ({state}, fixed allocation): its {arm} arm (personalized) "
-        f"against its {design.control} arm (generic), every visitor it has had."
+        f"Experiment {design.key} ({state}, fixed allocation): its arm '{arm}' (personalized "
+        f"content) against its arm '{design.control}' (generic content), every visitor it "
+        "has had."
     )
 
 
@@ -175,12 +176,13 @@ def _pli_sources(
     if not compared:
         return running, (
             f"No PLI of personalization as a whole: {why}, and no experiment of personalized "
-            "against generic content had visitors this week."
+            "against generic content had visitors in the week."
         )
     keys = ", ".join(r.design.key for r in compared)
     return (*running, *stopped), (
-        f"No global holdout comparison: {why}. The PLI below comes from the experiments "
-        f"that compared personalized with generic content this week instead ({keys})."
+        f"No global holdout comparison: {why}. The PLI below comes instead from the "
+        f"experiments that compare personalized with generic content, running or stopped "
+        f"with visitors in the week ({keys})."
     )
 
 
