@@ -9,7 +9,6 @@ from django.utils.safestring import SafeString
 from wagtail import hooks
 
 
-@hooks.register("insert_editor_js")
 def editor_field_limit_js() -> SafeString:
     """Counts the fields an edit form would send before it is sent; over the limit the save
     stops with a message and the form keeps what the editor typed."""
@@ -18,3 +17,6 @@ def editor_field_limit_js() -> SafeString:
         static("persx/admin/field_limit.js"),
         int(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS),
     )
+
+
+hooks.register("insert_editor_js", editor_field_limit_js)

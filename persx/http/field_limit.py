@@ -70,7 +70,7 @@ def body_fields(request: HttpRequest) -> int | None:
     if request.content_type == URLENCODED:
         return urlencoded_fields(request.body)
     if request.content_type == MULTIPART:
-        boundary = request.content_params.get("boundary", "")
+        boundary = (request.content_params or {}).get("boundary", "")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

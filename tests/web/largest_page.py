@@ -138,11 +138,11 @@ def block_form_data(block: blocks.Block, value: Any, prefix: str) -> list[tuple[
 
 def edit_form_data(page: StandardPage, **changes: str) -> dict[str, list[str]]:
     """The POST of the page's edit form, unchanged but for ``changes`` (by field name)."""
-    fields = [
+    fields: list[tuple[str, str]] = [
         ("title", page.title),
         ("slug", page.slug),
-        ("seo_title", page.seo_title),
-        ("search_description", page.search_description),
+        ("seo_title", page.seo_title or ""),
+        ("search_description", page.search_description or ""),
         ("go_live_at", ""),
         ("expire_at", ""),
         ("comments-TOTAL_FORMS", "0"),

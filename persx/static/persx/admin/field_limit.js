@@ -38,11 +38,12 @@
     box.scrollIntoView({ block: "center" });
   }
 
-  function resetButtons(form) {
-    // Wagtail's progress controller shows "Saving…" and disables the button on click.
-    var busy = document.querySelectorAll("[data-w-progress-active-value]");
+  function resetButtons() {
+    // Wagtail's progress controller shows "Saving…" and disables the button on click;
+    // the save did not happen, so the buttons are ready again.
+    var busy = document.querySelectorAll('[data-w-progress-loading-value="true"]');
     for (var i = 0; i < busy.length; i += 1) {
-      busy[i].setAttribute("data-w-progress-active-value", "false");
+      busy[i].setAttribute("data-w-progress-loading-value", "false");
     }
   }
 
@@ -58,7 +59,7 @@
       event.preventDefault();
       event.stopImmediatePropagation();
       showMessage(form, count);
-      window.setTimeout(function () { resetButtons(form); }, 0);
+      window.setTimeout(resetButtons, 0);
     },
     true
   );
