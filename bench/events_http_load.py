@@ -238,7 +238,7 @@ def main() -> None:
         load_before = os.getloadavg()
         spawn = multiprocessing.get_context("spawn")  # no inherited connections
         queue = spawn.Queue()
-        ready = spawn.Barrier(args.clients + 1)
+        set_up = spawn.Barrier(args.clients + 1)
         go = spawn.Event()
         clients = [
             spawn.Process(
@@ -251,7 +251,7 @@ def main() -> None:
                     queue,
                     args.page,
                     number,
-                    ready,
+                    set_up,
                     go,
                     args.one_address,
                 ),
@@ -260,7 +260,7 @@ def main() -> None:
         ]
         for c in clients:
             c.start()
-        ready.wait(timeout=300)  # every client has set up Django (slow on a loaded machine)
+        set_up.wait(timeout=300)  # every client has set up Django (slow on a loaded machine)
         backends = _postgres_backends(database)
         worker_cpu = {p: _cpu_s(p) for p in workers}
         pg_cpu = {p: _cpu_s(p) for p in backends}
