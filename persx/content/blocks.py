@@ -13,8 +13,10 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 from wagtail import blocks
@@ -270,8 +272,28 @@ def variant_window(variant: Mapping[str, Any]) -> Window | None:
     return Window(_aware(live_from), _aware(live_until))
 
 
+class ScheduleDateTimeBlock(blocks.DateTimeBlock):
+    """A variant's optional live window edge, edited in the browser's own date-time input.
+
+    Wagtail's date picker builds a calendar of ~115 elements per field when the editor
+    opens, for each of a page's variants twice (Contact: 62 pickers, 7,150 of its editor's
+    20,128 elements), though a schedule is rarely set. The native input costs one element
+    and stores the same value (an ISO date-time, read in the site's time zone).
+    """
+
+    @cached_property
+    def field(self) -> forms.DateTimeField:
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=NATIVE_FORMAT),
+            **self.field_options,
+        )
+
+
+NATIVE_FORMAT = "%Y-%m-%dT%H:%M"
+
+
 def _live_from() -> blocks.DateTimeBlock:
-    return blocks.DateTimeBlock(
+    return ScheduleDateTimeBlock(
         required=False,
         label="Live from",
         help_text="Optional. Before this time visitors get the next best match (or generic).",
@@ -279,7 +301,7 @@ def _live_from() -> blocks.DateTimeBlock:
 
 
 def _live_until() -> blocks.DateTimeBlock:
-    return blocks.DateTimeBlock(
+    return ScheduleDateTimeBlock(
         required=False,
         label="Live until",
         help_text="Optional. From this time on the variant is no longer served.",
