@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.site_process import ROOT, wait_until_answers
+from harness.site_process import ROOT, free_port, wait_until_answers
 from tests.docs.manifest import Step
 
 # What a user's shell passes on; everything else (DJANGO_SETTINGS_MODULE, DATABASE_URL,
@@ -75,10 +75,12 @@ class Checkout:
     def run(self, step: Step) -> str:
         """Run ``step``'s command; a failure fails the test with where it is written."""
         assert step.command is not None
-        command = fill(step.command, {"checkout": str(self.root), **self.values})
+        values = {"checkout": str(self.root), "free_port": str(free_port()), **self.values}
+        command = fill(step.command, values)
         return self.shell(command, f"{step.found.where} says `{step.found.text}`")
 
     def shell(self, command: str, what: str) -> str:
+        started = time.monotonic()
         try:
             result = subprocess.run(
                 ["bash", "-c", command],
@@ -98,6 +100,8 @@ class Checkout:
                 f"{result.stderr[-4000:]}",
                 pytrace=False,
             )
+        # Shown with the test's output (pytest -rP): what each command costs.
+        print(f"{time.monotonic() - started:7.1f} s  {command}")
         return result.stdout + result.stderr
 
     @contextmanager
@@ -118,8 +122,10 @@ class Checkout:
                 start_new_session=True,
             )
         try:
+            started = time.monotonic()
             try:
                 wait_until_answers(ready_url, proc, log, SERVER_START_S)
+                print(f"{time.monotonic() - started:7.1f} s  {command} (until it served)")
             except Exception as exc:
                 pytest.fail(f"{step.found.where}: `{command}` did not serve: {exc}")
             yield proc

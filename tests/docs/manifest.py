@@ -87,9 +87,10 @@ def last(reason: str) -> Listed:
     return Listed(reason, last=True)
 
 
-# Placeholders filled when the command runs: {port} a free port, {loadtest_port} the first
-# of three free ports, {database} / {database_url} the throwaway PostgreSQL database,
-# {redis_db} its Redis database number, {last_monday} the last Monday (YYYY-MM-DD).
+# Placeholders filled when the command runs: {port} the server's port, {free_port} a free
+# port (a new one each time), {loadtest_port} the first of three free ports, {database} /
+# {database_url} the throwaway PostgreSQL database, {redis_db} its Redis database number,
+# {last_monday} the last Monday (YYYY-MM-DD).
 LISTED: dict[str, Listed] = {
     # README.md, the tour
     "make run": server(
@@ -177,12 +178,12 @@ LISTED: dict[str, Listed] = {
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/persx_bench_pg .venv/bin/python "
     "bench/events_http_load.py --port 8751 --seconds 20 --batch 20": instead(
         "DATABASE_URL={database_url} .venv/bin/python bench/events_http_load.py "
-        "--port {port} --seconds 2 --batch 20",
+        "--port {free_port} --seconds 2 --batch 20",
         "2 s of load instead of 20, on a free port and the throwaway database",
     ),
     "bench/events_http_load.py --page /contact/": instead(
         "DATABASE_URL={database_url} .venv/bin/python bench/events_http_load.py "
-        "--port {port} --seconds 2 --page /contact/",
+        "--port {free_port} --seconds 2 --page /contact/",
         "a script path with an option: run with the doc's other arguments bounded as above",
     ),
 }
