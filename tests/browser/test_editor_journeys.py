@@ -34,7 +34,6 @@ from persx.settings import base as base_settings
 from tests.browser.support import ACTION_TIMEOUT_MS, DEMO_ADMIN
 from tests.web import largest_page
 from tests.web.live_site import LiveSite, gunicorn_site, manage
-from tests.web.test_field_limits import LARGEST_EDIT_FORM_FIELDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.own_server]
 
@@ -262,7 +261,7 @@ def test_the_largest_page_posts_the_measured_number_of_fields(tab: Page, site: S
     """The number in persx/settings/base.py's comment is what Chromium posts today."""
     open_editor(tab, site, f"/{largest_page.SLUG}/", "body")
     sent = sent_fields(tab)
-    assert abs(sent - LARGEST_EDIT_FORM_FIELDS) <= LARGEST_EDIT_FORM_FIELDS * 0.05, sent
+    assert abs(sent - largest_page.EDIT_FORM_FIELDS) <= largest_page.EDIT_FORM_FIELDS * 0.05, sent
     assert sent * 2 <= ADMIN_LIMIT
 
 

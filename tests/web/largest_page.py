@@ -19,6 +19,9 @@ from persx.demo.services import stream_data
 from persx.engine.audience import industry_key, persona_key
 
 SLUG = "every-audience"
+# What Chromium posts when an editor saves this page (measured by
+# tests/browser/test_editor_journeys.py, which checks it stays within 5% of this).
+EDIT_FORM_FIELDS = 2_843
 TITLE = "Every block for every audience"
 
 

@@ -23,6 +23,7 @@ from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
 from persx.config import config
+from persx.content.wagtail_hooks import editor_field_limit_js
 from persx.events.event_row import WIDTHS
 from persx.events.models import Event
 from persx.events.schemas import MAX_BATCH, MAX_PROPERTIES_BYTES
@@ -32,9 +33,7 @@ from tests.web import largest_page
 
 PUBLIC = settings.PERSX_PUBLIC_MAX_NUMBER_FIELDS
 ADMIN = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-# What Chromium posts when an editor saves the largest page (tests/web/largest_page.py);
-# tests/browser/test_editor_journeys.py measures it again and checks it against this.
-LARGEST_EDIT_FORM_FIELDS = 2_843
+LARGEST_EDIT_FORM_FIELDS = largest_page.EDIT_FORM_FIELDS  # as Chromium posts it
 
 
 @pytest.fixture(autouse=True)
@@ -197,8 +196,6 @@ def test_an_admin_upload_too_large_to_count_is_still_refused_with_the_page(
 
 def test_the_admin_page_loads_the_editor_field_check() -> None:
     """The editor's own script stops an oversized form before it is sent, keeping it."""
-    from persx.content.wagtail_hooks import editor_field_limit_js
-
     html = editor_field_limit_js()
     assert "persx/admin/field_limit.js" in html
     assert f'data-max-fields="{ADMIN}"' in html
