@@ -23,7 +23,8 @@
 6. Monitoring: metrics overhead on a personalized page, persx_monitor pass and health
    dashboard at scale (bench/monitoring.py; PERSX_BENCH_MONITOR_EVENTS, default 1 million).
 
-Runs on a fresh SQLite database in a temporary folder (migrate + seed take ~20 s).
+Runs on a fresh SQLite database in a temporary folder (migrate + seed take ~20 s). Each
+run's output is kept with its commit and machine load in bench/results/ (bench/record.py).
 """
 
 from __future__ import annotations
@@ -480,6 +481,13 @@ def bench_bandit() -> None:
 
 
 def main() -> None:
+    from bench.record import recorded_run
+
+    with recorded_run(sys.argv[1:]):
+        run_benchmarks()
+
+
+def run_benchmarks() -> None:
     setup_django()
     from bench.page_speed import bench_http_throughput, bench_personalized_vs_plain
 
