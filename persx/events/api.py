@@ -23,6 +23,7 @@ from persx.events.request_origin import content_type_problem, cross_site_problem
 from persx.events.schemas import BATCH_ADAPTER, BatchAccepted, EventBatch
 from persx.events.services import store_client_events, time_problems
 from persx.http.errors import error_response, error_responses, field_name
+from persx.http.openapi_schema import inline_schema
 from persx.http.visitor import visitor
 from persx.observability import metrics
 from persx.privacy.middleware import consent_of
@@ -49,23 +50,6 @@ def _with_retry_after(response: HttpResponse, seconds: int) -> HttpResponse:
     return response
 
 
-def _inline_schema(model: type[EventBatch]) -> dict[str, Any]:
-    """The batch's JSON schema with its nested definitions inlined (for the OpenAPI doc)."""
-    schema = model.model_json_schema(ref_template="{model}")
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            if set(node) == {"$ref"} and node["$ref"] in definitions:
-                return resolve(definitions[node["$ref"]])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    return resolve(schema)
-
-
 # As enforced: JSON (as application/json or, for sendBeacon, text/plain); no CSRF token,
 # but a browser's Sec-Fetch-Site/Origin must say same-site (403 otherwise); the visitor is
 # the optional profile cookie (without one, events are stored without a visitor).
@@ -73,7 +57,7 @@ _OPENAPI_EXTRA: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            media: {"schema": _inline_schema(EventBatch)}
+            media: {"schema": inline_schema(EventBatch)}
             for media in ("application/json", "text/plain")
         },
     },

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,11 +21,9 @@ MOST_QUERIES = 40  # 34 measured for Contact and for the largest page alike
 
 
 @pytest.fixture
-def editor() -> Client:
-    user = User.objects.create_superuser("editor", "editor@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
+def editor(admin_client: Client) -> Client:
+    """A signed-in editor (a superuser: tests/web/conftest.py)."""
+    return admin_client
 
 
 def edit_view(client: Client, page: Page) -> tuple[str, int]:

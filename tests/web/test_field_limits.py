@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.test.client import encode_multipart
@@ -133,11 +132,9 @@ def test_under_debug_2000_query_parameters_are_a_400_at_once() -> None:
 
 
 @pytest.fixture
-def editor() -> Client:
-    user = User.objects.create_superuser("editor", "editor@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
+def editor(admin_client: Client) -> Client:
+    """A signed-in editor (a superuser: tests/web/conftest.py)."""
+    return admin_client
 
 
 @pytest.mark.django_db
