@@ -6,7 +6,6 @@ scipy only. One concept per module:
 - :mod:`.lift` — relative lift (PLI) of two rates with Fieller, Katz and delta intervals;
 - :mod:`.ttest` — Welch t-test on relative/absolute lift from sufficient statistics;
 - :mod:`.sequential` — asymptotic confidence sequences (always-valid intervals);
-- :mod:`.msprt` — mixture SPRT and its always-valid p-value;
 - :mod:`.srm` — sample ratio mismatch check;
 - :mod:`.bayes` — exact Bayesian chance to win, P(PLI < t);
 - :mod:`.power` — sample sizes, MDE, visitors still needed, holdout MDE;
@@ -26,13 +25,6 @@ from persx.engine.stats.lift import (
     relative_lift,
     relative_lift_delta,
     relative_lift_katz,
-)
-from persx.engine.stats.msprt import (
-    MSPRTResult,
-    always_valid_p_values,
-    msprt,
-    msprt_difference_of_proportions,
-    msprt_log_likelihood_ratio_arrays,
 )
 from persx.engine.stats.multiple_testing import BHResult, benjamini_hochberg
 from persx.engine.stats.pooling import (
@@ -82,7 +74,6 @@ __all__ = [
     "LiftInterval",
     "LiftIntervalArrays",
     "LiftMethod",
-    "MSPRTResult",
     "MdeVariance",
     "PartialPooling",
     "PooledSegment",
@@ -97,7 +88,6 @@ __all__ = [
     "TTestResult",
     "Verdict",
     "VerdictStatus",
-    "always_valid_p_values",
     "benjamini_hochberg",
     "chance_to_win",
     "confidence_sequence",
@@ -107,9 +97,6 @@ __all__ = [
     "holdout_mde",
     "katz_interval_arrays",
     "minimum_detectable_effect",
-    "msprt",
-    "msprt_difference_of_proportions",
-    "msprt_log_likelihood_ratio_arrays",
     "partial_pool",
     "pool_relative_lifts",
     "prob_relative_lift_below",

@@ -1,4 +1,4 @@
-"""Confidence sequences and mSPRT: reference values (docs/statistics.md) and behaviour."""
+"""Confidence sequences: reference values (docs/statistics.md) and behaviour."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import numpy as np
 import pytest
 
 from persx.engine.stats import (
-    always_valid_p_values,
     confidence_sequence,
     confidence_sequence_halfwidth_arrays,
-    msprt,
-    msprt_difference_of_proportions,
     proportion_ttest,
     sequential_relative_lift,
     sequential_relative_lift_arrays,
@@ -60,38 +57,6 @@ def test_arrays_match_scalar() -> None:
 def test_invalid_tuning() -> None:
     with pytest.raises(ValueError, match="tuning_n"):
         confidence_sequence(0.1, 0.05, 1000, tuning_n=0)
-
-
-def test_msprt_reference() -> None:
-    r = msprt_difference_of_proportions(300, 10000, 400, 10000, tau2=1e-4)
-    assert round(r.likelihood_ratio, 1) == 259.4
-    assert round(r.p_value, 5) == 0.00385
-    assert r.estimate == pytest.approx(0.01)
-
-
-def test_msprt_p_value_is_capped_and_overflow_safe() -> None:
-    assert msprt(0.0, 1e-4, 1e-4).p_value == 1.0
-    huge = msprt(1.0, 1e-8, 1e-4)
-    assert huge.likelihood_ratio == math.inf
-    assert huge.p_value == 0.0
-
-
-def test_always_valid_p_is_running_minimum() -> None:
-    estimates = [0.0, 0.01, 0.002, 0.015]
-    variances = [1e-4, 5e-5, 2e-5, 1e-5]
-    p = always_valid_p_values(estimates, variances, tau2=1e-4)
-    single = [msprt(e, v, 1e-4).p_value for e, v in zip(estimates, variances, strict=True)]
-    assert p == pytest.approx(tuple(float(v) for v in np.minimum.accumulate(single)))
-    assert always_valid_p_values([], [], 1e-4) == ()
-    with pytest.raises(ValueError, match="same length"):
-        always_valid_p_values([0.1], [], 1e-4)
-
-
-def test_msprt_refuses_a_non_positive_variance_or_mixing_variance() -> None:
-    with pytest.raises(ValueError, match="variance must be positive"):
-        msprt(0.01, 0.0, 1e-4)
-    with pytest.raises(ValueError, match="tau2 must be positive"):
-        msprt(0.01, 1e-4, 0.0)
 
 
 def test_sequential_lift_needs_two_visitors_per_arm() -> None:
