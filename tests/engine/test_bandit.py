@@ -1,8 +1,9 @@
 """Thompson-sampling allocation with a holdback (``engine.bandit``).
 
 Determinism and shares are checked over many visitor ids; the simulation plants a best arm
-and checks that the bandit finds it while the holdback's PLI interval still covers the
-planted lift.
+and checks that the bandit finds it while the holdback keeps a bounded PLI interval. The
+holdback interval's coverage with the whole loop running is calibrated in
+``test_bandit_calibration.py``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-import numpy as np
 import pytest
 
 from persx.engine.bandit import (
@@ -25,12 +25,11 @@ from persx.engine.bandit import (
     probability_best,
 )
 from persx.engine.setup_errors import InvalidSetup
-from persx.engine.stats import fieller_interval_arrays, relative_lift
+from persx.engine.stats import relative_lift
 from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 ARMS = ("generic", "variant-a", "variant-b")
 RATES = {"generic": 0.08, "variant-a": 0.088, "variant-b": 0.104}  # b is best: +30% on generic
-PLANTED_LIFT = RATES["variant-b"] / RATES["generic"] - 1
 POLICY = BanditPolicy(holdback_share=0.1, min_exploration=0.03)
 
 
@@ -232,27 +231,6 @@ def test_the_bandit_sends_most_traffic_to_the_planted_best_arm_within_the_horizo
 def _holdback_pli(counts: dict[str, ArmCounts]):  # type: ignore[no-untyped-def]
     g, b = counts["generic"], counts["variant-b"]
     return relative_lift(g.conversions, g.visitors, b.conversions, b.visitors)
-
-
-@pytest.mark.slow
-def test_the_holdback_pli_interval_covers_the_planted_lift_95_percent_of_the_time() -> None:
-    """10,000 repeated runs: Monte Carlo SE of a 95% coverage is 0.22%, so 94-96% is more
-    than four SEs each side. The holdback's arms come from the real ``choose`` (they do not
-    depend on the allocation, checked above); each run draws new conversions, visitor by
-    visitor in distribution (a binomial per arm is the sum of the visitors' Bernoullis)."""
-    table = initial_table("coverage", ARMS, POLICY)
-    picks = [choose(table, v) for v in _ids(DAYS * VISITORS_PER_DAY, seed=99)]
-    n = {
-        arm: sum(1 for p in picks if p is not None and p.holdback and p.arm == arm) for arm in ARMS
-    }
-    runs = 10_000
-    rng = np.random.default_rng(20261130)
-    x_g = rng.binomial(n["generic"], RATES["generic"], runs)
-    x_b = rng.binomial(n["variant-b"], RATES["variant-b"], runs)
-    result = fieller_interval_arrays(x_g, n["generic"], x_b, n["variant-b"], 0.05)
-    covered = float(np.mean((result.lower <= PLANTED_LIFT) & (result.upper >= PLANTED_LIFT)))
-    print(f"holdback visitors per arm {n}; coverage {covered:.4f}")
-    assert 0.94 <= covered <= 0.96
 
 
 def test_more_bad_setups_name_the_field() -> None:
