@@ -82,22 +82,30 @@ lint: install-dev
 ## tests that start their own server on SQLite run once, in the first pass).
 ## Without PostgreSQL/Redis that second pass is skipped loudly; under CI=true they are
 ## started (scripts/test_services.py) and the run fails if they do not come up.
+## Branch coverage is collected in both passes (the second appends to the first's .coverage,
+## so PostgreSQL-only code counts) and reported once after them: the whole tree at or above
+## fail_under in pyproject.toml, persx/engine at 100%. Without the services: the first
+## pass's data alone.
 TEST_PROCESSES ?= 2
 test: install-dev browser-deps lint
 	$(PY) -m pytest -n $(TEST_PROCESSES) --cov --cov-report=
+	@$(MAKE) --no-print-directory test-services SERVICES_COVERAGE="--cov --cov-append --cov-report="
 	$(PY) -m coverage report
 	$(PY) -m coverage report --include="persx/engine/*" --fail-under=100 --skip-covered
-	@$(MAKE) --no-print-directory test-services
 
+# `make test` passes SERVICES_COVERAGE; alone, this pass measures nothing.
+SERVICES_COVERAGE ?=
 test-services: install-dev
 	@$(PY) scripts/test_services.py services; status=$$?; \
 	if [ $$status -eq 0 ]; then \
 	  echo "== Django suite on PostgreSQL + Redis =="; \
 	  DATABASE_URL=$${PERSX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/persx} \
 	  REDIS_URL=$${PERSX_TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
-	  $(PY) -m pytest tests/web -m "not browser and not own_server" -p no:cacheprovider; \
+	  $(PY) -m pytest tests/web -m "not browser and not own_server" -p no:cacheprovider \
+	    $(SERVICES_COVERAGE); \
 	elif [ $$status -eq 1 ]; then \
 	  echo "!!! SKIPPED: PostgreSQL/Redis suite (services not reachable; see message above)"; \
+	  $(if $(SERVICES_COVERAGE),echo "!!! Coverage below: the SQLite pass alone";) \
 	else \
 	  exit $$status; \
 	fi
