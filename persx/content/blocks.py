@@ -26,6 +26,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from persx.catalog.audience_choices import audience_choices
 from persx.catalog.repository import current_catalog
 from persx.content.fragment_cache import render_fragment
+from persx.content.plain_shape import plain
 from persx.content.schema_blocks import schema_children
 from persx.content.schemas import SCHEMAS, content_errors
 from persx.content.tagged_index import ranked_entries
@@ -35,18 +36,6 @@ from persx.engine.audience import GENERIC
 from persx.engine.decision import Reason
 from persx.engine.schedule import Window
 from persx.personalization.context import NO_WINDOWS, Choice, PageBlock, personalization_of
-
-
-def to_plain(value: Any) -> Any:
-    """Block values (StructValue, ListValue, RichText) → plain dicts/lists/strings."""
-    if isinstance(value, Mapping):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | blocks.list_block.ListValue):
-        return [to_plain(v) for v in value]
-    if hasattr(value, "source"):
-        return value.source
-    return value
-
 
 # --- content shapes (derived from persx.content.schemas) -----------------------------
 
@@ -63,7 +52,7 @@ class ValidatedContentBlock(blocks.StructBlock):
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
-        errors = content_errors(self.schema_key, to_plain(value))
+        errors = content_errors(self.schema_key, plain(value))
         if errors:
             block_errors: dict[str, ValidationError] = {}
             non_block: list[ValidationError] = []

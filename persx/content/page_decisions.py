@@ -11,20 +11,17 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from persx.content.blocks import PersonalizableBlock
+# A module import: ``models`` imports this module, and ``inventory`` reads ``models``.
+from persx.content import inventory
 from persx.personalization.context import PageBlock, personalization_of
 
 logger = logging.getLogger("persx.personalization")
 
 
 def page_blocks(page: Any) -> list[PageBlock]:
-    """The personalizable blocks in the page's StreamFields (``page.streamfield_names``)."""
-    found: list[PageBlock] = []
-    for name in getattr(page, "streamfield_names", ()):
-        for child in getattr(page, name) or ():
-            if isinstance(child.block, PersonalizableBlock):
-                found.append(child.block.page_block(child.value))
-    return found
+    """The page's personalizable blocks (:func:`persx.content.inventory.served_blocks`) as
+    the one-pass decision needs them."""
+    return [block.page_block(value) for block, value in inventory.served_blocks(page)]
 
 
 def decide_page_blocks(request: HttpRequest, page: Any) -> None:

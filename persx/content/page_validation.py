@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from persx.catalog.repository import current_catalog
-from persx.content.blocks import PersonalizableBlock, to_plain
+from persx.content.blocks import PersonalizableBlock
+from persx.content.plain_shape import plain
 from persx.content.schemas import content_errors
 from persx.content.variant_audiences import audience_errors
 
@@ -18,7 +19,7 @@ def personalized_block_errors(stream: Any) -> list[str]:
         block = child.block
         if not isinstance(block, PersonalizableBlock):
             continue
-        value = to_plain(child.value)
+        value = plain(child.value)
         where = f"{block.block_type} block #{position}"
         base = value.get("base")
         if not base:

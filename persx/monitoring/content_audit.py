@@ -5,16 +5,19 @@
 - **stale variant**: a variant on a page not edited (a new revision) for ``STALE_DAYS``;
   Wagtail keeps no per-variant edit time, so a page's latest revision dates its variants.
 
-One query per page type (live pages only, raw JSON, no block conversion).
+The blocks are the content inventory's (:mod:`persx.content.inventory`): one query per page
+type (live pages only, raw JSON, no block conversion) and one for the revision times.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+
+from wagtail.models import Revision
 
 from persx.catalog.repository import current_catalog
+from persx.content.inventory import live_pages, stored_blocks
 from persx.content.models import PersonalizedPage
 
 STALE_DAYS = 90
@@ -30,6 +33,16 @@ class PersonalizedBlockInfo:
     edited_at: datetime | None
 
 
+def _edited_at(pages: list[PersonalizedPage]) -> dict[int, datetime | None]:
+    """Each page's latest revision time (else its last publication): one query."""
+    created = dict(
+        Revision.objects.filter(
+            pk__in=[p.latest_revision_id for p in pages if p.latest_revision_id]
+        ).values_list("pk", "created_at")
+    )
+    return {p.pk: created.get(p.latest_revision_id) or p.last_published_at for p in pages}
+
+
 @dataclass(frozen=True, slots=True)
 class CoverageGap:
     block: PersonalizedBlockInfo
@@ -43,39 +56,21 @@ class StaleVariant:
     age_days: int
 
 
-def _audiences(value: Any) -> tuple[str, ...] | None:
-    if not isinstance(value, dict) or "base" not in value or "variants" not in value:
-        return None
-    audiences = []
-    for item in value.get("variants") or ():
-        inner = item.get("value", item) if isinstance(item, dict) else None
-        if isinstance(inner, dict) and inner.get("audience"):
-            audiences.append(str(inner["audience"]))
-    return tuple(audiences)
-
-
 def personalized_blocks() -> list[PersonalizedBlockInfo]:
-    found = []
-    for model in PersonalizedPage.__subclasses__():
-        for page in model.objects.live().select_related("latest_revision").order_by("path"):
-            edited = page.latest_revision.created_at if page.latest_revision else None
-            for name in model.streamfield_names:
-                stream = getattr(page, name, None)
-                raw = getattr(stream, "raw_data", None) or []
-                for block in raw:
-                    audiences = _audiences(block.get("value"))
-                    if audiences is not None:
-                        found.append(
-                            PersonalizedBlockInfo(
-                                page.pk,
-                                page.title,
-                                page.url or "",
-                                str(block.get("type", "")),
-                                audiences,
-                                edited or page.last_published_at,
-                            )
-                        )
-    return found
+    """The personalizable blocks of the live pages (the content inventory), in site order."""
+    pages = live_pages()
+    edited = _edited_at(pages)
+    return [
+        PersonalizedBlockInfo(
+            block.page.pk,
+            block.page.title,
+            block.page.url or "",
+            block.block_type,
+            block.audiences,
+            edited[block.page.pk],
+        )
+        for block in stored_blocks(pages)
+    ]
 
 
 def coverage_gaps(blocks: list[PersonalizedBlockInfo]) -> list[CoverageGap]:

@@ -3,7 +3,11 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import LOGGING, PERSX
+from .base import INSTALLED_APPS, LOGGING, PERSX
+
+# A personalizable page type the site does not have, for the content inventory's test
+# (tests/page_types, tests/web/test_inventory.py); its own migration, test settings only.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.page_types"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["loggers"]["persx"]["level"] = "WARNING"  # type: ignore[index]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
+from persx.content.inventory import stored_blocks
 from persx.content.models import PersonalizedPage
-from persx.studio.coverage import raw_blocks
 
 
 class BadCell(Exception):
@@ -34,7 +34,7 @@ def cell_from(data: Mapping[str, str]) -> CellRef:
     if not isinstance(page, PersonalizedPage) or not page.live:
         raise BadCell(f"page: no live personalizable page {raw_page}")
     block_id = (data.get("block") or "").strip()
-    block = next((b for b in raw_blocks([page]) if b.block_id == block_id), None)
+    block = next((b for b in stored_blocks([page]) if b.block_id == block_id), None)
     if block is None:
         raise BadCell(f"block: the page has no personalizable block '{block_id}'")
     audience = (data.get("audience") or "").strip()

@@ -1,35 +1,30 @@
 """The coverage matrix: every personalizable block of the site × every audience.
 
-Rows are the personalizable blocks of the live pages (page, block type, label); columns are
-the catalog's industries, each followed by its personas. Each cell has one state
-(:mod:`persx.studio.cell_state`). Read from the pages' published StreamField JSON (no block
-conversion), the pending drafts, the variant reviews and the reports' underperforming
-flags: a handful of queries for the whole site.
+Rows are the personalizable blocks of the live pages (page, block type, label; the content
+inventory, :mod:`persx.content.inventory`); columns are the catalog's industries, each
+followed by its personas. Each cell has one state (:mod:`persx.studio.cell_state`). Read
+from the pages' published StreamField JSON (no block conversion), the pending drafts, the
+variant reviews and the reports' underperforming flags: a handful of queries for the whole
+site.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
-from wagtail.models import Page
-
 from persx.catalog.repository import current_catalog
-from persx.content.blocks import PERSONALIZABLE_BLOCKS
-from persx.content.models import BlogPostPage, HomePage, PersonalizedPage, StandardPage
+from persx.content.inventory import StoredBlock, live_pages, stored_blocks
 from persx.engine.audience import challenger_key, industry_key, persona_key
 from persx.engine.block_types import BLOCK_TYPES
-from persx.engine.schedule import Window
 from persx.experiments.models import Experiment
 from persx.studio.cell_state import SERVED, CellFacts, CellState, cell_state
 from persx.studio.models import AiHumanExperiment, Draft, Origin, VariantReview
 from persx.studio.results import Underperforming, VariantResult, flags_of, variant_results
 
-PAGE_TYPES: tuple[type[PersonalizedPage], ...] = (HomePage, StandardPage, BlogPostPage)
 LABEL_FIELDS = ("headline", "quote", "title")
 LABEL_LENGTH = 70
 
@@ -127,87 +122,6 @@ def columns(industry: str | None = None) -> tuple[Column, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class RawVariant:
-    audience: str
-    window: Window | None
-    content: Mapping[str, Any] = field(default_factory=dict)  # as stored (see ``plain``)
-
-
-@dataclass(frozen=True, slots=True)
-class RawBlock:
-    page: Page
-    block_id: str
-    block_type: str
-    base: Mapping[str, Any]
-    variants: tuple[RawVariant, ...]
-
-
-def _moment(raw: Any) -> datetime | None:
-    if not raw:
-        return None
-    value = raw if isinstance(raw, datetime) else parse_datetime(str(raw))
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
-def plain(value: Any) -> Any:
-    """Stored block JSON → the content's plain shape: list items that Wagtail stores as
-    ``{"type": "item", "value": ..., "id": ...}`` become their values (what the content
-    schemas, the model and the review form expect)."""
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [
-            plain(v["value"])
-            if isinstance(v, Mapping) and v.get("type") == "item" and "value" in v
-            else plain(v)
-            for v in value
-        ]
-    return value
-
-
-def _raw_variant(item: Mapping[str, Any]) -> RawVariant | None:
-    value = item.get("value", item) if "audience" not in item else item
-    if not isinstance(value, Mapping) or not value.get("audience"):
-        return None
-    live_from, live_until = _moment(value.get("live_from")), _moment(value.get("live_until"))
-    window = Window(live_from, live_until) if live_from or live_until else None
-    content = value.get("content")
-    return RawVariant(
-        str(value["audience"]), window, content if isinstance(content, Mapping) else {}
-    )
-
-
-def live_pages() -> Iterator[PersonalizedPage]:
-    """The live personalizable pages, in site order (one query per page type)."""
-    pages: list[PersonalizedPage] = []
-    for model in PAGE_TYPES:
-        pages.extend(model.objects.live())
-    yield from sorted(pages, key=lambda p: p.path)
-
-
-def raw_blocks(pages: Iterable[PersonalizedPage]) -> Iterator[RawBlock]:
-    """The personalizable blocks of ``pages``, read from the stored JSON."""
-    for page in pages:
-        for name in page.streamfield_names:
-            for index, item in enumerate(getattr(page, name).raw_data):
-                if item.get("type") not in PERSONALIZABLE_BLOCKS:
-                    continue
-                value = item.get("value") or {}
-                variants = tuple(
-                    v for v in (_raw_variant(i) for i in value.get("variants") or ()) if v
-                )
-                yield RawBlock(
-                    page=page,
-                    block_id=str(item.get("id") or f"{name}-{index}"),
-                    block_type=item["type"],
-                    base=value.get("base") or {},
-                    variants=variants,
-                )
-
-
 def block_label(base: Mapping[str, Any]) -> str:
     for name in LABEL_FIELDS:
         text = str(base.get(name) or "").strip()
@@ -216,7 +130,7 @@ def block_label(base: Mapping[str, Any]) -> str:
     return "(untitled)"
 
 
-def _covers(flag: Underperforming, block: RawBlock) -> bool:
+def _covers(flag: Underperforming, block: StoredBlock) -> bool:
     if flag.scope_kind == "page":
         return flag.scope_value == str(block.page.pk)
     if flag.scope_kind == "block_type":
@@ -234,7 +148,7 @@ def build_matrix(
     and, unless ``underperforming`` is passed, the underperforming flags."""
     now = now or datetime.now(UTC)
     cols = columns(industry)
-    blocks = list(raw_blocks(live_pages()))
+    blocks = list(stored_blocks(live_pages()))
     page_ids = {b.page.pk for b in blocks}
     drafts = {
         (page_id, block_id, audience): pk

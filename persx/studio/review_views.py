@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
+from persx.content.inventory import stored_blocks
 from persx.content.schemas import SCHEMAS
 from persx.generation.anthropic_provider import DEFAULT_MODEL, provider_from_environment
 from persx.studio.admin_screen import StudioScreen
-from persx.studio.coverage import raw_blocks
 from persx.studio.models import Draft
 from persx.studio.services import ReviewRefused, approve_draft, reject_draft
 
@@ -49,7 +49,7 @@ def has_live_variant(draft: Draft) -> bool:
     return any(
         block.block_id == draft.block_id
         and any(v.audience == draft.audience for v in block.variants)
-        for block in raw_blocks([page])
+        for block in stored_blocks([page])
     )
 
 

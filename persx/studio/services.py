@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from persx.content.models import PersonalizedPage
+from persx.content.plain_shape import plain
 from persx.content.schemas import SCHEMAS
 from persx.engine.audience import challenger_key
 from persx.engine.claims import check_claims
@@ -31,7 +32,6 @@ from persx.engine.drafting import (
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment, start_experiment
 from persx.generation.validation import draft_errors
-from persx.studio.coverage import plain
 from persx.studio.fact_sheets import fact_sheet_for
 from persx.studio.models import (
     AiHumanExperiment,

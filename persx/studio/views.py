@@ -16,12 +16,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
+from persx.content.inventory import live_pages, stored_blocks
 from persx.content.models import PersonalizedPage
 from persx.engine.audience import GENERIC, industry_key, persona_key
 from persx.personalization.context import use_preview
 from persx.studio.admin_screen import StudioScreen
 from persx.studio.cell_state import CellState
-from persx.studio.coverage import block_label, build_matrix, live_pages, raw_blocks
+from persx.studio.coverage import block_label, build_matrix
 from persx.studio.coverage_export import matrix_csv
 from persx.studio.models import Draft
 from persx.studio.results import variant_results
@@ -211,7 +212,7 @@ class PreviewView(StudioScreen):
         """The cell the preview was opened from (block × audience): its inline result,
         its pending draft, and what the draft button needs."""
         block_id = self.request.GET.get("block")
-        block = next((b for b in raw_blocks([self.page]) if b.block_id == block_id), None)
+        block = next((b for b in stored_blocks([self.page]) if b.block_id == block_id), None)
         if block is None:
             return None
         has_variant = any(v.audience == self.audience for v in block.variants)
@@ -247,7 +248,7 @@ class PreviewView(StudioScreen):
         position among blocks of its type), so the panes scroll to it."""
         block_id = self.request.GET.get("block")
         same_type: dict[str, int] = {}
-        for block in raw_blocks([self.page]):
+        for block in stored_blocks([self.page]):
             position = same_type.get(block.block_type, 0)
             same_type[block.block_type] = position + 1
             if block.block_id == block_id:

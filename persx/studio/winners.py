@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from persx.catalog.repository import current_catalog
+from persx.content.inventory import live_pages, stored_blocks
 from persx.engine.audience import parse_audience
-from persx.studio.coverage import live_pages, plain, raw_blocks
 from persx.studio.results import VariantResult, variant_results
 
 MAX_EXAMPLES = 3
@@ -40,7 +40,7 @@ def winning_examples(
     winners = [r for r in results if r.winner and industry_of(r.audience) == industry]
     if industry is None or not winners:
         return []
-    blocks = [b for b in raw_blocks(live_pages()) if b.block_type == block_type]
+    blocks = [b for b in stored_blocks(live_pages()) if b.block_type == block_type]
     examples: list[Mapping[str, Any]] = []
     for result in winners:
         for block in blocks:
@@ -48,7 +48,7 @@ def winning_examples(
                 continue
             for variant in block.variants:
                 if variant.audience == result.audience and variant.content:
-                    content = plain(variant.content)
+                    content = dict(variant.content)
                     if content not in examples:
                         examples.append(content)
                     if len(examples) >= limit:
