@@ -83,7 +83,7 @@ def test_admin_bar_shows_decisions_and_previews_without_changing_the_profile(
     wait_for_path(page, "/contact/?persx_preview=industry%3Atravel")
 
     expect_contact(page, "industry:travel")
-    expect(bar).to_contain_text("Preview: industry:travel")
+    expect(bar).to_contain_text(f"Preview: {industry_name('travel')}")
     expect(bar.locator("select[name=persx_preview]")).to_have_value("industry:travel")
     # The page, header chip included, is what a Travel visitor sees; the real profile is
     # untouched: the bar and the API still say eCommerce.

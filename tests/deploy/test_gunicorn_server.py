@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import runpy
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,10 +39,19 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
 # --- control socket ---------------------------------------------------------------------
 
 
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A directory with a short path (pytest's tmp_path can be too long for a Unix socket's
+    path, which then takes the fallback below)."""
+    path = Path(tempfile.mkdtemp(prefix="pxv-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def test_each_server_gets_its_own_control_socket_under_var(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, short_dir: Path
 ) -> None:
-    var = tmp_path / "v"
+    var = short_dir / "v"
     config = load_config(monkeypatch, PERSX_VAR_DIR=str(var), PERSX_BIND="127.0.0.1:8000")
     path = config["control_socket_path"]
     assert config["control_socket"] == str(var.resolve() / "gunicorn-127.0.0.1_8000.ctl")
