@@ -46,21 +46,26 @@ def test_each_response_carries_a_request_id_and_keeps_a_valid_offered_one() -> N
     assert forged.isalnum()
 
 
+def send_lead_that_fails(monkeypatch: pytest.MonkeyPatch, error: Exception) -> Any:
+    """Send the contact form while storing its lead raises ``error``."""
+
+    def failing(*_: Any, **__: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(lead_views, "record_lead", failing)
+    return Client(raise_request_exception=False).post(
+        "/contact/submit/",
+        {"name": "Ada", "email": "ada@example.com", "message": "hello", "next": "/contact/"},
+    )
+
+
 @pytest.mark.django_db
 def test_a_500_with_debug_off_is_logged_as_json_with_request_id_and_traceback(
     monkeypatch: pytest.MonkeyPatch, settings: Any, django_error_log: io.StringIO
 ) -> None:
     settings.DEBUG = False
 
-    def broken(*_: Any, **__: Any) -> None:
-        raise RuntimeError("lead store exploded")
-
-    monkeypatch.setattr(lead_views, "record_lead", broken)
-    client = Client(raise_request_exception=False)
-    response = client.post(
-        "/contact/submit/",
-        {"name": "Ada", "email": "ada@example.com", "message": "hello", "next": "/contact/"},
-    )
+    response = send_lead_that_fails(monkeypatch, RuntimeError("lead store exploded"))
     assert response.status_code == 500
     lines = [json.loads(line) for line in django_error_log.getvalue().splitlines() if line]
     (line,) = [entry for entry in lines if entry.get("level") == "ERROR"]
@@ -78,15 +83,7 @@ def test_every_log_line_of_a_failing_request_carries_its_id(
     ``"request_id": ""``)."""
     settings.DEBUG = False
 
-    def unreachable(*_: Any, **__: Any) -> None:
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(lead_views, "record_lead", unreachable)
-    client = Client(raise_request_exception=False)
-    response = client.post(
-        "/contact/submit/",
-        {"name": "Ada", "email": "ada@example.com", "message": "hello", "next": "/contact/"},
-    )
+    response = send_lead_that_fails(monkeypatch, OperationalError("connection refused"))
     assert response.status_code == 503
     lines = [json.loads(line) for line in django_error_log.getvalue().splitlines() if line]
     django_lines = [entry for entry in lines if entry["logger"] == "django.request"]
