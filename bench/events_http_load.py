@@ -101,7 +101,7 @@ def _cookie_maker(secret: str) -> object:
     django.setup()
     from django.utils import timezone
 
-    from persx.engine.profile import Provenance, VisitorProfile
+    from persx.engine.visitor.profile import Provenance, VisitorProfile
     from persx.profiles import cookie
 
     def make() -> str:

@@ -268,8 +268,8 @@ def bench_coverage_matrix() -> None:
 
 
 def bench_engine_decisions() -> None:
-    from persx.engine.profile import VisitorProfile
-    from persx.engine.selection import select_variant
+    from persx.engine.deciding.selection import select_variant
+    from persx.engine.visitor.profile import VisitorProfile
 
     profile = VisitorProfile("v", industry="healthcare", persona="healthcare-patient-acquisition")
     keys = profile.audience_keys()
@@ -303,7 +303,7 @@ def bench_engine_decisions() -> None:
 
 
 def bench_assignment() -> None:
-    from persx.engine.bucketing import ExperimentSpec, assign
+    from persx.engine.deciding.bucketing import ExperimentSpec, assign
 
     ids = [f"visitor-{i}" for i in range(20_000)]
     spec = ExperimentSpec(key="pli-contact", seed="pli-contact", arms=("control", "personalized"))
@@ -336,7 +336,7 @@ def bench_assignment() -> None:
         (a.arm_index if a else -1) == growthbook_arm(v) for a, v in zip(ours, ids, strict=True)
     )
     ours_rate, gb_rate = statistics.median(ours_rates), statistics.median(gb_rates)
-    print(f"  persx.engine.bucketing.assign : {ours_rate:12,.0f} evaluations/s")
+    print(f"  persx.engine.deciding.bucketing.assign : {ours_rate:12,.0f} evaluations/s")
     print(f"  growthbook GrowthBook.run     : {gb_rate:12,.0f} evaluations/s")
     print(f"  speed-up                      : {ours_rate / gb_rate:12.1f}x   (goal >= 3x)")
     print(f"  same arm as growthbook        : {same}/{len(ids)}")
@@ -348,7 +348,7 @@ def bench_inference() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from persx.config import config
-    from persx.engine.inference import infer
+    from persx.engine.learning.inference import infer
     from persx.inference.repository import current_model, invalidate_model
     from persx.inference.services import store_model
     from persx.inference.training import train
@@ -415,7 +415,7 @@ def bench_bandit() -> None:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from persx.config import config
-    from persx.engine.bandit import choose
+    from persx.engine.learning.bandit import choose
     from persx.experiments.bandit_services import create_bandit, set_bandit_status
     from persx.experiments.repository import running_bandits
     from persx.settings import base as base_settings

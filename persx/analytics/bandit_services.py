@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from persx.analytics.models import DailyRollup
 from persx.analytics.services import update_rollups
-from persx.engine.audience import GENERIC
-from persx.engine.bandit import (
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.learning.bandit import (
     AllocationTable,
     ArmCounts,
     allocate,

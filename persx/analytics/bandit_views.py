@@ -19,8 +19,8 @@ from persx.analytics.report_queries import variant_label
 from persx.analytics.services import refresh_stale_rollups
 from persx.analytics.wording import count
 from persx.config import config
-from persx.engine.audience import GENERIC
-from persx.engine.block_types import BLOCK_TYPES
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.block_types import BLOCK_TYPES
 from persx.events.metrics import metric
 from persx.experiments.models import Bandit
 

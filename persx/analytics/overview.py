@@ -19,8 +19,8 @@ from persx.analytics.models import DailyRollup
 from persx.analytics.report_model import ExperimentReport, VariantRow
 from persx.analytics.report_queries import all_designs, holdout_design
 from persx.analytics.reports import build_report
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
-from persx.engine.stats import VerdictStatus
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.statistics import VerdictStatus
 from persx.events.metrics import PERSONALIZED
 
 TOP_VARIANTS = 5

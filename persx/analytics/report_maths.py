@@ -1,7 +1,7 @@
 """The statistics of a report, from counts alone (no database, no wording).
 
 Every function takes :class:`~persx.analytics.report_model.Counts` (visitors, converters,
-Σ value, Σ value²) and calls :mod:`persx.engine.stats`; the results are typed values of
+Σ value, Σ value²) and calls :mod:`persx.engine.statistics`; the results are typed values of
 :mod:`persx.analytics.report_model`. A number that cannot be computed (no visitors, a rate
 of exactly 0 or 1, NaN) is ``None``, never NaN.
 """
@@ -30,7 +30,7 @@ from persx.analytics.report_model import (
     SeriesPoint,
     VerdictNumbers,
 )
-from persx.engine.stats import (
+from persx.engine.statistics import (
     SRM_THRESHOLD,
     SegmentCounts,
     SRMResult,

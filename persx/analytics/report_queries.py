@@ -20,8 +20,8 @@ from persx.analytics.services import STATE_NAME
 from persx.analytics.wording import percent
 from persx.catalog.repository import current_catalog
 from persx.config import config
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
-from persx.engine.stats import DEFAULT_TUNING_N
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.statistics import DEFAULT_TUNING_N
 from persx.events.metrics import METRICS
 from persx.experiments.mappers import stored_arms
 from persx.experiments.models import Experiment

@@ -25,7 +25,7 @@ from persx.analytics.wording import (
     probability,
     split,
 )
-from persx.engine.stats import SRMResult, VerdictStatus
+from persx.engine.statistics import SRMResult, VerdictStatus
 
 
 def verdict_view(arm: str, segment: tuple[str, str], numbers: VerdictNumbers | None) -> VerdictView:

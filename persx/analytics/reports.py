@@ -1,4 +1,4 @@
-"""Experiment reports: read :class:`DailyRollup`, compute with :mod:`persx.engine.stats`.
+"""Experiment reports: read :class:`DailyRollup`, compute with :mod:`persx.engine.statistics`.
 
 A report compares each treatment arm with the control arm, pooled over industries and per
 industry, on the experiment's primary and secondary metrics:

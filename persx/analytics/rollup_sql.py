@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
-from persx.engine.audience import GENERIC
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.events.event_types import (
     CONVERSION_EVENT_TYPES,
     ENGAGEMENT_EVENT_TYPE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from persx.catalog import models
-from persx.engine import catalog as engine
+from persx.engine.visitor import catalog as engine
 
 
 def load_catalog() -> engine.Catalog:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from persx.caching.snapshot import Snapshot
 from persx.catalog.mappers import load_catalog
-from persx.engine.catalog import Catalog
+from persx.engine.visitor.catalog import Catalog
 
 _catalog: Snapshot[Catalog] = Snapshot("catalog", load_catalog)
 

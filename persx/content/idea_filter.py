@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Page, Paginator
 
 from persx.content.tagged_index import RankedEntry
-from persx.engine.catalog import Catalog
+from persx.engine.visitor.catalog import Catalog
 
 PAGE_SIZE = 8
 INDUSTRY_PARAM = "for"

@@ -35,7 +35,7 @@ from wagtail.models import get_page_models
 from persx.content import models
 from persx.content.blocks import PersonalizableBlock
 from persx.content.plain_shape import plain
-from persx.engine.schedule import Window
+from persx.engine.deciding.schedule import Window
 
 __all__ = [
     "StoredBlock",

@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from persx.engine.block_types import CONTACT_FORM, CTA, FEATURE_GRID, HERO, RELATED, TESTIMONIAL
+from persx.engine.deciding.block_types import (
+    CONTACT_FORM,
+    CTA,
+    FEATURE_GRID,
+    HERO,
+    RELATED,
+    TESTIMONIAL,
+)
 
 LINK_PATTERN = r"^(|/.*|https?://.+)$"  # empty, a site path, or an http(s) URL
 MULTILINE = {"multiline": True}  # edited in a text area (Wagtail TextBlock)

@@ -14,8 +14,8 @@ from django.apps import apps
 
 from persx.caching.snapshot import Snapshot
 from persx.catalog.repository import current_catalog
-from persx.engine.profile import VisitorProfile
-from persx.engine.recommendation import RankedItem, TaggedItem, rank_for_profile
+from persx.engine.deciding.recommendation import RankedItem, TaggedItem, rank_for_profile
+from persx.engine.visitor.profile import VisitorProfile
 
 Kind = Literal["post", "idea"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from persx.engine.audience import challenged_audience
-from persx.engine.catalog import Catalog
+from persx.engine.deciding.audience import challenged_audience
+from persx.engine.visitor.catalog import Catalog
 
 
 def audience_errors(audiences: Iterable[str], catalog: Catalog) -> dict[int, str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from wagtail.models import Page
 
-from persx.engine.claims import check_claims
-from persx.engine.drafting import PROMPT_VERSION
+from persx.engine.drafting.claims import check_claims
+from persx.engine.drafting.port import PROMPT_VERSION
 from persx.studio.fact_sheets import fact_sheet_for
 from persx.studio.models import Draft, Origin
 from persx.studio.services import ALLOWED_NAMES

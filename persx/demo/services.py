@@ -34,7 +34,7 @@ from persx.content.models import (
 )
 from persx.demo.ai_drafts import seed_ai_drafts
 from persx.demo.models import SimulatedExperiment, SimulatedVisitor
-from persx.engine.profile import Provenance
+from persx.engine.visitor.profile import Provenance
 from persx.events.models import Event
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment, start_experiment, stop_experiment

@@ -56,7 +56,7 @@ DROP_LOG_EVERY_S = 60.0
 
 
 class ServedDecision(Protocol):
-    """One block decision of a page (``persx.engine.decision.ServedBlock``)."""
+    """One block decision of a page (``persx.engine.deciding.decision.ServedBlock``)."""
 
     @property
     def block_type(self) -> str: ...

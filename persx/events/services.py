@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import connection
 
-from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.events.durable_write import write_durably
 from persx.events.event_row import (
     EVENT_COLUMNS,

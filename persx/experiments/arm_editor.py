@@ -20,7 +20,7 @@ from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from persx.catalog.audience_choices import audience_choices
-from persx.engine.experiments import ArmKind
+from persx.engine.deciding.experiments import ArmKind
 
 ARM_KIND_CHOICES = [
     (ArmKind.GENERIC.value, "Generic (control): everyone sees the base content"),

@@ -16,7 +16,7 @@ from wagtail.admin.widgets import AdminPageChooser
 from wagtail.models import Page
 
 from persx.catalog.audience_choices import audience_choices
-from persx.engine.block_types import BLOCK_TYPES
+from persx.engine.deciding.block_types import BLOCK_TYPES
 from persx.engine.setup_errors import InvalidSetup, SetupField
 from persx.events.metrics import METRICS
 from persx.experiments import bandit_services

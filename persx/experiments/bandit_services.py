@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from persx.engine.bandit import AllocationTable, initial_table
+from persx.engine.learning.bandit import AllocationTable, initial_table
 from persx.engine.setup_errors import InvalidSetup
 from persx.experiments.bandit_mappers import allocation_fields, setup_of
 from persx.experiments.lifecycle import status_change_problem

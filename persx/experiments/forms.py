@@ -17,9 +17,9 @@ from wagtail.blocks import BlockField
 from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
-from persx.engine.block_types import BLOCK_TYPES
-from persx.engine.profile import Provenance
+from persx.engine.deciding.block_types import BLOCK_TYPES
 from persx.engine.setup_errors import InvalidSetup, SetupField
+from persx.engine.visitor.profile import Provenance
 from persx.events.metrics import METRICS
 from persx.experiments import services
 from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, ArmsWidget, arms_to_json

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import F
 
-from persx.engine.experiments import (
+from persx.engine.deciding.experiments import (
     Arm,
     ArmKind,
     ExperimentDefinition,

@@ -1,4 +1,4 @@
-"""The drafting port (``persx.engine.drafting.DraftProvider``) on Anthropic's Claude.
+"""The drafting port (``persx.engine.drafting.port.DraftProvider``) on Anthropic's Claude.
 
 Uses the official ``anthropic`` SDK's Messages API with one forced tool whose input schema
 is the block's JSON schema, so the reply is structured. The SDK's own retries are off
@@ -20,7 +20,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from persx.engine.drafting import (
+from persx.engine.drafting.port import (
     SYSTEM_PROMPT,
     DraftRequest,
     ProviderError,

@@ -12,8 +12,8 @@ from typing import cast
 
 from django.http import HttpRequest
 
-from persx.engine.precedence import Layer
-from persx.engine.profile import VisitorProfile
+from persx.engine.visitor.precedence import Layer
+from persx.engine.visitor.profile import VisitorProfile
 
 
 class CookieAction(Enum):

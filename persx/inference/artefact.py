@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from persx.engine.inference import Classifier, InferenceModel, Signals
+from persx.engine.learning.inference import Classifier, InferenceModel, Signals
 
 PAYLOAD_FORMAT = 1
 

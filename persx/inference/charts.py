@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from persx.engine.calibration import ReliabilityBin
+from persx.engine.learning.calibration import ReliabilityBin
 
 TEAL = "#007d7e"
 INDIGO = "#261a4b"

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from persx.caching.snapshot import Snapshot
-from persx.engine.inference import InferenceModel
+from persx.engine.learning.inference import InferenceModel
 from persx.inference.artefact import payload_to_model
 from persx.inference.models import InferenceModelVersion
 

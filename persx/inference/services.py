@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.inference.artefact import model_to_payload, signals_to_json
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 from persx.inference.repository import invalidate_model

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from persx.config import config
-from persx.engine.inference import infer
-from persx.engine.profile import Provenance, VisitorProfile
+from persx.engine.learning.inference import infer
+from persx.engine.visitor.profile import Provenance, VisitorProfile
 from persx.inference.repository import current_model
 from persx.inference.visitor_signals import signals_of
 

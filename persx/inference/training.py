@@ -20,14 +20,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from persx.engine.calibration import (
+from persx.engine.learning.calibration import (
     ReliabilityBin,
     ThresholdChoice,
     expected_calibration_error,
     reliability_table,
     threshold_for_precision,
 )
-from persx.engine.inference import Classifier, InferenceModel, Signals, features, infer
+from persx.engine.learning.inference import Classifier, InferenceModel, Signals, features, infer
 
 __all__ = ["Evaluation", "LabelledVisitor", "TrainingError", "TrainingResult", "train"]
 

@@ -31,7 +31,7 @@ from django.core import signing
 from django.http import HttpRequest
 
 from persx.catalog.repository import current_catalog
-from persx.engine.inference import MAX_LIST_SIGNALS, UTM_KEYS, Inference, Signals
+from persx.engine.learning.inference import MAX_LIST_SIGNALS, UTM_KEYS, Inference, Signals
 from persx.http.client_address import client_ip
 from persx.inference.artefact import signals_from_json, signals_to_json
 from persx.inference.firmographic import current_provider

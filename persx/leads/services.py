@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
 from persx.http.row_security import visitor_rows

@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils.safestring import SafeString
 
 from persx.catalog.repository import current_catalog
-from persx.engine.alerting import Interval, wilson_interval
+from persx.engine.alerting.judgement import Interval, wilson_interval
 from persx.monitoring import content_audit, health
 from persx.monitoring.health import SITE, ScopeHealth, Window
 from persx.monitoring.models import AlertRule, HealthCount, Incident

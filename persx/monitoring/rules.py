@@ -1,8 +1,9 @@
 """How each measure of an alert rule is observed, per scope, from the health model.
 
-A rule's measure becomes one :class:`~persx.engine.alerting.Observation` per scope (the site
+A rule's measure becomes one
+:class:`~persx.engine.alerting.judgement.Observation` per scope (the site
 ``""``, each industry, each running experiment or each metric × variant), and its
-threshold one :class:`~persx.engine.alerting.Threshold`, which the engine judges.
+threshold one :class:`~persx.engine.alerting.judgement.Threshold`, which the engine judges.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.db.models import Sum
 
-from persx.engine.alerting import Observation, Threshold
+from persx.engine.alerting.judgement import Observation, Threshold
 from persx.monitoring import content_audit, health
 from persx.monitoring.health import SITE, ScopeHealth, Window
 from persx.monitoring.models import AlertRule, Direction, HealthCount, Measure

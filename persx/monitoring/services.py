@@ -6,7 +6,7 @@ A monitor pass (:func:`run_monitor_pass`, ``manage.py persx_monitor``):
 1. refreshes :class:`HealthCount` for the hours since the last pass (the current and the
    previous hour are recounted each time, so late events are included);
 2. evaluates every enabled rule (:mod:`persx.monitoring.rules` observes,
-   :mod:`persx.engine.alerting` judges) and opens, updates or resolves its incident in one
+   :mod:`persx.engine.alerting.judgement` judges) and opens, updates or resolves its incident in one
    transaction per rule — an incident opens once and resolves once;
 3. delivers the due notifications. A failing channel is recorded and retried on a later
    pass; it never raises, and the incidents were saved before any delivery was tried.
@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
-from persx.engine.alerting import Action, Judgement, Observation, judge, step
+from persx.engine.alerting.judgement import Action, Judgement, Observation, judge, step
 from persx.monitoring import health, notifications
 from persx.monitoring.health import Window
 from persx.monitoring.models import (

@@ -23,8 +23,8 @@ from persx.analytics.report_model import ALL_INDUSTRIES, Design, ExperimentRepor
 from persx.analytics.report_queries import design_of
 from persx.analytics.reports import build_report
 from persx.config import config
-from persx.engine.alerting import Interval, wilson_interval
-from persx.engine.stats import VerdictStatus
+from persx.engine.alerting.judgement import Interval, wilson_interval
+from persx.engine.statistics import VerdictStatus
 from persx.experiments.models import Experiment
 from persx.monitoring import content_audit
 from persx.monitoring.health import SITE

@@ -42,7 +42,7 @@ REASONS: Final = frozenset(
     }
 )
 VARIANT_KINDS: Final = frozenset({"generic", "industry", "persona"})
-# The profile layers of ``persx.engine.precedence.ORDER`` (``explicit``: the start form or
+# The profile layers of ``persx.engine.visitor.precedence.ORDER`` (``explicit``: the start form or
 # ``?industry=`` in this request), ``none`` without a profile.
 PROFILE_LAYERS: Final = frozenset(
     {NONE, "explicit", "cookie", "account", "session_mirror", "inferred"}
@@ -186,7 +186,7 @@ def record_page(seconds: float, profile_layer: str, personalized: bool) -> None:
 
 
 class ServedDecision(Protocol):
-    """One block decision of a page (``persx.engine.decision.ServedBlock``)."""
+    """One block decision of a page (``persx.engine.deciding.decision.ServedBlock``)."""
 
     @property
     def block_type(self) -> str: ...

@@ -27,25 +27,25 @@ from typing import Generic, TypeVar, cast
 from django.http import HttpRequest
 
 from persx.config import config
-from persx.engine.bandit import RunningBandit
-from persx.engine.decision import (
+from persx.engine.deciding.decision import (
     DISABLED,
     ERROR,
     NO_PROFILE,
     Decision,
     ServedBlock,
 )
-from persx.engine.decision_budget import DecisionBudget
-from persx.engine.experiments import (
+from persx.engine.deciding.decision_budget import DecisionBudget
+from persx.engine.deciding.experiments import (
     ExperimentDefinition,
     Holdout,
     VisitorAssignment,
     assign_visitor,
     decide_block,
 )
+from persx.engine.deciding.schedule import Window, availability, decide_scheduled_block
+from persx.engine.learning.bandit import RunningBandit
 from persx.engine.ports import WallClock
-from persx.engine.profile import VisitorProfile
-from persx.engine.schedule import Window, availability, decide_scheduled_block
+from persx.engine.visitor.profile import VisitorProfile
 from persx.experiments.repository import running_bandits, running_experiments
 from persx.http.visitor import VisitorRequest, visitor
 from persx.observability import metrics

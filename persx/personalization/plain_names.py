@@ -13,8 +13,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from persx.catalog.repository import current_catalog
-from persx.engine.block_types import BLOCK_TYPES
-from persx.engine.decision import Reason
+from persx.engine.deciding.block_types import BLOCK_TYPES
+from persx.engine.deciding.decision import Reason
 
 REASON_NAMES: dict[str, str] = {
     Reason.PERSONA_MATCH: "Persona match",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from persx.catalog.repository import current_catalog
-from persx.engine.audience import GENERIC, parse_audience
-from persx.engine.profile import VisitorProfile
+from persx.engine.deciding.audience import GENERIC, parse_audience
+from persx.engine.visitor.profile import VisitorProfile
 
 PARAM = "persx_preview"
 SESSION_KEY = "persx_preview"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from persx.engine.persona_review import PersonaReview
+from persx.engine.learning.persona_review import PersonaReview
 
 
 def _pct(value: float) -> str:

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from persx.catalog.repository import current_catalog
-from persx.engine.persona_review import Answer, PersonaReview, review_personas
-from persx.engine.profile import Provenance
+from persx.engine.learning.persona_review import Answer, PersonaReview, review_personas
+from persx.engine.visitor.profile import Provenance
 from persx.profiles.models import VisitorProfileRecord
 
 STATED = (Provenance.START_FORM, Provenance.MANUAL, Provenance.URL_PARAM)

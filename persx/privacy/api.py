@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.decorators import decorate_view
 from pydantic import ConfigDict, Field
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 from persx.http.api_csrf import csrf_parameters, csrf_required
 from persx.http.errors import error_responses
 from persx.privacy.consent import ConsentStatus, mode_description

@@ -1,6 +1,6 @@
 """Analytics consent: the visitor's choice, the site's mode, and what they allow.
 
-Three states (``persx.engine.profile.ConsentState``): ``granted``, ``denied`` (the visitor
+Three states (``persx.engine.visitor.profile.ConsentState``): ``granted``, ``denied`` (the visitor
 declined, or the browser sent Global Privacy Control), ``unknown`` (no choice yet). The
 site's mode ``PERSX["CONSENT_MODE"]`` says what ``unknown`` means for measurement:
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 
 
 class ConsentMode(StrEnum):

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.core import signing
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 
 SALT = "persx.consent.v1"
 COOKIE_NAME = "persx_consent"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 
 
 class ConsentForm(forms.Form):

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 from persx.privacy import consent_cookie
 from persx.privacy.consent import ConsentSource, ConsentStatus, resolve_consent
 from persx.privacy.mode import consent_mode

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 from persx.http.redirects import safe_next
 from persx.privacy.consent import mode_description
 from persx.privacy.forms import ConsentForm

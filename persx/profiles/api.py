@@ -11,7 +11,7 @@ from ninja import Router
 from ninja.decorators import decorate_view
 
 from persx.catalog.repository import current_catalog
-from persx.engine.profile import Provenance
+from persx.engine.visitor.profile import Provenance
 from persx.http.api_csrf import csrf_parameters, csrf_required
 from persx.http.errors import FieldError, error_responses
 from persx.http.rate_limit import RateLimited

@@ -19,8 +19,8 @@ from typing import Any
 from django.core import signing
 
 from persx.config import config
-from persx.engine.catalog import Catalog
-from persx.engine.profile import ConsentState, Provenance, VisitorProfile
+from persx.engine.visitor.catalog import Catalog
+from persx.engine.visitor.profile import ConsentState, Provenance, VisitorProfile
 
 SALT = "persx.profile.v1"
 MAX_LIST = 20

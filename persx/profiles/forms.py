@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from persx.engine.catalog import Catalog
+from persx.engine.visitor.catalog import Catalog
 
 MAX_GOALS = 5
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from persx.engine.profile import ConsentState, Provenance, VisitorProfile
+from persx.engine.visitor.profile import ConsentState, Provenance, VisitorProfile
 from persx.profiles.models import VisitorProfileRecord
 
 

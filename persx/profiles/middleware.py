@@ -1,11 +1,11 @@
 """Reads the visitor's profile for every request and writes the cookie back when it changed.
 
 The middleware gathers the layers and the engine's precedence rules pick the winner
-(``persx.engine.precedence``, docs/profile-precedence.md): an explicit choice in this request
-(``?industry=``, applied once per value: see :func:`_link_industry`) > signed cookie >
-account record (signed-in visitors only, looked up only when no layer above has a profile,
-then cached in the cookie) > session mirror (client-side, restored through the API) >
-inference (``persx.inference.serving``: the current model on the visitor's signals cookie,
+(``persx.engine.visitor.precedence``, docs/profile-precedence.md): an explicit choice in
+this request (``?industry=``, applied once per value: see :func:`_link_industry`) > signed
+cookie > account record (signed-in visitors only, looked up only when no layer above has a
+profile, then cached in the cookie) > session mirror (client-side, restored through the API)
+> inference (``persx.inference.serving``: the current model on the visitor's signals cookie,
 consulted only when every stated layer is empty; never written to the profile cookie, so a
 stated answer always wins).
 
@@ -26,9 +26,9 @@ from django.utils.cache import patch_vary_headers
 
 from persx.catalog.repository import current_catalog
 from persx.config import config
-from persx.engine.catalog import Catalog
-from persx.engine.precedence import ProfileLayers, resolve_profile
-from persx.engine.profile import Provenance, VisitorProfile, needs_reconfirmation
+from persx.engine.visitor.catalog import Catalog
+from persx.engine.visitor.precedence import ProfileLayers, resolve_profile
+from persx.engine.visitor.profile import Provenance, VisitorProfile, needs_reconfirmation
 from persx.http.visitor import CookieAction, VisitorState, attach_visitor
 from persx.inference.serving import inferred_profile
 from persx.privacy.middleware import consent_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persx.engine.catalog import Catalog
+from persx.engine.visitor.catalog import Catalog
 from persx.http.visitor import VisitorState
 from persx.profiles.schemas import NamedRef, PersonalizationState, PersonaRef
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from persx.engine.catalog import Catalog
-from persx.engine.profile import ConsentState, Provenance, VisitorProfile
-from persx.engine.profile_update import apply_choices
+from persx.engine.visitor.catalog import Catalog
+from persx.engine.visitor.profile import ConsentState, Provenance, VisitorProfile
+from persx.engine.visitor.profile_update import apply_choices
 from persx.http.row_security import visitor_rows
 from persx.privacy import services as privacy_services
 from persx.privacy.holders import DataSubject, ids_of

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from persx.catalog.repository import current_catalog
-from persx.engine.profile import Provenance
+from persx.engine.visitor.profile import Provenance
 from persx.events import exposure_writer
 from persx.events.event_types import EventType
 from persx.events.services import may_store_for, record_visitor_event, visitor_columns

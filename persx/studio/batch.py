@@ -35,7 +35,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from persx.content.models import PersonalizedPage
-from persx.engine.drafting import SYSTEM_PROMPT, DraftProvider, DraftRequest, prompt_text
+from persx.engine.drafting.port import SYSTEM_PROMPT, DraftProvider, DraftRequest, prompt_text
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import build_matrix
 from persx.studio.models import Draft, DraftBatch

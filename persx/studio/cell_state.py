@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from persx.engine.schedule import Window, WindowState
+from persx.engine.deciding.schedule import Window, WindowState
 
 STALE_AFTER = timedelta(days=90)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from persx.engine.drafting import FactSheet
+from persx.engine.drafting.port import FactSheet
 
 MAX_LINES = 25
 MAX_LINE = 300

@@ -26,7 +26,7 @@ from persx.analytics.report_queries import all_designs
 from persx.analytics.reports import build_report
 from persx.analytics.wording import count, percent
 from persx.caching.snapshot import Snapshot
-from persx.engine.stats import VerdictStatus
+from persx.engine.statistics import VerdictStatus
 from persx.experiments.models import Experiment
 
 UNDECIDED = "undecided"

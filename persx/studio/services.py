@@ -20,9 +20,9 @@ from django.utils.text import slugify
 from persx.content.models import PersonalizedPage
 from persx.content.plain_shape import plain
 from persx.content.schemas import SCHEMAS
-from persx.engine.audience import challenger_key
-from persx.engine.claims import check_claims
-from persx.engine.drafting import (
+from persx.engine.deciding.audience import challenger_key
+from persx.engine.drafting.claims import check_claims
+from persx.engine.drafting.port import (
     DraftOutcome,
     DraftProvider,
     DraftRequest,

@@ -2,14 +2,14 @@
 
 Each run is one bandit with its own random visitors (32 hex characters, as
 ``secrets.token_hex(16)`` makes them). Visitors arrive in batches; each is assigned exactly as
-:func:`persx.engine.bandit.choose` assigns them (GrowthBook v2 hash of the bandit key's
+:func:`persx.engine.learning.bandit.choose` assigns them (GrowthBook v2 hash of the bandit key's
 ``/holdback``, ``/holdback-arm`` and ``/allocation`` seeds, the table's bucket ranges),
 converts with its arm's planted rate, and after each batch the next table is computed
-exactly as :func:`persx.engine.bandit.allocate` computes it from every visitor so far
+exactly as :func:`persx.engine.learning.bandit.allocate` computes it from every visitor so far
 (adaptive and holdback together, as ``analytics.bandit_services.update_bandit`` reads the
 rollups): Beta posteriors, P(best) from ``policy.draws`` joint draws, the exploration floor,
 the low-P(best) streaks and the retirement proposals. The tables are real
-:class:`~persx.engine.bandit.AllocationTable` objects (built by the engine's constructor,
+:class:`~persx.engine.learning.bandit.AllocationTable` objects (built by the engine's constructor,
 so their bucket ranges are the engine's).
 
 Only the arithmetic is vectorised; ``tests/engine/test_bandit_calibration.py`` replays a few
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from persx.engine.audience import GENERIC
-from persx.engine.bandit import AllocationTable, BanditPolicy, initial_table
-from persx.engine.bucketing import fnv1a32
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.bucketing import fnv1a32
+from persx.engine.learning.bandit import AllocationTable, BanditPolicy, initial_table
 
 _PRIME = np.uint32(0x01000193)
 _BASIS = np.uint32(0x811C9DC5)

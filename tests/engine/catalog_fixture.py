@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persx.engine.catalog import Catalog, Goal, Industry, MartechTool, Persona
+from persx.engine.visitor.catalog import Catalog, Goal, Industry, MartechTool, Persona
 
 CATALOG = Catalog(
     version="test",

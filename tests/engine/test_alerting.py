@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from persx.engine.alerting import (
+from persx.engine.alerting.judgement import (
     Action,
     Judgement,
     Observation,

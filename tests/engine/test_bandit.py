@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from persx.engine.bandit import (
+from persx.engine.learning.bandit import (
     AllocationTable,
     ArmCounts,
     BanditAssignment,
@@ -25,7 +25,7 @@ from persx.engine.bandit import (
     probability_best,
 )
 from persx.engine.setup_errors import InvalidSetup
-from persx.engine.stats import relative_lift
+from persx.engine.statistics import relative_lift
 from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 ARMS = ("generic", "variant-a", "variant-b")
@@ -55,7 +55,7 @@ def test_assignment_is_the_same_in_fresh_interpreters() -> None:
     """No process state (hash randomisation, import order) leaks into the arm."""
     code = (
         "import json, sys\n"
-        "from persx.engine.bandit import AllocationTable, choose\n"
+        "from persx.engine.learning.bandit import AllocationTable, choose\n"
         "t = AllocationTable('hero-bandit', 4, ('generic', 'variant-a', 'variant-b'),"
         " (0.2, 0.3, 0.5), 0.1)\n"
         "ids = json.load(sys.stdin)\n"
@@ -250,7 +250,7 @@ def test_more_bad_setups_name_the_field() -> None:
 def test_a_hash_past_the_last_range_goes_to_the_last_arm() -> None:
     """Weights summing to 0.995 (GrowthBook accepts 0.99-1.01) leave [0.995, 1) uncovered."""
     table = AllocationTable("edge", 1, ("a", "b"), (0.5, 0.495), 0.0)
-    from persx.engine.bucketing import hash_unit
+    from persx.engine.deciding.bucketing import hash_unit
 
     ids = [v for v in _ids(20_000, seed=6) if (hash_unit("edge/allocation", v, 2) or 0) >= 0.995]
     assert ids

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from persx.engine.bandit import (
+from persx.engine.deciding.bucketing import hash_unit
+from persx.engine.learning.bandit import (
     ArmCounts,
     BanditAssignment,
     BanditPolicy,
@@ -29,8 +30,7 @@ from persx.engine.bandit import (
     holdback_counts,
     initial_table,
 )
-from persx.engine.bucketing import hash_unit
-from persx.engine.stats import fieller_interval_arrays, relative_lift
+from persx.engine.statistics import fieller_interval_arrays, relative_lift
 from tests.engine import bandit_loop
 from tests.engine.bandit_loop import LoopResult, run_loop
 

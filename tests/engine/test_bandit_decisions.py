@@ -9,20 +9,9 @@ from collections import Counter
 
 import pytest
 
-from persx.engine.audience import GENERIC
-from persx.engine.bandit import (
-    AllocationTable,
-    ArmCounts,
-    BanditPolicy,
-    BanditSetup,
-    RunningBandit,
-    allocate,
-    guardrail_breaches,
-    holdback_key,
-    initial_table,
-)
-from persx.engine.decision import Decision, Reason, ServedBlock
-from persx.engine.experiments import (
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.decision import Decision, Reason, ServedBlock
+from persx.engine.deciding.experiments import (
     Arm,
     ArmKind,
     ExperimentDefinition,
@@ -33,8 +22,19 @@ from persx.engine.experiments import (
     assign_visitor,
     decide_block,
 )
-from persx.engine.profile import Provenance, VisitorProfile
+from persx.engine.learning.bandit import (
+    AllocationTable,
+    ArmCounts,
+    BanditPolicy,
+    BanditSetup,
+    RunningBandit,
+    allocate,
+    guardrail_breaches,
+    holdback_key,
+    initial_table,
+)
 from persx.engine.setup_errors import InvalidSetup
+from persx.engine.visitor.profile import Provenance, VisitorProfile
 
 METRICS = ("form_submission", "cta_click", "engagement")
 ARMS = (GENERIC, "industry:saas", "persona:saas-cto")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from persx.engine.bucketing import (
+from persx.engine.deciding.bucketing import (
     Assignment,
     ExperimentSpec,
     assign,
@@ -423,7 +423,7 @@ def test_assignment_is_deterministic_across_processes() -> None:
     ]
     script = (
         "import json, sys\n"
-        "from persx.engine.bucketing import hash_unit, holdout\n"
+        "from persx.engine.deciding.bucketing import hash_unit, holdout\n"
         "ids = json.load(sys.stdin)\n"
         "print(json.dumps([[hash_unit('seed-x', v, 1), hash_unit('seed-x', v, 2),"
         " holdout('h', v, 0.3)] for v in ids]))\n"

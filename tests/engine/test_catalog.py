@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persx.engine.catalog import Catalog, Industry, Persona
+from persx.engine.visitor.catalog import Catalog, Industry, Persona
 from tests.engine.catalog_fixture import CATALOG
 
 

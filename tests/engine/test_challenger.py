@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import random
 
-from persx.engine.audience import challenged_audience, challenger_key
-from persx.engine.decision import Reason
-from persx.engine.experiments import Arm, ArmKind, ExperimentDefinition, Targeting, decide
-from persx.engine.profile import VisitorProfile
-from persx.engine.selection import select_variant
+from persx.engine.deciding.audience import challenged_audience, challenger_key
+from persx.engine.deciding.decision import Reason
+from persx.engine.deciding.experiments import Arm, ArmKind, ExperimentDefinition, Targeting, decide
+from persx.engine.deciding.selection import select_variant
+from persx.engine.visitor.profile import VisitorProfile
 
 AI = challenger_key("industry:saas")
 AVAILABLE = frozenset({"industry:saas", AI, "persona:saas-growth-lead"})

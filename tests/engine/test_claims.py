@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from persx.engine.claims import check_claims
-from persx.engine.drafting import FactSheet
+from persx.engine.drafting.claims import check_claims
+from persx.engine.drafting.port import FactSheet
 
 SHEET = FactSheet(
     audience="industry:healthcare",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persx.engine.decision import Decision, Reason, ServedBlock
+from persx.engine.deciding.decision import Decision, Reason, ServedBlock
 
 
 def test_served_block_reads_through_to_its_decision() -> None:

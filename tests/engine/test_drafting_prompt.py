@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persx.engine.drafting import DraftRequest, FactSheet, prompt_text
+from persx.engine.drafting.port import DraftRequest, FactSheet, prompt_text
 
 FACTS = FactSheet(audience="industry:saas", version=2, proof_points=("Trials up 12%.",))
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persx.engine.audience import GENERIC
-from persx.engine.decision import Decision, Reason
-from persx.engine.experiments import (
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.decision import Decision, Reason
+from persx.engine.deciding.experiments import (
     HOLDOUT_EXPERIMENT,
     Arm,
     ArmKind,
@@ -21,8 +21,8 @@ from persx.engine.experiments import (
     Targeting,
     decide,
 )
-from persx.engine.profile import ConsentState, VisitorProfile
 from persx.engine.setup_errors import InvalidSetup
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 CONTROL = Arm("control", ArmKind.GENERIC, 0.5)
@@ -272,8 +272,9 @@ def test_assignments_are_identical_across_processes() -> None:
     ids = _visitor_ids(1_000, seed=3)
     script = (
         "import json, sys\n"
-        "from persx.engine.experiments import Arm, ArmKind, ExperimentDefinition, Holdout, decide\n"
-        "from persx.engine.profile import VisitorProfile\n"
+        "from persx.engine.deciding.experiments import (\n"
+        "    Arm, ArmKind, ExperimentDefinition, Holdout, decide)\n"
+        "from persx.engine.visitor.profile import VisitorProfile\n"
         "e = ExperimentDefinition.build('pli', [Arm('control', ArmKind.GENERIC, 0.3),"
         " Arm('personalized', ArmKind.PERSONALIZED, 0.7)], seed='pli:v3', coverage=0.8)\n"
         "h = Holdout('persx-global-holdout', 0.1)\n"

@@ -12,13 +12,13 @@ import math
 
 import pytest
 
-from persx.engine.calibration import (
+from persx.engine.learning.calibration import (
     expected_calibration_error,
     reliability_table,
     threshold_for_precision,
     wilson_lower_bound,
 )
-from persx.engine.inference import (
+from persx.engine.learning.inference import (
     Classifier,
     InferenceModel,
     Signals,
@@ -238,7 +238,7 @@ def test_calibration_helpers_refuse_bad_input() -> None:
 
 
 def test_precision_at_a_fixed_cut() -> None:
-    from persx.engine.calibration import precision_at
+    from persx.engine.learning.calibration import precision_at
 
     assert precision_at([0.9, 0.8, 0.3], [True, False, True], 0.5) == (0.5, 2 / 3, 2)
     assert precision_at([], [], 0.5) == (0.0, 0.0, 0)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from persx.engine.audience import GENERIC
-from persx.engine.decision import Decision, Reason
-from persx.engine.decision_budget import DecisionBudget
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.decision import Decision, Reason
+from persx.engine.deciding.decision_budget import DecisionBudget
 
 MATCH = Decision("industry:saas", Reason.INDUSTRY_MATCH)
 

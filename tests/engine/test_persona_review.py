@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from persx.engine.kmodes import kmodes
-from persx.engine.persona_review import Answer, review_personas
+from persx.engine.learning.kmodes import kmodes
+from persx.engine.learning.persona_review import Answer, review_personas
 from tests.engine.catalog_fixture import CATALOG
 
 SINCE, UNTIL = date(2026, 9, 1), date(2026, 11, 29)

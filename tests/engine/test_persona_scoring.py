@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persx.engine.catalog import Catalog, Industry, Persona
-from persx.engine.persona_scoring import score_personas
+from persx.engine.visitor.catalog import Catalog, Industry, Persona
+from persx.engine.visitor.persona_scoring import score_personas
 from tests.engine.catalog_fixture import CATALOG
 
 GOALS = [g.slug for g in CATALOG.goals]

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from persx.engine.precedence import ProfileLayers, resolve_profile
-from persx.engine.profile import Provenance, VisitorProfile, needs_reconfirmation
-from persx.engine.profile_update import UnknownIndustryError, apply_choices
-from persx.engine.recommendation import TaggedItem, rank_for_profile
+from persx.engine.deciding.recommendation import TaggedItem, rank_for_profile
+from persx.engine.visitor.precedence import ProfileLayers, resolve_profile
+from persx.engine.visitor.profile import Provenance, VisitorProfile, needs_reconfirmation
+from persx.engine.visitor.profile_update import UnknownIndustryError, apply_choices
 from tests.engine.catalog_fixture import CATALOG
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from persx.engine.audience import GENERIC
-from persx.engine.decision import Reason
-from persx.engine.experiments import Arm, ArmKind, ExperimentDefinition, assign_visitor
-from persx.engine.profile import VisitorProfile
-from persx.engine.schedule import (
+from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.decision import Reason
+from persx.engine.deciding.experiments import Arm, ArmKind, ExperimentDefinition, assign_visitor
+from persx.engine.deciding.schedule import (
     Window,
     WindowState,
     availability,
     decide_scheduled_block,
 )
+from persx.engine.visitor.profile import VisitorProfile
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 END = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)

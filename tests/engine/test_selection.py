@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persx.engine.audience import GENERIC, industry_key, parse_audience, persona_key
-from persx.engine.decision import Reason
-from persx.engine.profile import VisitorProfile
-from persx.engine.selection import select_variant
+from persx.engine.deciding.audience import GENERIC, industry_key, parse_audience, persona_key
+from persx.engine.deciding.decision import Reason
+from persx.engine.deciding.selection import select_variant
+from persx.engine.visitor.profile import VisitorProfile
 
 SLUGS = st.sampled_from(["ecommerce", "saas", "travel", "healthcare"])
 PERSONAS = st.sampled_from(["ecommerce-growth", "saas-plg", "travel-loyalty"])

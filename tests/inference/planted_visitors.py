@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from persx.engine.inference import Signals
+from persx.engine.learning.inference import Signals
 from persx.inference.training import LabelledVisitor
 
 INDUSTRIES = ("ecommerce", "healthcare", "saas", "financial-services", "travel")

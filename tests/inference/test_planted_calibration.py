@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from persx.engine.inference import infer
+from persx.engine.learning.inference import infer
 from persx.inference.training import evaluate, train
 from tests.inference.planted_visitors import PERSONA_INDUSTRIES, planted_visitors
 

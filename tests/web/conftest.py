@@ -19,7 +19,7 @@ from persx.catalog.repository import invalidate_catalog
 from persx.config import config
 from persx.content.routing import invalidate_routes
 from persx.content.tagged_index import invalidate_tagged_index
-from persx.engine.profile import Provenance, VisitorProfile
+from persx.engine.visitor.profile import Provenance, VisitorProfile
 from persx.events import exposure_writer
 from persx.experiments.repository import invalidate_bandits, invalidate_experiments
 from persx.profiles import cookie

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import timezone
 
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 from persx.privacy import consent_cookie
 
 

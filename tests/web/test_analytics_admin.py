@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from persx.analytics.services import update_rollups
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
 from tests.web.analytics_events import EventLog, at

@@ -21,8 +21,8 @@ from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI
 from persx.analytics.report_queries import find_design
 from persx.analytics.reports import build_report, report_for
 from persx.analytics.services import update_rollups
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
-from persx.engine.stats import (
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.statistics import (
     SegmentCounts,
     benjamini_hochberg,
     chance_to_win,

@@ -11,7 +11,7 @@ from django.db import connection
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor, RollupState, VisitorConversion
 from persx.analytics.services import rebuild_rollups, update_rollups
-from persx.engine.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from tests.web.analytics_events import EventLog, at
 
 pytestmark = pytest.mark.django_db

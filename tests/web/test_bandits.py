@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from persx.analytics.bandit_services import update_bandit
 from persx.analytics.models import DailyRollup
-from persx.engine.bandit import choose
-from persx.engine.experiments import assign_visitor, decide_block
-from persx.engine.profile import VisitorProfile
+from persx.engine.deciding.experiments import assign_visitor, decide_block
+from persx.engine.learning.bandit import choose
+from persx.engine.visitor.profile import VisitorProfile
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.experiments.bandit_services import create_bandit, save_bandit, set_bandit_status

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from persx.config import config
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.leads.models import Lead

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
 from persx.analytics.services import rebuild_rollups, update_rollups
-from persx.engine.profile import ConsentState
+from persx.engine.visitor.profile import ConsentState
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.leads.models import Lead

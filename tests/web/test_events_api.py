@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from persx.config import config
-from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.events.models import Event
 from persx.events.services import forget_visitor_events
 from persx.privacy import consent_cookie

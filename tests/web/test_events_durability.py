@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from persx.engine.decision import Decision, Reason, ServedBlock
+from persx.engine.deciding.decision import Decision, Reason, ServedBlock
 from persx.events.event_row import VisitorColumns
 from persx.events.exposure_writer import ExposureWriter, PageRender
 from persx.events.models import Event

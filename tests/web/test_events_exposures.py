@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from persx.config import config
-from persx.engine.decision import VARIANT_MISSING, Decision, Reason, ServedBlock
-from persx.engine.profile import ConsentState, VisitorProfile
+from persx.engine.deciding.decision import VARIANT_MISSING, Decision, Reason, ServedBlock
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.events import exposure_writer
 from persx.events.durable_write import DatabaseBusy
 from persx.events.event_row import EventRow, VisitorColumns

@@ -19,7 +19,7 @@ from django.test import override_settings
 from persx.analytics.models import DailyRollup, ExperimentVisitor
 from persx.analytics.services import update_rollups
 from persx.config import config
-from persx.engine.profile import VisitorProfile
+from persx.engine.visitor.profile import VisitorProfile
 from persx.events.event_row import EventRow, VisitorColumns
 from persx.events.models import Event, ReceivedEventId
 from persx.events.partitions import (

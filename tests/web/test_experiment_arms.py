@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persx.engine.experiments import Arm, ArmKind
+from persx.engine.deciding.experiments import Arm, ArmKind
 from persx.experiments.mappers import arm_from_json, canonical_arms, stored_arms
 
 CONTROL = {"key": "control", "kind": "generic", "weight": 0.5}

@@ -14,8 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from persx.content.models import StandardPage
-from persx.engine.bucketing import hash_unit
-from persx.engine.experiments import HOLDOUT_EXPERIMENT, Holdout
+from persx.engine.deciding.bucketing import hash_unit
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT, Holdout
 from persx.experiments import repository
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments

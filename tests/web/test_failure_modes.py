@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from persx.engine.decision import Decision
+from persx.engine.deciding.decision import Decision
 from persx.personalization import context as personalization_context
 from tests.web.conftest import client_with_profile, variants
 

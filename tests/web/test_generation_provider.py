@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from persx.content.schemas import SCHEMAS
-from persx.engine.drafting import (
+from persx.engine.drafting.port import (
     DraftRequest,
     FactSheet,
     OutcomeStatus,

@@ -21,8 +21,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from persx.engine.inference import MAX_LIST_SIGNALS, Signals, features
-from persx.engine.profile import Provenance
+from persx.engine.learning.inference import MAX_LIST_SIGNALS, Signals, features
+from persx.engine.visitor.profile import Provenance
 from persx.inference.artefact import signals_to_json
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 from persx.inference.repository import current_model, invalidate_model

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from persx.engine.decision import Decision
+from persx.engine.deciding.decision import Decision
 from persx.personalization import context as personalization_context
 from tests.web.conftest import client_with_profile, variants
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persx.engine.decision import Reason
+from persx.engine.deciding.decision import Reason
 from persx.personalization.plain_names import (
     REASON_NAMES,
     audience_name,

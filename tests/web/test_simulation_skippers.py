@@ -17,7 +17,7 @@ from persx.analytics.models import ExperimentVisitor
 from persx.demo import simulation
 from persx.demo.planted_browsing import planted_paths
 from persx.demo.services import INFERRED_EXPERIMENT, SIMULATION_EXPERIMENT
-from persx.engine.inference import Signals
+from persx.engine.learning.inference import Signals
 from persx.events import exposure_writer
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments

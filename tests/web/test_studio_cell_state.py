@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from persx.engine.schedule import Window
+from persx.engine.deciding.schedule import Window
 from persx.studio.cell_state import STALE_AFTER, CellFacts, CellState, cell_state
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from persx.content.models import StandardPage
-from persx.engine.drafting import (
+from persx.engine.drafting.port import (
     DraftOutcome,
     DraftRequest,
     OutcomeStatus,

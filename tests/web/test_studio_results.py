@@ -9,7 +9,7 @@ stored, the rollups run, the reports judge, and the studio shows it.
   same block type and industry; losers do not.
 
 Expected numbers come from the engine's statistics on the counts planted here (the engine
-is checked against reference values in tests/engine/stats); the wording is written out.
+is checked against reference values in tests/engine/statistics); the wording is written out.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.test import Client
 from persx.analytics.services import update_rollups
 from persx.analytics.wording import count, percent
 from persx.content.models import StandardPage
-from persx.engine.stats import relative_lift, underperformance_verdict
+from persx.engine.statistics import relative_lift, underperformance_verdict
 from persx.experiments.mappers import to_definition
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments

@@ -1,0 +1,5 @@
+"""Deciding what a visitor sees.
+
+Audience keys, variant selection, schedules, experiment assignment and the
+per-page decision budget.
+"""
