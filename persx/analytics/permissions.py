@@ -1,6 +1,6 @@
 """Who may see measurement: reports, the overview, their exports (and the health pages).
 
-The rule itself is :mod:`persx.http.measurement_access` (shared with inference and the
+The rule itself is :mod:`persx.access.measurement` (shared with inference and the
 persona review); here: the "Analysts" group (made by a data migration) and the admin menu
 shown only to users who may see measurement.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from wagtail.admin.menu import SubmenuMenuItem
 
-from persx.http.measurement_access import (
+from persx.access.measurement import (
     VIEW_MEASUREMENT,
     MeasurementPermissionRequired,
     can_view_measurement,

@@ -24,9 +24,9 @@ from persx.events.schemas import BATCH_ADAPTER, BatchAccepted, EventBatch
 from persx.events.services import store_client_events, time_problems
 from persx.http.errors import error_response, error_responses, field_name
 from persx.http.openapi_schema import inline_schema
-from persx.http.visitor import visitor
 from persx.observability import metrics
 from persx.privacy.middleware import consent_of
+from persx.visitors.state import visitor
 
 router = Router(tags=["events"])
 

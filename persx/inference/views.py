@@ -8,8 +8,8 @@ from django.db.models import Count, F, Q
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from persx.access.measurement import MeasurementPermissionRequired
 from persx.engine.learning.calibration import ReliabilityBin
-from persx.http.measurement_access import MeasurementPermissionRequired
 from persx.inference.charts import reliability_chart
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 

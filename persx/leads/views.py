@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.views.decorators.http import require_POST
 
 from persx.http.redirects import safe_next
-from persx.http.visitor import visitor
 from persx.leads.forms import LeadForm
 from persx.leads.services import record_lead
 from persx.privacy.middleware import consent_of
+from persx.visitors.state import visitor
 
 
 @require_POST

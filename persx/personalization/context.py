@@ -47,9 +47,9 @@ from persx.engine.learning.bandit import RunningBandit
 from persx.engine.ports import WallClock
 from persx.engine.visitor.profile import VisitorProfile
 from persx.experiments.repository import running_bandits, running_experiments
-from persx.http.visitor import VisitorRequest, visitor
 from persx.observability import metrics
 from persx.personalization.preview import Preview, audience_preview, staff_preview
+from persx.visitors.state import VisitorRequest, visitor
 
 logger = logging.getLogger("persx.personalization")
 

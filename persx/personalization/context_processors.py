@@ -11,9 +11,9 @@ from persx.catalog.repository import current_catalog
 from persx.engine.learning.inference import describe_feature
 from persx.engine.visitor.catalog import Catalog
 from persx.engine.visitor.profile import VisitorProfile
-from persx.http.visitor import VisitorState, visitor
 from persx.inference.visitor_signals import signals_of
 from persx.personalization.context import personalization_of
+from persx.visitors.state import VisitorState, visitor
 
 
 def _summary(

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from persx.events import exposure_writer
 from persx.events.services import may_store_for, visitor_columns
-from persx.http.visitor import visitor
 from persx.observability import metrics
 from persx.personalization.context import (
     PersonalizationContext,
@@ -23,6 +22,7 @@ from persx.personalization.context import (
     personalization_of,
 )
 from persx.personalization.preview import PARAM, update_preview_from_query
+from persx.visitors.state import visitor
 
 logger = logging.getLogger("persx.personalization")
 

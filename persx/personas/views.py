@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.http.measurement_access import MeasurementPermissionRequired, measurement_required
+from persx.access.measurement import MeasurementPermissionRequired, measurement_required
 from persx.personas.export import to_csv, to_markdown
 from persx.personas.review import build_review, parse_since
 

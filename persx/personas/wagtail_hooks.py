@@ -6,7 +6,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from persx.http.measurement_access import MeasurementOnlyMenuItem
+from persx.access.measurement import MeasurementOnlyMenuItem
 from persx.personas import views
 
 

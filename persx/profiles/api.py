@@ -15,13 +15,13 @@ from persx.engine.visitor.profile import Provenance
 from persx.http.api_csrf import csrf_parameters, csrf_required
 from persx.http.errors import FieldError, error_responses
 from persx.http.rate_limit import RateLimited
-from persx.http.visitor import visitor
 from persx.privacy.middleware import consent_of, mark_erased
 from persx.privacy.models import DataRequestChannel
 from persx.profiles import services
 from persx.profiles.presenters import personalization_state
 from persx.profiles.schemas import Forgotten, PersonalizationState, ProfileUpdate
 from persx.profiles.write_limit import profile_write_refused
+from persx.visitors.state import visitor
 
 router = Router(tags=["personalization"])
 

@@ -29,11 +29,11 @@ from persx.config import config
 from persx.engine.visitor.catalog import Catalog
 from persx.engine.visitor.precedence import ProfileLayers, resolve_profile
 from persx.engine.visitor.profile import Provenance, VisitorProfile, needs_reconfirmation
-from persx.http.visitor import CookieAction, VisitorState, attach_visitor
 from persx.inference.serving import inferred_profile
 from persx.privacy.middleware import consent_of
 from persx.profiles import cookie, services
 from persx.profiles.link_params import INDUSTRY_PARAM
+from persx.visitors.state import CookieAction, VisitorState, attach_visitor
 
 logger = logging.getLogger("persx.profiles")
 

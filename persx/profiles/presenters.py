@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from persx.engine.visitor.catalog import Catalog
-from persx.http.visitor import VisitorState
 from persx.profiles.schemas import NamedRef, PersonalizationState, PersonaRef
+from persx.visitors.state import VisitorState
 
 
 def personalization_state(state: VisitorState, catalog: Catalog) -> PersonalizationState:

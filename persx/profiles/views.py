@@ -17,7 +17,6 @@ from persx.events.event_types import EventType
 from persx.events.services import may_store_for, record_visitor_event, visitor_columns
 from persx.http.database_unavailable import CONNECTION_ERRORS, marked_unavailable
 from persx.http.redirects import referer_path, safe_next
-from persx.http.visitor import visitor
 from persx.inference import services as inference_services
 from persx.inference.models import LabelSource
 from persx.observability import metrics
@@ -27,6 +26,7 @@ from persx.profiles import services
 from persx.profiles.forms import IndustryForm, StartForm
 from persx.profiles.link_params import without_profile_params
 from persx.profiles.write_limit import profile_write_refused
+from persx.visitors.state import visitor
 
 logger = logging.getLogger("persx.profiles")
 

@@ -8,11 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
 
-from persx.http.visitor import visitor
 from persx.privacy.holders import DataSubject
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
 from persx.profiles.services import erase_records
+from persx.visitors.state import visitor
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
