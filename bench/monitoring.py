@@ -40,7 +40,7 @@ OVERHEAD_GOAL = 0.02
 def bench_metrics_overhead() -> None:
     from django.test import Client
 
-    from bench.run import per_call_ms
+    from bench.timing import per_call_ms
     from persx.config import config
     from persx.observability import metrics
     from persx.personalization import middleware
@@ -177,7 +177,7 @@ def bench_monitoring() -> None:
 
 
 if __name__ == "__main__":
-    from bench.run import setup_django
+    from bench.django_setup import setup_django
 
     setup_django()
     bench_monitoring()

@@ -53,7 +53,7 @@ def bench_personalized_vs_plain() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.run import per_call_ms
+    from bench.timing import per_call_ms
     from persx.config import config
     from persx.content.fragment_cache import fragments
     from tests.web.conftest import profile_cookie

@@ -226,7 +226,7 @@ def bench_reporting() -> None:
 
 
 if __name__ == "__main__":
-    from bench.run import setup_django
+    from bench.django_setup import setup_django
 
     setup_django()
     bench_reporting()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,38 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup_django() -> None:
-    os.environ["PERSX_VAR_DIR"] = tempfile.mkdtemp(prefix="persx-bench-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    os.environ.pop("DATABASE_URL", None)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # the test client's host and an in-memory mail outbox
-    print("Preparing a fresh database (migrate + demo seed)...", flush=True)
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("seed_demo", verbosity=0)
-
-
-def per_call_ms(
-    fn: Callable[[], object],
-    rounds: int,
-    per_round: int,
-    clock: Callable[[], float] = time.perf_counter,
-) -> list[float]:
-    """Milliseconds per call; pass ``clock=time.thread_time`` to count only this thread's
-    CPU (robust when other processes load the machine)."""
-    samples = []
-    for _ in range(rounds):
-        start = clock()
-        for _ in range(per_round):
-            fn()
-        samples.append((clock() - start) * 1000 / per_round)
-    return samples
+from bench.django_setup import setup_django  # noqa: E402
+from bench.timing import per_call_ms  # noqa: E402
 
 
 def bench_contact_page() -> None:

@@ -14,8 +14,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from persx.events.event_row import WIDTHS
 from persx.events.event_types import CLIENT_EVENT_TYPES
+from persx.events.models import Event
 
 MAX_BATCH = 500
 MAX_PROPERTIES_BYTES = 2048
@@ -29,6 +29,10 @@ else:
 
 PropertyValue = str | int | float | bool | None
 
+# The page column's width, read from the model that defines the row (as
+# ``persx.events.event_row.WIDTHS`` is; that module's type hints read this one).
+PAGE_WIDTH = int(Event._meta.get_field("page").max_length or 0)
+
 
 class ClientEvent(BaseModel):
     """One event as the tracker sends it."""
@@ -41,7 +45,7 @@ class ClientEvent(BaseModel):
         description="When it happened (ISO 8601 with offset). More than 5 minutes in the "
         "future is clamped to the receive time; older than 7 days is refused."
     )
-    page: Annotated[str, Field(min_length=1, max_length=WIDTHS["page"], pattern=r"^/")] = Field(
+    page: Annotated[str, Field(min_length=1, max_length=PAGE_WIDTH, pattern=r"^/")] = Field(
         description="Path of the page (no host)."
     )
     value: float | None = Field(
