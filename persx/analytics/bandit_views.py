@@ -21,7 +21,7 @@ from persx.analytics.wording import count
 from persx.config import config
 from persx.engine.deciding.audience import GENERIC
 from persx.engine.deciding.block_types import BLOCK_TYPES
-from persx.events.metrics import metric
+from persx.events.experiment_metrics import metric
 from persx.experiments.models import Bandit
 
 

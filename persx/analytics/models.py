@@ -11,7 +11,7 @@ incrementally. Reports read :class:`DailyRollup` only.
   exposure of a profiled visitor).
 - :class:`VisitorConversion`: one row per experiment × visitor × metric the visitor
   converted on, counting only events at or after the first exposure (see
-  :mod:`persx.events.metrics` for the metric definitions).
+  :mod:`persx.events.experiment_metrics` for the metric definitions).
 - :class:`DailyRollup`: per day × experiment × arm × industry × variant × metric, the
   visitors first exposed that day, the visitors who first converted that day, and the sums
   Σy, Σy² of the per-visitor values (engagement seconds) — enough for every report.

@@ -21,7 +21,7 @@ from persx.analytics.report_queries import all_designs, holdout_design
 from persx.analytics.reports import build_report
 from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.statistics import VerdictStatus
-from persx.events.metrics import PERSONALIZED
+from persx.events.experiment_metrics import PERSONALIZED
 
 TOP_VARIANTS = 5
 

@@ -49,7 +49,7 @@ from persx.engine.statistics import (
     visitors_still_needed,
     welch_ttest,
 )
-from persx.events.metrics import Metric
+from persx.events.experiment_metrics import Metric
 
 
 def clean(value: float | None) -> float | None:

@@ -22,7 +22,7 @@ from persx.catalog.repository import current_catalog
 from persx.config import config
 from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.statistics import DEFAULT_TUNING_N
-from persx.events.metrics import METRICS
+from persx.events.experiment_metrics import METRICS
 from persx.experiments.mappers import stored_arms
 from persx.experiments.models import Experiment
 

@@ -46,7 +46,7 @@ from persx.analytics.report_model import (
     VariantRow,
     sum_counts,
 )
-from persx.events.metrics import metric
+from persx.events.experiment_metrics import metric
 
 
 def _variant_rows(design: Design, cells: dict[tuple[str, str], Counts]) -> list[VariantRow]:

@@ -35,7 +35,12 @@ from persx.events.event_types import (
     INTERACTION_EVENT_TYPES,
     EventType,
 )
-from persx.events.metrics import ALL_VISITOR_METRICS, FORM_START, PERSONALIZED, RETURN_WINDOW_DAYS
+from persx.events.experiment_metrics import (
+    ALL_VISITOR_METRICS,
+    FORM_START,
+    PERSONALIZED,
+    RETURN_WINDOW_DAYS,
+)
 from persx.events.models import Event
 
 EXPOSURE = EventType.EXPOSURE.value

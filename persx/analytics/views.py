@@ -26,7 +26,7 @@ from persx.analytics.reports import build_report
 from persx.analytics.services import refresh_stale_rollups
 from persx.analytics.wording import percent
 from persx.config import config
-from persx.events.metrics import metric
+from persx.events.experiment_metrics import metric
 
 
 def _fresh_rollups() -> RollupFreshness:

@@ -1,8 +1,8 @@
 """Every type of event the log holds, defined once.
 
 The model's ``choices``, the ``POST /api/events`` schema, the metric catalogue
-(:mod:`persx.events.metrics`) and the browser tracker (``static/persx/tracker.js``, checked
-by a test) all derive from :class:`EventType`.
+(:mod:`persx.events.experiment_metrics`) and the browser tracker
+(``static/persx/tracker.js``, checked by a test) all derive from :class:`EventType`.
 """
 
 from __future__ import annotations

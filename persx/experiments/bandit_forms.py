@@ -18,7 +18,7 @@ from wagtail.models import Page
 from persx.catalog.audience_choices import audience_choices
 from persx.engine.deciding.block_types import BLOCK_TYPES
 from persx.engine.setup_errors import InvalidSetup, SetupField
-from persx.events.metrics import METRICS
+from persx.events.experiment_metrics import METRICS
 from persx.experiments import bandit_services
 from persx.experiments.bandit_mappers import build_setup
 from persx.experiments.lifecycle import status_change_problem

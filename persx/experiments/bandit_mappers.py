@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import F, OuterRef, Subquery
 
 from persx.engine.learning.bandit import AllocationTable, BanditPolicy, BanditSetup, RunningBandit
-from persx.events.metrics import METRICS
+from persx.events.experiment_metrics import METRICS
 from persx.experiments.models import Bandit, BanditAllocation
 
 logger = logging.getLogger("persx.experiments")

@@ -20,7 +20,7 @@ from persx.catalog.repository import current_catalog
 from persx.engine.deciding.block_types import BLOCK_TYPES
 from persx.engine.setup_errors import InvalidSetup, SetupField
 from persx.engine.visitor.profile import Provenance
-from persx.events.metrics import METRICS
+from persx.events.experiment_metrics import METRICS
 from persx.experiments import services
 from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, ArmsWidget, arms_to_json
 from persx.experiments.lifecycle import status_change_problem

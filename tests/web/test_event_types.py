@@ -11,7 +11,7 @@ from persx.events.event_types import (
     CONVERSION_EVENT_TYPES,
     EventType,
 )
-from persx.events.metrics import METRICS
+from persx.events.experiment_metrics import METRICS
 from persx.events.models import Event
 from persx.events.schemas import BATCH_ADAPTER
 

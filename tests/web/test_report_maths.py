@@ -9,7 +9,7 @@ import pytest
 from persx.analytics import report_maths as maths
 from persx.analytics.report_model import ALL_INDUSTRIES, ArmSpec, Counts, Design
 from persx.engine.statistics import VerdictStatus
-from persx.events.metrics import metric
+from persx.events.experiment_metrics import metric
 
 ALL = (ALL_INDUSTRIES, "All industries")
 

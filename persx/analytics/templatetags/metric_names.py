@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from persx.events.metrics import metric
+from persx.events.experiment_metrics import metric
 
 register = template.Library()
 
