@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "persx.experiments",
     "persx.events",
     "persx.privacy",
+    "persx.charts",
     "persx.inference",
     "persx.personas",
     "persx.analytics",
