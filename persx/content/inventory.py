@@ -1,6 +1,6 @@
 """The content inventory: which page types are personalizable, and their personalizable blocks.
 
-One definition, used by the page path (:mod:`persx.content.page_decisions`), the studio's
+One definition, used by the page path (:mod:`persx.content.page_personalization`), the studio's
 coverage matrix (:mod:`persx.studio.coverage`) and the monitor's content audit
 (:mod:`persx.monitoring.content_audit`):
 
@@ -30,7 +30,7 @@ from django.utils.dateparse import parse_datetime
 from wagtail.fields import StreamField
 from wagtail.models import get_page_models
 
-# ``models`` imports this module (through page_decisions) and this one reads
+# ``models`` imports this module (through page_personalization) and this one reads
 # ``models.PersonalizedPage``: a module import, looked up at call time, so either may load first.
 from persx.content import models
 from persx.content.blocks import PersonalizableBlock

@@ -19,7 +19,7 @@ from wagtail.snippets.models import register_snippet
 from persx.catalog.repository import current_catalog
 from persx.content import idea_filter, routing
 from persx.content.blocks import CtaBlock, body_blocks
-from persx.content.page_decisions import decide_page_blocks
+from persx.content.page_personalization import decide_page_blocks
 from persx.content.page_validation import personalized_block_errors
 from persx.content.preview import PersonalizedPreviewMixin
 from persx.content.tagged_index import entry, ranked_entries

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from persx.catalog.repository import current_catalog
-from persx.content.page_decisions import decide_page_blocks
+from persx.content.page_personalization import decide_page_blocks
 from persx.engine.deciding.audience import GENERIC, industry_key, persona_key
 from persx.personalization.context import use_preview
 

@@ -42,9 +42,9 @@ class PersonalizationMiddleware:
             context = personalization_of(None)
         cast(PersonalizedRequest, request).persx = context
         response = self.get_response(request)
-        decisions = personalization_of(request)  # a preview may have replaced it
-        if decisions.served:
-            profile = decisions.profile
+        personalization = personalization_of(request)  # a preview may have replaced it
+        if personalization.served:
+            profile = personalization.profile
             logger.info(
                 "personalization served",
                 extra={
@@ -52,14 +52,14 @@ class PersonalizationMiddleware:
                     "status": response.status_code,
                     "industry": profile.industry if profile else None,
                     "persona": profile.persona if profile else None,
-                    "preview": decisions.preview,
-                    "blocks": decisions.as_log(),
+                    "preview": personalization.preview,
+                    "blocks": personalization.as_log(),
                 },
             )
             response.headers.setdefault("Cache-Control", "private, no-cache")
-        if decisions.consulted:
-            record_exposures(request, response, decisions)
-        record_page_metrics(request, response, decisions, time.perf_counter() - started)
+        if personalization.consulted:
+            record_exposures(request, response, personalization)
+        record_page_metrics(request, response, personalization, time.perf_counter() - started)
         return response
 
 
@@ -68,7 +68,10 @@ UNMEASURED_PREFIXES = ("/cms/", "/api/", "/static/", "/media/", "/documents/", "
 
 
 def record_page_metrics(
-    request: HttpRequest, response: HttpResponse, decisions: PersonalizationContext, seconds: float
+    request: HttpRequest,
+    response: HttpResponse,
+    personalization: PersonalizationContext,
+    seconds: float,
 ) -> None:
     """Live metrics of a site page (HTML 200 to a GET): render time, profile layer, every
     block decision. Not for previews. Never raises."""
@@ -76,25 +79,25 @@ def record_page_metrics(
         request.method != "GET"
         or response.status_code != 200
         or request.path.startswith(UNMEASURED_PREFIXES)
-        or decisions.preview is not None
+        or personalization.preview is not None
         or getattr(request, "is_preview", False)
         or not response.get("Content-Type", "").startswith("text/html")
     ):
         return
     try:
-        profile = decisions.profile
+        profile = personalization.profile
         metrics.record_page_view(
             seconds,
             visitor(request).layer if profile is not None else None,
             profile.industry if profile is not None else None,
-            decisions.served,
+            personalization.served,
         )
     except Exception:
         logger.exception("page metrics failed")
 
 
 def record_exposures(
-    request: HttpRequest, response: HttpResponse, decisions: PersonalizationContext
+    request: HttpRequest, response: HttpResponse, personalization: PersonalizationContext
 ) -> None:
     """Queue one page_view + one exposure per block decision for a profiled visitor's page.
 
@@ -103,10 +106,10 @@ def record_exposures(
     previews, failed responses or visitors who declined consent. Never raises: measurement
     must not break the page.
     """
-    profile = decisions.profile
+    profile = personalization.profile
     if (
         profile is None
-        or decisions.preview is not None
+        or personalization.preview is not None
         or getattr(request, "is_preview", False)  # Wagtail editor preview
         or request.method != "GET"
         or response.status_code != 200
@@ -119,7 +122,7 @@ def record_exposures(
                 visitor=visitor_columns(profile),
                 page=request.path,
                 occurred_at=timezone.now(),
-                served=tuple(decisions.served),
+                served=tuple(personalization.served),
             )
         )
     except Exception:

@@ -14,7 +14,7 @@ from django.test import Client
 
 from persx.content.blocks import HeroBlock
 from persx.content.models import StandardPage
-from persx.content.page_decisions import page_blocks
+from persx.content.page_personalization import page_blocks
 from persx.engine.deciding.decision import Reason
 from persx.personalization.context import use_preview
 from tests.web.conftest import client_with_profile, variants
