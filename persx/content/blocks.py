@@ -10,12 +10,13 @@ StreamField JSON (no extra SQL).
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
+from cachetools import LRUCache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
@@ -109,31 +110,29 @@ class PersonalizableBlock(blocks.StructBlock):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._converted: OrderedDict[str, Any] = OrderedDict()
+        # Shared by a worker's threads; cachetools' caches are not thread-safe by themselves.
+        self._converted: LRUCache[str, Any] = LRUCache(maxsize=self.converted_cache_size)
+        self._converted_lock = threading.Lock()
 
     def bulk_to_python(self, values: Iterable[Any]) -> list[Any]:
         """Convert raw JSON to block values, reusing conversions of identical JSON.
 
         A block with many variants (Contact has 21) costs milliseconds to convert on every
         page view; published content rarely changes, so each distinct raw value is converted
-        once per process. Values are shared read-only (rendering never mutates them).
+        once per process (a bounded LRU: new revisions and previews push out the least
+        recently served). Values are shared read-only (rendering never mutates them).
         """
         values = list(values)
         keys = [json.dumps(v, sort_keys=True, separators=(",", ":"), default=str) for v in values]
-        missing = [i for i, key in enumerate(keys) if key not in self._converted]
-        if missing:
+        with self._converted_lock:
+            found = {key: self._converted[key] for key in keys if key in self._converted}
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:  # converted outside the lock: two threads may convert a value once each
             converted = super().bulk_to_python([values[i] for i in missing])
-            for i, value in zip(missing, converted, strict=True):
-                self._converted[keys[i]] = value
-            while len(self._converted) > self.converted_cache_size:
-                self._converted.popitem(last=False)
-        result = []
-        for key in keys:
-            value = self._converted.get(key)
-            if value is None:  # evicted by a concurrent conversion: convert just this one
-                value = super().bulk_to_python([json.loads(key)])[0]
-            result.append(value)
-        return result
+            with self._converted_lock:
+                for i, value in zip(missing, converted, strict=True):
+                    self._converted[keys[i]] = found[keys[i]] = value
+        return [found[key] for key in keys]
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)

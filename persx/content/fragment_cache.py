@@ -17,16 +17,18 @@ starts reading anything else renders it empty here, and the equality test (cache
 == full-context render, for every page and audience) fails.
 
 Per process rather than in Redis: a hit costs a dict lookup instead of a network round
-trip, and the content objects that identify entries live in this process anyway.
+trip, and the content objects that identify entries live in this process anyway. The
+bound and the eviction order are cachetools' ``LRUCache``; it is not thread-safe by
+itself, and the cache is shared by a worker's threads, so every access holds a lock.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import LRUCache
 from django.template.loader import render_to_string
 
 MAX_ENTRIES = 2048
@@ -39,7 +41,7 @@ class FragmentCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[_Key, tuple[Any, str]] = OrderedDict()
+        self._entries: LRUCache[_Key, tuple[Any, str]] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -52,18 +54,14 @@ class FragmentCache:
     ) -> str:
         key = (template, id(content), variant_key)
         with self._lock:
-            found = self._entries.get(key)
+            found = self._entries.get(key)  # a hit makes the entry the most recently used
             if found is not None and found[0] is content:
-                self._entries.move_to_end(key)
                 self.hits += 1
                 return found[1]
         html = render()  # outside the lock: two threads may render the same entry once each
         with self._lock:
             self.misses += 1
-            self._entries[key] = (content, html)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries[key] = (content, html)  # evicts the least recently used past the bound
         return html
 
     def entries(self) -> list[tuple[str, str]]:

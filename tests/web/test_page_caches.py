@@ -17,8 +17,10 @@ from wagtail.models import Page, PageViewRestriction
 from persx.catalog.repository import current_catalog
 from persx.config import config
 from persx.content import blocks as persx_blocks
-from persx.content.fragment_cache import FragmentCache, fragments
+from persx.content.fragment_cache import MAX_ENTRIES, FragmentCache, fragments
+from persx.content.inventory import live_pages
 from persx.content.models import StandardPage
+from persx.content.page_personalization import served_blocks
 from persx.content.routing import live_page
 from tests.web.conftest import INDUSTRIES, profile_cookie, variants
 
@@ -205,3 +207,82 @@ def test_fragment_cache_is_bounded_and_found_only_through_the_same_object() -> N
     assert len(cache) == 2
     assert renders == ["one", "two", "three"]
     assert (cache.hits, cache.misses) == (1, 3)
+
+
+def test_fragment_cache_evicts_the_least_recently_used() -> None:
+    cache = FragmentCache(max_entries=2)
+    a, b, c = {"headline": "A"}, {"headline": "B"}, {"headline": "C"}
+    cache.get_or_render("t", a, "generic", lambda: "a")
+    cache.get_or_render("t", b, "generic", lambda: "b")
+    cache.get_or_render("t", a, "generic", lambda: "a again")  # a is now the most recent
+    cache.get_or_render("t", c, "generic", lambda: "c")  # so b goes
+    assert cache.get_or_render("t", a, "generic", lambda: "a anew") == "a"
+    assert cache.get_or_render("t", b, "generic", lambda: "b anew") == "b anew"
+
+
+def test_many_distinct_fragments_stay_within_the_bound() -> None:
+    """The attack: an endless stream of distinct content (revisions, previews) never grows
+    the cache past its bound, and the newest entries are the ones kept."""
+    cache = FragmentCache(max_entries=64)
+    contents = [{"headline": str(n)} for n in range(64 * 20)]
+    for content in contents:
+        cache.get_or_render("t", content, "generic", lambda: "html")
+        assert len(cache) <= 64
+    assert len(cache) == 64
+    assert {html for _, html in cache.entries()} == {"html"}
+    newest = contents[-1]
+    assert cache.get_or_render("t", newest, "generic", lambda: "rendered again") == "html"
+
+
+def test_block_conversions_stay_within_the_bound_and_keep_the_recently_used() -> None:
+    hero = persx_blocks.HeroBlock()
+    bound = hero.converted_cache_size
+
+    def raw(n: int) -> dict[str, object]:
+        base = {"headline": f"Headline {n}", "cta_label": "Go", "cta_url": "/start/"}
+        return {"base": base, "variants": []}
+
+    kept = hero.bulk_to_python([raw(0)])[0]
+    for n in range(1, bound * 10):
+        hero.bulk_to_python([raw(n)])
+        assert len(hero._converted) <= bound
+        # A value served on every page view stays converted (least recently used goes).
+        assert hero.bulk_to_python([raw(0)])[0] is kept
+    assert len(hero._converted) == bound
+
+
+@pytest.mark.django_db
+def test_every_demo_page_stays_cached_after_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The largest legitimate use: every block value of every live page, and every fragment
+    of every page for every audience, fits in the caches at once (a second pass converts and
+    renders nothing)."""
+    conversions: list[str] = []
+    convert = persx_blocks.blocks.StructBlock.bulk_to_python
+
+    def counted(block: object, values: object) -> object:
+        if isinstance(block, persx_blocks.PersonalizableBlock):
+            conversions.append(block.block_type)
+        return convert(block, values)
+
+    monkeypatch.setattr(persx_blocks.blocks.StructBlock, "bulk_to_python", counted)
+    for page in live_pages():  # start cold: earlier tests in this process filled them
+        for name in page.streamfield_names:
+            stream_block = type(page)._meta.get_field(name).stream_block
+            for block in stream_block.child_blocks.values():
+                if isinstance(block, persx_blocks.PersonalizableBlock):
+                    block._converted.clear()
+    first = [(type(b), v) for page in live_pages() for b, v in served_blocks(page)]
+    assert first
+    assert conversions
+    conversions.clear()
+    again = [(type(b), v) for page in live_pages() for b, v in served_blocks(page)]
+    assert conversions == []  # every value came from the cache: the same objects
+    assert all(a is b for (_, a), (_, b) in zip(again, first, strict=True))
+
+    everyone = [(None, None), *audiences()]
+    fragments.clear()
+    render_all(everyone, personalized_urls())
+    misses = fragments.misses
+    assert 0 < len(fragments) < MAX_ENTRIES // 4
+    render_all(everyone, personalized_urls())
+    assert fragments.misses == misses
