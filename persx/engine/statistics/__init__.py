@@ -11,10 +11,22 @@ scipy only. One concept per module:
 - :mod:`.power` — sample sizes, MDE, visitors still needed, holdout MDE;
 - :mod:`.pooling` — partial pooling of per-segment lifts (empirical Bayes);
 - :mod:`.multiple_testing` — Benjamini-Hochberg;
-- :mod:`.verdict` — the "underperforming / insufficient data" verdict.
+- :mod:`.verdict` — the "underperforming / insufficient data" verdict;
+- :mod:`.account_sums` — per-arm sufficient statistics of account-level (cluster) data;
+- :mod:`.clustered` — account-level ratio of means, PLI and difference (delta method);
+- :mod:`.regression_adjustment` — CUPED with a pre-exposure covariate, balance check.
 """
 
+from persx.engine.statistics.account_sums import AccountSums, account_sums
 from persx.engine.statistics.bayes import chance_to_win, prob_relative_lift_below
+from persx.engine.statistics.clustered import (
+    ClusteredLift,
+    ComparisonArrays,
+    RatioArrays,
+    clustered_lift,
+    compare_ratios_arrays,
+    ratio_of_means_arrays,
+)
 from persx.engine.statistics.lift import (
     LiftInterval,
     LiftIntervalArrays,
@@ -44,6 +56,14 @@ from persx.engine.statistics.power import (
     total_sample_size,
     visitors_still_needed,
 )
+from persx.engine.statistics.regression_adjustment import (
+    BALANCE_THRESHOLD,
+    AdjustedArrays,
+    AdjustedLift,
+    BalanceCheck,
+    adjusted_lift,
+    adjusted_lift_arrays,
+)
 from persx.engine.statistics.sequential import (
     DEFAULT_MIN_CONVERSIONS,
     DEFAULT_TUNING_N,
@@ -67,16 +87,24 @@ from persx.engine.statistics.ttest import (
 from persx.engine.statistics.verdict import Verdict, VerdictStatus, underperformance_verdict
 
 __all__ = [
+    "BALANCE_THRESHOLD",
     "DEFAULT_MIN_CONVERSIONS",
     "DEFAULT_TUNING_N",
     "SRM_THRESHOLD",
+    "AccountSums",
+    "AdjustedArrays",
+    "AdjustedLift",
     "BHResult",
+    "BalanceCheck",
+    "ClusteredLift",
+    "ComparisonArrays",
     "LiftInterval",
     "LiftIntervalArrays",
     "LiftMethod",
     "MdeVariance",
     "PartialPooling",
     "PooledSegment",
+    "RatioArrays",
     "SRMResult",
     "SegmentCounts",
     "SegmentPooling",
@@ -88,8 +116,13 @@ __all__ = [
     "TTestResult",
     "Verdict",
     "VerdictStatus",
+    "account_sums",
+    "adjusted_lift",
+    "adjusted_lift_arrays",
     "benjamini_hochberg",
     "chance_to_win",
+    "clustered_lift",
+    "compare_ratios_arrays",
     "confidence_sequence",
     "confidence_sequence_halfwidth_arrays",
     "delta_interval_arrays",
@@ -101,6 +134,7 @@ __all__ = [
     "pool_relative_lifts",
     "prob_relative_lift_below",
     "proportion_ttest",
+    "ratio_of_means_arrays",
     "relative_lift",
     "relative_lift_delta",
     "relative_lift_katz",
