@@ -385,8 +385,8 @@ def bench_bandit() -> None:
 
     from persx.config import config
     from persx.engine.learning.bandit import choose
-    from persx.experiments.bandit_services import create_bandit, set_bandit_status
     from persx.experiments.repository import running_bandits
+    from persx.experiments.services import create_bandit, set_bandit_status
     from persx.settings import base as base_settings
     from tests.web.conftest import profile_cookie
 

@@ -5,7 +5,7 @@ holdback traffic together: both are honest observations of each arm's rate, and 
 sampling only needs the posteriors), the guardrail metric's the same way, the guardrail
 judgement (``engine.bandit.guardrail_breaches``: arms clearly worse than generic beyond the
 tolerated drop are pinned to the exploration floor), then ``engine.bandit.allocate`` from
-the latest version. The new table is stored through ``experiments.bandit_services`` with a
+the latest version. The new table is stored through ``experiments.services`` with a
 summary of its inputs, which invalidates the request path's snapshot in every process.
 
 Random draws are seeded by bandit key and version, so re-running an update on the same
@@ -34,8 +34,8 @@ from persx.engine.learning.bandit import (
     initial_table,
 )
 from persx.experiments.bandit_mappers import setup_of, table_of
-from persx.experiments.bandit_services import store_allocation
 from persx.experiments.models import Bandit, BanditAllocation
+from persx.experiments.services import store_allocation
 
 
 @dataclass(frozen=True, slots=True)

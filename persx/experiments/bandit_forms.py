@@ -1,60 +1,48 @@
 """The bandit edit form of the Wagtail admin: choices for every field, the engine's checks.
 
-``clean()`` builds the engine's ``BanditSetup`` from the submitted values, so the admin
-accepts exactly what the request path and the allocation update can run; an
-``InvalidSetup`` is shown against the field it names. Saving goes through
-``bandit_services.save_bandit`` (status stamps, version 1 of the allocation on start).
+``check_with_engine`` builds the engine's ``BanditSetup`` from the submitted values, so the
+admin accepts exactly what the request path and the allocation update can run; an
+``InvalidSetup`` is shown against the field it names (``kind_form.ExperimentKindForm``).
+Saving goes through ``services.save_bandit`` (status stamps, version 1 of the allocation on
+start).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django import forms
-from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.widgets import AdminPageChooser
-from wagtail.models import Page
 
 from persx.catalog.audience_choices import audience_choices
 from persx.engine.deciding.block_types import BLOCK_TYPES
-from persx.engine.setup_errors import InvalidSetup, SetupField
+from persx.engine.setup_errors import SetupField
 from persx.events.experiment_metrics import METRICS
-from persx.experiments import bandit_services
+from persx.experiments import services
 from persx.experiments.bandit_mappers import build_setup
-from persx.experiments.lifecycle import status_change_problem
+from persx.experiments.kind_form import ExperimentKindForm, unit_interval_messages
 from persx.experiments.models import Bandit
 
-# The form field that shows each engine setup error; unknown fields: form-wide.
-_FORM_FIELD_OF: dict[SetupField, str] = {
-    "key": "key",
-    "block_type": "block_type",
-    "audience": "audience",
-    "arms": "arms",
-    "metric": "metric",
-    "guardrail_metric": "guardrail_metric",
-    "guardrail_drop": "guardrail_drop",
-    "holdback_share": "holdback_share",
-    "min_exploration": "min_exploration",
-    "retire_below": "retire_below",
-}
 
+class BanditForm(ExperimentKindForm):
+    form_field_of: ClassVar[Mapping[SetupField, str | None]] = {
+        "key": "key",
+        "block_type": "block_type",
+        "audience": "audience",
+        "arms": "arms",
+        "metric": "metric",
+        "guardrail_metric": "guardrail_metric",
+        "guardrail_drop": "guardrail_drop",
+        "holdback_share": "holdback_share",
+        "min_exploration": "min_exploration",
+        "retire_below": "retire_below",
+    }
+    scope_page_label = "Only on page"
+    scope_page_help = "Leave empty for every page with this block type."
 
-def _share(field: str, upper: float = 1.0) -> dict[str, str]:
-    message = f"{field}: must be a number between 0 and {upper:g}"
-    return {"min_value": message, "max_value": message, "invalid": message}
-
-
-class BanditForm(WagtailAdminModelForm):
     block_type = forms.ChoiceField(
         choices=lambda: list(BLOCK_TYPES.items()),
         help_text="The personalizable block whose variants the bandit chooses between.",
-    )
-    scope_page = forms.ModelChoiceField(
-        queryset=Page.objects.filter(depth__gt=1),
-        required=False,
-        widget=AdminPageChooser(),
-        label="Only on page",
-        help_text="Leave empty for every page with this block type.",
     )
     audience = forms.ChoiceField(
         choices=audience_choices,
@@ -76,7 +64,7 @@ class BanditForm(WagtailAdminModelForm):
         max_value=0.99,
         initial=0.1,
         label="Tolerated guardrail drop",
-        error_messages=_share("tolerated guardrail drop", 0.99),
+        error_messages=unit_interval_messages("tolerated guardrail drop", 0.99),
         help_text="Relative to generic (0.1 = 10% lower). An arm clearly below it is held "
         "at the exploration floor.",
     )
@@ -84,7 +72,7 @@ class BanditForm(WagtailAdminModelForm):
         min_value=0,
         max_value=0.5,
         initial=0.1,
-        error_messages=_share("holdback share", 0.5),
+        error_messages=unit_interval_messages("holdback share", 0.5),
         help_text="Visitors who always get a uniformly random arm; PLI is read from them "
         "only. Fixed once the bandit has run.",
     )
@@ -93,60 +81,50 @@ class BanditForm(WagtailAdminModelForm):
         max_value=0.5,
         initial=0.05,
         label="Minimum exploration share",
-        error_messages=_share("minimum exploration share", 0.5),
+        error_messages=unit_interval_messages("minimum exploration share", 0.5),
     )
     retire_below = forms.FloatField(
         min_value=0,
         max_value=0.99,
         initial=0.02,
         label="Retirement threshold",
-        error_messages=_share("retirement threshold", 0.99),
+        error_messages=unit_interval_messages("retirement threshold", 0.99),
         help_text="An arm whose chance to be best stays below this is proposed for retirement.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance: Bandit = self.instance
-        self.previous_status: str | None = instance.status if instance.pk else None
         self.previous_arms = list(instance.arms or [])
         self.previous_holdback = instance.holdback_share
-        if instance.page_id_scope.isdigit():
-            self.initial["scope_page"] = Page.objects.filter(pk=int(instance.page_id_scope)).first()
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        problem = status_change_problem(self.previous_status, data.get("status", ""))
-        if problem:
-            self.add_error("status", problem.replace("an experiment", "a bandit"))
-        has_run = self.previous_status in (Bandit.Status.RUNNING, Bandit.Status.STOPPED)
-        if has_run and "arms" in data and sorted(data["arms"]) != sorted(self.previous_arms):
-            self.add_error("arms", "arms: cannot change once the bandit has run")
-        if has_run and data.get("holdback_share") not in (None, self.previous_holdback):
+    def stored_scope_page(self) -> str:
+        instance: Bandit = self.instance
+        return instance.page_id_scope
+
+    def clean_kind(self, data: dict[str, Any]) -> None:
+        if self.has_run and "arms" in data and sorted(data["arms"]) != sorted(self.previous_arms):
+            self.add_error("arms", f"arms: {services.BANDIT_ARMS_FIXED}")
+        if self.has_run and data.get("holdback_share") not in (None, self.previous_holdback):
             self.add_error("holdback_share", "holdback share: fixed once the bandit has run")
         page = data.get("scope_page")
         self.instance.page_id_scope = str(page.pk) if page is not None else ""
-        if not self.errors:
-            try:
-                build_setup(
-                    key=data["key"],
-                    block_type=data["block_type"],
-                    audience=data["audience"],
-                    arms=list(data["arms"]),
-                    metric=data["metric"],
-                    guardrail_metric=data.get("guardrail_metric") or "",
-                    guardrail_drop=data["guardrail_drop"],
-                    holdback_share=data["holdback_share"],
-                    min_exploration=data["min_exploration"],
-                    retire_below=data["retire_below"],
-                    retire_after=data["retire_after"],
-                    page_id=self.instance.page_id_scope,
-                )
-            except InvalidSetup as exc:
-                field = _FORM_FIELD_OF.get(exc.field)
-                self.add_error(field, f"{field or exc.field}: {exc}")
-        return data
 
-    def save(self, commit: bool = True) -> Bandit:
-        if not commit:
-            return super().save(commit=False)
-        return bandit_services.save_bandit(self.instance, self.previous_status, self.previous_arms)
+    def check_with_engine(self, data: dict[str, Any]) -> None:
+        build_setup(
+            key=data["key"],
+            block_type=data["block_type"],
+            audience=data["audience"],
+            arms=list(data["arms"]),
+            metric=data["metric"],
+            guardrail_metric=data.get("guardrail_metric") or "",
+            guardrail_drop=data["guardrail_drop"],
+            holdback_share=data["holdback_share"],
+            min_exploration=data["min_exploration"],
+            retire_below=data["retire_below"],
+            retire_after=data["retire_after"],
+            page_id=self.instance.page_id_scope,
+        )
+
+    def save_row(self) -> Bandit:
+        return services.save_bandit(self.instance, self.previous_status, self.previous_arms)

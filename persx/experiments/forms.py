@@ -3,27 +3,26 @@
 ``clean()`` builds the engine's ``ExperimentDefinition`` from the submitted values, so the
 admin accepts exactly what the request path can run; any ``ValueError`` the engine raises is
 shown against the field it concerns. Saving goes through ``services.save_experiment``
-(status stamps, cache invalidation by signal).
+(status stamps, cache invalidation by signal). What every kind's form shares (status,
+page scope, engine errors) is in ``kind_form.ExperimentKindForm``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django import forms
-from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.widgets import AdminPageChooser
 from wagtail.blocks import BlockField
-from wagtail.models import Page
 
 from persx.catalog.repository import current_catalog
 from persx.engine.deciding.block_types import BLOCK_TYPES
-from persx.engine.setup_errors import InvalidSetup, SetupField
+from persx.engine.setup_errors import SetupField
 from persx.engine.visitor.profile import Provenance
 from persx.events.experiment_metrics import METRICS
 from persx.experiments import services
 from persx.experiments.arm_editor import DEFAULT_ARMS, ArmsBlock, ArmsWidget, arms_to_json
-from persx.experiments.lifecycle import status_change_problem
+from persx.experiments.kind_form import ExperimentKindForm, unit_interval_messages
 from persx.experiments.mappers import build_definition, canonical_arms
 from persx.experiments.models import Experiment, experiment_seed
 
@@ -36,21 +35,6 @@ PROFILE_SOURCE_CHOICES = [
     (Provenance.MANUAL.value, "Set by hand"),
 ]
 
-# Engine ValueError wording → the form field it concerns (first match wins).
-# The form field that shows each engine setup error (engine.setup_errors.SetupField).
-_FORM_FIELD_OF: dict[SetupField, str | None] = {
-    "key": "key",
-    "arms": "arms",
-    "coverage": "coverage",
-    "namespace": "namespace_start",
-    "hash_version": None,  # not editable here: a form-wide error
-}
-
-
-def _unit_interval_messages(field: str) -> dict[str, str]:
-    message = f"{field}: must be a number between 0 and 1"
-    return {"min_value": message, "max_value": message, "invalid": message}
-
 
 def block_type_choices() -> list[tuple[str, str]]:
     return list(BLOCK_TYPES.items())
@@ -60,19 +44,21 @@ def industry_choices() -> list[tuple[str, str]]:
     return [(i.slug, i.name) for i in current_catalog().industries]
 
 
-class ExperimentForm(WagtailAdminModelForm):
+class ExperimentForm(ExperimentKindForm):
+    form_field_of: ClassVar[Mapping[SetupField, str | None]] = {
+        "key": "key",
+        "arms": "arms",
+        "coverage": "coverage",
+        "namespace": "namespace_start",
+        "hash_version": None,  # not editable here: a form-wide error
+    }
+    scope_page_help = "For a page scope: the page whose personalizable blocks it covers."
+
     scope_block_type = forms.ChoiceField(
         choices=block_type_choices,
         required=False,
         label="Block type",
         help_text="For a block-type scope: the personalizable block the experiment covers.",
-    )
-    scope_page = forms.ModelChoiceField(
-        queryset=Page.objects.filter(depth__gt=1),
-        required=False,
-        widget=AdminPageChooser(),
-        label="Page",
-        help_text="For a page scope: the page whose personalizable blocks it covers.",
     )
     arms = BlockField(
         block=ArmsBlock(),
@@ -87,7 +73,7 @@ class ExperimentForm(WagtailAdminModelForm):
         min_value=0,
         max_value=1,
         initial=1.0,
-        error_messages=_unit_interval_messages("coverage"),
+        error_messages=unit_interval_messages("coverage"),
         help_text="Share of eligible visitors who enter the experiment (0–1). Raising it "
         "later only adds visitors; nobody changes arm.",
     )
@@ -121,14 +107,14 @@ class ExperimentForm(WagtailAdminModelForm):
         max_value=1,
         initial=0.0,
         label="Range start",
-        error_messages=_unit_interval_messages("namespace range start"),
+        error_messages=unit_interval_messages("namespace range start"),
     )
     namespace_end = forms.FloatField(
         min_value=0,
         max_value=1,
         initial=1.0,
         label="Range end",
-        error_messages=_unit_interval_messages("namespace range end"),
+        error_messages=unit_interval_messages("namespace range end"),
     )
     sequential_tuning_n = forms.IntegerField(
         min_value=100,
@@ -141,7 +127,6 @@ class ExperimentForm(WagtailAdminModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance: Experiment = self.instance
-        self.previous_status: str | None = instance.status if instance.pk else None
         self.previous_key = instance.key
         self.previous_arms = self._canonical(instance.arms or [])
         self.previous_bucket_version = instance.bucket_version
@@ -149,28 +134,22 @@ class ExperimentForm(WagtailAdminModelForm):
         self.initial["arms"] = block.to_python(instance.arms or DEFAULT_ARMS)
         if instance.scope_kind == Experiment.ScopeKind.BLOCK_TYPE:
             self.initial["scope_block_type"] = instance.scope_value
-        elif instance.scope_kind == Experiment.ScopeKind.PAGE and instance.scope_value.isdigit():
-            self.initial["scope_page"] = int(instance.scope_value)
+
+    def stored_scope_page(self) -> str:
+        instance: Experiment = self.instance
+        return instance.scope_value if instance.scope_kind == Experiment.ScopeKind.PAGE else ""
 
     def clean_arms(self) -> list[dict[str, Any]]:
         return arms_to_json(self.cleaned_data["arms"])
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
+    def clean_kind(self, data: dict[str, Any]) -> None:
         self._clean_scope(data)
         self._clean_namespace(data)
-        problem = status_change_problem(self.previous_status, data.get("status", ""))
-        if problem:
-            self.add_error("status", problem)
         self._protect_a_started_experiment(data)
-        if not self.errors:
-            self._check_with_engine(data)
-        return data
 
     def _protect_a_started_experiment(self, data: dict[str, Any]) -> None:
         """Once visitors were assigned, changes must not silently move them between arms."""
-        has_run = self.previous_status in (Experiment.Status.RUNNING, Experiment.Status.STOPPED)
-        if not has_run:
+        if not self.has_run:
             return
         if "key" in data and data["key"] != self.previous_key:
             self.add_error(
@@ -200,7 +179,7 @@ class ExperimentForm(WagtailAdminModelForm):
             data["scope_value"] = data.get("scope_block_type") or ""
         elif kind == Experiment.ScopeKind.PAGE:
             page = data.get("scope_page")
-            if page is None:
+            if page is None and "scope_page" not in self.errors:
                 self.add_error("scope_page", "scope: choose the page to experiment on")
             data["scope_value"] = str(page.pk) if page is not None else ""
         else:
@@ -235,30 +214,25 @@ class ExperimentForm(WagtailAdminModelForm):
                 f"{overlapping.namespace_end:g}) in namespace '{namespace}'",
             )
 
-    def _check_with_engine(self, data: dict[str, Any]) -> None:
-        try:
-            build_definition(
-                key=data["key"],
-                seed=experiment_seed(data["key"], data["bucket_version"]),
-                arms=data["arms"],
-                coverage=data["coverage"],
-                hash_version=self.instance.hash_version,
-                namespace=data.get("namespace") or "",
-                namespace_start=data["namespace_start"],
-                namespace_end=data["namespace_end"],
-                scope_kind=data["scope_kind"],
-                scope_value=data["scope_value"],
-                target_industries=data.get("target_industries") or (),
-                requires_profile=data.get("requires_profile", True),
-                requires_consent=data.get("requires_consent", False),
-                primary_metric=data["primary_metric"],
-                secondary_metrics=data.get("secondary_metrics") or (),
-                target_sources=data.get("target_sources") or (),
-            )
-        except InvalidSetup as exc:
-            self.add_error(_FORM_FIELD_OF[exc.field], str(exc))
+    def check_with_engine(self, data: dict[str, Any]) -> None:
+        build_definition(
+            key=data["key"],
+            seed=experiment_seed(data["key"], data["bucket_version"]),
+            arms=data["arms"],
+            coverage=data["coverage"],
+            hash_version=self.instance.hash_version,
+            namespace=data.get("namespace") or "",
+            namespace_start=data["namespace_start"],
+            namespace_end=data["namespace_end"],
+            scope_kind=data["scope_kind"],
+            scope_value=data["scope_value"],
+            target_industries=data.get("target_industries") or (),
+            requires_profile=data.get("requires_profile", True),
+            requires_consent=data.get("requires_consent", False),
+            primary_metric=data["primary_metric"],
+            secondary_metrics=data.get("secondary_metrics") or (),
+            target_sources=data.get("target_sources") or (),
+        )
 
-    def save(self, commit: bool = True) -> Experiment:
-        if not commit:
-            return super().save(commit=False)
+    def save_row(self) -> Experiment:
         return services.save_experiment(self.instance, self.previous_status)

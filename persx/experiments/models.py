@@ -1,25 +1,54 @@
-"""Experiments defined by analysts in the admin."""
+"""Experiments defined by analysts in the admin, and the other kinds of experiment.
+
+A kind of experiment (a fixed-allocation :class:`Experiment`, a :class:`Bandit`) is a concrete
+model on :class:`AbstractExperiment`: one key, name, :class:`Status` and the timestamps that
+``lifecycle`` stamps, so every kind shares one lifecycle. A new kind (a factorial experiment,
+say) subclasses it and gets the same status rules and messages, named by its verbose name.
+"""
 
 from __future__ import annotations
 
 from django.db import models
 
 
-class Experiment(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        RUNNING = "running", "Running"
-        STOPPED = "stopped", "Stopped"
+class Status(models.TextChoices):
+    """Where an experiment of any kind stands (the allowed changes: ``lifecycle``)."""
+
+    DRAFT = "draft", "Draft"
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+
+
+class AbstractExperiment(models.Model):
+    """What every kind of experiment shares: identity, status and its timestamps."""
+
+    Status = Status
+
+    key = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=160)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class Experiment(AbstractExperiment):
+    """A fixed-allocation experiment: weighted arms, scope, targeting (engine.experiments)."""
 
     class ScopeKind(models.TextChoices):
         SITE = "site", "Site-wide"
         BLOCK_TYPE = "block_type", "One block type"
         PAGE = "page", "One page"
 
-    key = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=160)
     hypothesis = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     scope_kind = models.CharField(max_length=12, choices=ScopeKind.choices, default=ScopeKind.SITE)
     scope_value = models.CharField(
         max_length=80, blank=True, help_text="Block type (e.g. contact_form) or page id."
@@ -45,16 +74,6 @@ class Experiment(models.Model):
     hash_version = models.PositiveSmallIntegerField(default=2)
     # Expected sample size for the sequential interval (fixed per experiment).
     sequential_tuning_n = models.PositiveIntegerField(default=5000)
-    started_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ("-created_at",)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.key})"
 
     @property
     def seed(self) -> str:
@@ -66,21 +85,15 @@ def experiment_seed(key: str, bucket_version: int) -> str:
     return f"{key}:v{bucket_version}"
 
 
-class Bandit(models.Model):
+class Bandit(AbstractExperiment):
     """Thompson sampling over one block type's variants for one audience (engine.bandit).
 
     Arms are ``generic`` and the audience's variant keys; the allocation is recomputed on a
     schedule (``persx_bandit_update``) and stored as :class:`BanditAllocation` versions.
     """
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        RUNNING = "running", "Running"
-        STOPPED = "stopped", "Stopped"
-
+    # 71: the engine's limit for a bandit key (engine.learning.bandit.BanditSetup).
     key = models.SlugField(max_length=71, unique=True)
-    name = models.CharField(max_length=160)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     block_type = models.CharField(max_length=40)
     page_id_scope = models.CharField(
         max_length=20, blank=True, help_text="Only this page (its id); blank: every page."
@@ -107,16 +120,6 @@ class Bandit(models.Model):
     retire_after = models.PositiveSmallIntegerField(
         default=3, help_text="Consecutive allocation versions under the threshold first."
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ("-created_at",)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.key})"
 
 
 class BanditAllocation(models.Model):

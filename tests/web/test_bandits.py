@@ -25,10 +25,14 @@ from persx.engine.learning.bandit import choose
 from persx.engine.visitor.profile import VisitorProfile
 from persx.events import exposure_writer
 from persx.events.models import Event
-from persx.experiments.bandit_services import create_bandit, save_bandit, set_bandit_status
 from persx.experiments.models import Bandit, BanditAllocation
 from persx.experiments.repository import running_bandits
-from persx.experiments.services import create_experiment
+from persx.experiments.services import (
+    create_bandit,
+    create_experiment,
+    save_bandit,
+    set_bandit_status,
+)
 from tests.web.analytics_events import EventLog
 from tests.web.conftest import client_with_profile, variants
 
@@ -254,14 +258,14 @@ def test_a_stopped_bandit_stops_deciding(caplog: pytest.LogCaptureFixture) -> No
     assert form["reason"] == "industry_match"
     row = Bandit.objects.get(key="contact-saas")
     row.arms = ["industry:saas"]
-    with pytest.raises(ValueError, match="arms cannot change"):
+    with pytest.raises(ValueError, match="cannot change once the bandit has run"):
         save_bandit(row, "stopped", ARMS)
 
 
 # --- admin ---------------------------------------------------------------------------------
 
 
-def _form(**changes: Any) -> dict[str, Any]:
+def bandit_form_data(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": "Hero for SaaS",
         "key": "hero-saas",
@@ -298,7 +302,7 @@ ADD = "/cms/snippets/persx_experiments/bandit/add/"
 def test_the_admin_form_names_the_field(
     admin_client: Client, changes: dict[str, Any], message: str
 ) -> None:
-    response = admin_client.post(ADD, _form(**changes))
+    response = admin_client.post(ADD, bandit_form_data(**changes))
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Bandit.objects.exists()
@@ -306,7 +310,7 @@ def test_the_admin_form_names_the_field(
 
 @pytest.mark.django_db
 def test_the_admin_form_creates_and_starts_a_bandit(admin_client: Client) -> None:
-    response = admin_client.post(ADD, _form(status="running"))
+    response = admin_client.post(ADD, bandit_form_data(status="running"))
     assert response.status_code == 302
     row = Bandit.objects.get(key="hero-saas")
     assert row.arms == ["industry:saas"]
