@@ -1,11 +1,22 @@
-"""Typed access to the ``PERSX`` settings dict (read on each call, so tests can override)."""
+"""Typed access to PersX's settings (read on each call, so tests can override).
+
+Every PersX setting is read here and nowhere else: the ``PERSX`` dict and PersX's few
+top-level settings (``PERSX_PUBLIC_MAX_NUMBER_FIELDS``, ``FIELD_LIMIT_ADMIN_PREFIXES``,
+``ADMIN_CONTENT_SECURITY_POLICY``). Their defaults live in one place, ``persx/settings/
+base.py`` (environment-driven); this module repeats none of them, and a missing key is an
+``ImproperlyConfigured`` naming it. Django's and Wagtail's own settings (``AUTH_USER_MODEL``,
+``DATA_UPLOAD_MAX_*``, ``USE_TZ``, ``CSRF_TRUSTED_ORIGINS``, ``WAGTAILADMIN_BASE_URL``) are
+not PersX's and are read from ``django.conf.settings`` where they are used.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +40,20 @@ class PersxConfig:
     rollup_refresh_seconds: float
     consent_mode: str
     events_retention_months: int | None  # None: keep every month
+    events_writer_thread: bool
+    row_security: bool
+    alert_emails: tuple[str, ...]
+    alert_webhook_url: str
+    report_emails: tuple[str, ...]
+    trusted_proxy_header: str
+    trusted_proxy_hops: int
+    events_rate_limit_per_minute: int  # 0 switches a rate limit off
+    events_rate_limit_per_address_per_minute: int
+    profile_writes_per_address_per_minute: int
+    csp_reports_per_address_per_minute: int
+    public_max_number_fields: int
+    admin_path_prefixes: tuple[str, ...]
+    admin_content_security_policy: Mapping[str, Any]
 
 
 def _months(value: object) -> int | None:
@@ -41,8 +66,43 @@ def _months(value: object) -> int | None:
     return months
 
 
+class _Required(Mapping[str, Any]):
+    """A settings dict whose missing key is a configuration error that names it."""
+
+    def __init__(self, values: Mapping[str, Any], where: str) -> None:
+        self._values = values
+        self._where = where
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"{self._where}[{key!r}] is not set: its default belongs in persx/settings/base.py"
+            ) from None
+
+    def __iter__(self) -> Any:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _top_level(name: str) -> Any:
+    try:
+        return getattr(settings, name)
+    except AttributeError:
+        raise ImproperlyConfigured(
+            f"settings.{name} is not set: its default belongs in persx/settings/base.py"
+        ) from None
+
+
+def _emails(value: Iterable[object] | None) -> tuple[str, ...]:
+    return tuple(str(e) for e in (value or ()) if e)
+
+
 def config() -> PersxConfig:
-    raw: dict[str, Any] = settings.PERSX
+    raw = _Required(_top_level("PERSX"), "PERSX")
     return PersxConfig(
         personalization_enabled=bool(raw["PERSONALIZATION_ENABLED"]),
         decision_budget_ms=float(raw["DECISION_BUDGET_MS"]),
@@ -55,12 +115,28 @@ def config() -> PersxConfig:
         events_max_body_bytes=int(raw["EVENTS_MAX_BODY_BYTES"]),
         holdout_share=float(raw["HOLDOUT_SHARE"]),
         holdout_seed=str(raw["HOLDOUT_SEED"]),
-        inference_enabled=bool(raw.get("INFERENCE_ENABLED", True)),
-        inference_target_precision=float(raw.get("INFERENCE_TARGET_PRECISION", 0.9)),
-        signals_cookie_name=str(raw.get("SIGNALS_COOKIE_NAME", "persx_signals")),
-        signals_cookie_max_age=int(raw.get("SIGNALS_COOKIE_MAX_AGE", 30 * 24 * 3600)),
-        firmographic_csv=str(raw.get("FIRMOGRAPHIC_CSV", "")),
+        inference_enabled=bool(raw["INFERENCE_ENABLED"]),
+        inference_target_precision=float(raw["INFERENCE_TARGET_PRECISION"]),
+        signals_cookie_name=str(raw["SIGNALS_COOKIE_NAME"]),
+        signals_cookie_max_age=int(raw["SIGNALS_COOKIE_MAX_AGE"]),
+        firmographic_csv=str(raw["FIRMOGRAPHIC_CSV"]),
         rollup_refresh_seconds=float(raw["ROLLUP_REFRESH_SECONDS"]),
-        consent_mode=str(raw.get("CONSENT_MODE", "opt_in")),
-        events_retention_months=_months(raw.get("EVENTS_RETENTION_MONTHS", 13)),
+        consent_mode=str(raw["CONSENT_MODE"]),
+        events_retention_months=_months(raw["EVENTS_RETENTION_MONTHS"]),
+        events_writer_thread=bool(raw["EVENTS_WRITER_THREAD"]),
+        row_security=bool(raw["ROW_SECURITY"]),
+        alert_emails=_emails(raw["ALERT_EMAILS"]),
+        alert_webhook_url=str(raw["ALERT_WEBHOOK_URL"] or ""),
+        report_emails=_emails(raw["REPORT_EMAILS"]),
+        trusted_proxy_header=str(raw["TRUSTED_PROXY_HEADER"] or ""),
+        trusted_proxy_hops=int(raw["TRUSTED_PROXY_HOPS"]),
+        events_rate_limit_per_minute=int(raw["EVENTS_RATE_LIMIT_PER_MINUTE"]),
+        events_rate_limit_per_address_per_minute=int(
+            raw["EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE"]
+        ),
+        profile_writes_per_address_per_minute=int(raw["PROFILE_WRITES_PER_ADDRESS_PER_MINUTE"]),
+        csp_reports_per_address_per_minute=int(raw["CSP_REPORTS_PER_ADDRESS_PER_MINUTE"]),
+        public_max_number_fields=int(_top_level("PERSX_PUBLIC_MAX_NUMBER_FIELDS")),
+        admin_path_prefixes=tuple(_top_level("FIELD_LIMIT_ADMIN_PREFIXES")),
+        admin_content_security_policy=_top_level("ADMIN_CONTENT_SECURITY_POLICY"),
     )

@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from django.conf import settings
 from django.db import close_old_connections, connections
 
+from persx.config import config
 from persx.events.durable_write import DatabaseBusy
 from persx.events.event_row import EventRow, VisitorColumns, fit
 from persx.events.event_types import EventType
@@ -300,7 +300,7 @@ class ExposureWriter:
 
 
 def _background_configured() -> bool:
-    return bool(settings.PERSX["EVENTS_WRITER_THREAD"])
+    return config().events_writer_thread
 
 
 _writer: ExposureWriter | None = None

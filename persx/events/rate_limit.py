@@ -13,19 +13,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from persx.config import config
 from persx.http.client_address import rate_limit_subject
-from persx.http.rate_limit import address_over_limit, counter_key, limit_setting, over_limit
-
-DEFAULT_BATCHES_PER_WINDOW = 60
-DEFAULT_BATCHES_PER_ADDRESS = 600
+from persx.http.rate_limit import address_over_limit, counter_key, over_limit
 
 
 def batches_per_window() -> int:
-    return limit_setting("EVENTS_RATE_LIMIT_PER_MINUTE", DEFAULT_BATCHES_PER_WINDOW)
+    return config().events_rate_limit_per_minute
 
 
 def batches_per_address() -> int:
-    return limit_setting("EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", DEFAULT_BATCHES_PER_ADDRESS)
+    return config().events_rate_limit_per_address_per_minute
 
 
 def events_over_limit(request: HttpRequest, visitor_id: str) -> int | None:

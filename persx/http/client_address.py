@@ -3,7 +3,7 @@
 Without a configured proxy the client is ``REMOTE_ADDR``: a ``X-Forwarded-For`` header is
 then just text the client wrote and is ignored. Behind proxies, set
 ``PERSX["TRUSTED_PROXY_HEADER"]`` (a ``request.META`` key, e.g. ``HTTP_X_FORWARDED_FOR``)
-and ``PERSX["TRUSTED_PROXY_HOPS"]`` (how many proxies of yours append to it, default 1).
+and ``PERSX["TRUSTED_PROXY_HOPS"]`` (how many proxies of yours append to it, usually 1).
 Each proxy appends the address it received the request from, so the client is the
 ``hops``-th entry from the right; anything to the left of it may be forged by the client
 and is never read. A header with fewer entries than ``hops`` (a request that did not pass
@@ -16,19 +16,18 @@ the /64 network for IPv6 (one subscriber's whole range, which it can rotate thro
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from persx.config import config
 
 IPV6_SUBSCRIBER_PREFIX = 64
 
 
 def trusted_proxy() -> tuple[str, int]:
     """``(META key, hops)`` of the configured proxy header; ``("", 0)`` when none is."""
-    raw: dict[str, Any] = settings.PERSX
-    header = str(raw.get("TRUSTED_PROXY_HEADER") or "")
-    hops = int(raw.get("TRUSTED_PROXY_HOPS", 1))
+    conf = config()
+    header, hops = conf.trusted_proxy_header, conf.trusted_proxy_hops
     if not header or hops < 1:
         return "", 0
     return header, hops

@@ -22,13 +22,14 @@ from __future__ import annotations
 from typing import Any
 
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+
+from persx.config import config
 
 
 def admin_policy(path: str) -> dict[str, Any] | None:
     """The admin's directives when ``path`` is under one of its prefixes."""
-    scoped: dict[str, Any] = getattr(settings, "ADMIN_CONTENT_SECURITY_POLICY", {})
+    scoped = config().admin_content_security_policy
     prefixes = tuple(scoped.get("PATH_PREFIXES", ()))
     if prefixes and path.startswith(prefixes):
         return dict(scoped["DIRECTIVES"])

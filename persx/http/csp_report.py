@@ -5,7 +5,7 @@ A report is validated (the ``report-uri`` format, ``{"csp-report": {...}}``, sen
 ``persx.security`` logger with the directive, the blocked resource and where it happened.
 Query strings are cut from the URLs before logging (they may carry personal data).
 Reports are rate limited per client address (``CSP_REPORTS_PER_ADDRESS_PER_MINUTE``,
-default 30): a page full of violations sends many, and anyone can post here. Nothing is
+30 by default): a page full of violations sends many, and anyone can post here. Nothing is
 stored, so the endpoint needs no CSRF token.
 """
 
@@ -19,15 +19,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from persx.config import config
 from persx.http.errors import error_response, error_responses, field_name
 from persx.http.openapi_schema import inline_schema
-from persx.http.rate_limit import address_over_limit, limit_setting
+from persx.http.rate_limit import address_over_limit
 
 logger = logging.getLogger("persx.security")
 router = Router(tags=["security"])
 
 ACCEPTED_CONTENT_TYPES = ("application/csp-report", "application/json")
-DEFAULT_REPORTS_PER_ADDRESS = 30
 
 
 # As enforced by ``names_a_directive``: at least one of the two directive names, not empty.
@@ -98,7 +98,7 @@ def report_violation(request: HttpRequest) -> Any:
     problem = _content_type_problem(request)
     if problem:
         return error_response(415, problem, [{"loc": ["header", "Content-Type"], "msg": problem}])
-    limit = limit_setting("CSP_REPORTS_PER_ADDRESS_PER_MINUTE", DEFAULT_REPORTS_PER_ADDRESS)
+    limit = config().csp_reports_per_address_per_minute
     retry_after = address_over_limit(request, "csp-reports", limit)
     if retry_after is not None:
         response = error_response(429, f"too many reports; try again in {retry_after} s", [])

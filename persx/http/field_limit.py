@@ -28,6 +28,7 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from persx.config import config
 from persx.http.errors import error_response
 
 logger = logging.getLogger("persx.http")
@@ -38,14 +39,14 @@ MULTIPART = "multipart/form-data"
 
 
 def admin_prefixes() -> tuple[str, ...]:
-    return tuple(settings.FIELD_LIMIT_ADMIN_PREFIXES)
+    return config().admin_path_prefixes
 
 
 def field_limit(path: str) -> int:
     """How many parameters a request to ``path`` may send (query string and body each)."""
     if path.startswith(admin_prefixes()):
         return int(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
-    return int(settings.PERSX_PUBLIC_MAX_NUMBER_FIELDS)
+    return config().public_max_number_fields
 
 
 def urlencoded_fields(data: str | bytes) -> int:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -30,12 +28,6 @@ class RateLimited(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
-
-
-def limit_setting(name: str, default: int) -> int:
-    """``PERSX[name]``: requests per minute (0 switches that limit off)."""
-    raw: dict[str, Any] = settings.PERSX
-    return int(raw.get(name, default))
 
 
 def counter_key(scope: str, subject: str) -> str:

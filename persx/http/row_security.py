@@ -35,9 +35,10 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
+
+from persx.config import config
 
 logger = logging.getLogger("persx.http")
 
@@ -53,7 +54,7 @@ _role_usable: dict[str, bool] = {}
 
 
 def row_security_enabled() -> bool:
-    return connection.vendor == "postgresql" and bool(settings.PERSX.get("ROW_SECURITY", True))
+    return connection.vendor == "postgresql" and config().row_security
 
 
 def visitor_ids_literal(visitor_ids: tuple[str, ...]) -> str:

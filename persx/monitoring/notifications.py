@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from persx.config import config
 from persx.monitoring.models import Incident, NotificationKind
 
 EMAIL = "email"
@@ -23,17 +23,10 @@ WEBHOOK = "webhook"
 WEBHOOK_TIMEOUT_S = 5.0
 
 
-def _settings() -> dict[str, Any]:
-    raw: dict[str, Any] = settings.PERSX
-    return {
-        "emails": [e for e in raw.get("ALERT_EMAILS", ()) if e],
-        "webhook": raw.get("ALERT_WEBHOOK_URL", "") or "",
-    }
-
-
 def channels() -> list[str]:
-    conf = _settings()
-    return [c for c, on in ((EMAIL, conf["emails"]), (WEBHOOK, conf["webhook"])) if on]
+    conf = config()
+    on = ((EMAIL, conf.alert_emails), (WEBHOOK, conf.alert_webhook_url))
+    return [channel for channel, value in on if value]
 
 
 def dashboard_url() -> str:
@@ -70,7 +63,7 @@ def message(incident: Incident, kind: str) -> tuple[str, str]:
 
 def _send_email(incident: Incident, kind: str) -> None:
     subject, body = message(incident, kind)
-    send_mail(subject, body, None, _settings()["emails"], fail_silently=False)
+    send_mail(subject, body, None, list(config().alert_emails), fail_silently=False)
 
 
 def _send_webhook(incident: Incident, kind: str) -> None:
@@ -86,7 +79,7 @@ def _send_webhook(incident: Incident, kind: str) -> None:
         },
     }
     request = urllib.request.Request(
-        _settings()["webhook"],
+        config().alert_webhook_url,
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",

@@ -291,6 +291,10 @@ PERSX = {
     "PROFILE_WRITES_PER_ADDRESS_PER_MINUTE": int(
         os.environ.get("PERSX_PROFILE_WRITES_PER_ADDRESS", "60")
     ),
+    # Content-Security-Policy violation reports per client address (persx/http/csp_report.py).
+    "CSP_REPORTS_PER_ADDRESS_PER_MINUTE": int(
+        os.environ.get("PERSX_CSP_REPORTS_PER_ADDRESS", "30")
+    ),
     # Reports fold new events into the rollups on load when the last update is older than
     # this (seconds); 0 = never. On for the demo (`make run`); production schedules
     # `manage.py persx_rollup` (docs/operations.md) and switches this off.

@@ -19,11 +19,15 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 
 from persx.config import config
-from persx.events.rate_limit import DEFAULT_BATCHES_PER_ADDRESS, DEFAULT_BATCHES_PER_WINDOW
 from persx.http.client_address import client_ip, rate_limit_subject
 from persx.profiles.models import VisitorProfileRecord
-from persx.profiles.write_limit import DEFAULT_WRITES_PER_ADDRESS
+from persx.settings import base as deployment
 from tests.web.conftest import client_with_profile
+
+# The limits a deployment has (their one definition: persx/settings/base.py).
+DEFAULT_WRITES_PER_ADDRESS = int(deployment.PERSX["PROFILE_WRITES_PER_ADDRESS_PER_MINUTE"])
+DEFAULT_BATCHES_PER_ADDRESS = int(deployment.PERSX["EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE"])
+DEFAULT_BATCHES_PER_WINDOW = int(deployment.PERSX["EVENTS_RATE_LIMIT_PER_MINUTE"])
 
 XFF = "HTTP_X_FORWARDED_FOR"
 

@@ -20,10 +20,14 @@ from django.test import Client, override_settings
 
 from persx.demo import simulation
 from persx.events import exposure_writer
-from persx.events.rate_limit import DEFAULT_BATCHES_PER_ADDRESS, DEFAULT_BATCHES_PER_WINDOW
 from persx.experiments.repository import invalidate_experiments
 from persx.profiles.models import VisitorProfileRecord
-from persx.profiles.write_limit import DEFAULT_WRITES_PER_ADDRESS
+from persx.settings import base as deployment
+
+# The limits a deployment has (their one definition: persx/settings/base.py).
+DEFAULT_WRITES_PER_ADDRESS = int(deployment.PERSX["PROFILE_WRITES_PER_ADDRESS_PER_MINUTE"])
+DEFAULT_BATCHES_PER_ADDRESS = int(deployment.PERSX["EVENTS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE"])
+DEFAULT_BATCHES_PER_WINDOW = int(deployment.PERSX["EVENTS_RATE_LIMIT_PER_MINUTE"])
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from persx.config import config
 from persx.monitoring.services import mark_weekly_report_sent, store_weekly_report
 from persx.monitoring.weekly_report import build_weekly_report, render_html
 
@@ -40,8 +40,8 @@ class Command(BaseCommand):
             week_start = today - timedelta(days=today.weekday() + 7)
         content = build_weekly_report(week_start)
         html = render_html(content)
-        raw: dict[str, Any] = settings.PERSX
-        recipients = [str(e) for e in (raw.get("REPORT_EMAILS") or raw.get("ALERT_EMAILS") or ())]
+        conf = config()
+        recipients = list(conf.report_emails or conf.alert_emails)
         report = store_weekly_report(week_start, now, content.subject, html, recipients)
         self.stdout.write(f"stored: {content.subject} (admin: Health → Weekly reports)")
         if options["no_email"] or not recipients:
