@@ -6,38 +6,25 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.analytics.bandit_charts import allocation_chart, arm_colour
+from persx.access.measurement_screen import MeasurementScreen
 from persx.analytics.bandit_report import BanditReport, build_bandit_report
-from persx.analytics.charts import IntervalRow, interval_chart
-from persx.analytics.freshness import rollup_freshness
-from persx.analytics.permissions import MeasurementPermissionRequired
+from persx.analytics.report_charts import holdback_lift_rows
 from persx.analytics.report_model import TARGET_PLI
 from persx.analytics.report_queries import variant_label
-from persx.analytics.services import refresh_stale_rollups
-from persx.analytics.wording import count
-from persx.config import config
-from persx.engine.deciding.audience import GENERIC
+from persx.analytics.views import fresh_rollups
+from persx.charts.allocation import allocation_chart
+from persx.charts.interval import interval_chart
+from persx.charts.style import arm_colour
 from persx.engine.deciding.block_types import BLOCK_TYPES
 from persx.events.experiment_metrics import metric
 from persx.experiments.models import Bandit
 
 
-def _refresh() -> Any:
-    after = config().rollup_refresh_seconds
-    run = refresh_stale_rollups(after)
-    return rollup_freshness(refreshed_now=run is not None, refresh_after_seconds=after)
-
-
-class BanditIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class BanditIndexView(MeasurementScreen):
     template_name = "persx_analytics/bandit_index.html"
     page_title = "Bandit reports"
     header_icon = "pick"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -52,47 +39,34 @@ class BanditIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, 
             }
             for b in bandits
         ]
-        context["freshness"] = _refresh()
+        context["freshness"] = fresh_rollups()
         return context
 
 
-class BanditDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class BanditDetailView(MeasurementScreen):
     template_name = "persx_analytics/bandit_report.html"
     header_icon = "pick"
+    parent_url_name = "persx_analytics_bandits"
+    parent_label = BanditIndexView.page_title
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         bandit = Bandit.objects.filter(key=kwargs["key"]).first()
         if bandit is None:
             raise Http404(f"no bandit '{kwargs['key']}'")
-        self.freshness = _refresh()
+        self.freshness = fresh_rollups()
         self.report: BanditReport = build_bandit_report(bandit)
         return super().get(request, *args, **kwargs)
 
     def get_page_title(self) -> str:
         return f"Bandit: {self.report.bandit.name}"
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_analytics_bandits"), "label": "Bandit reports"},
-            {"url": "", "label": self.report.bandit.name},
-        ]
+    def crumb_label(self) -> str:
+        return self.report.bandit.name
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         report = self.report
         bandit = report.bandit
-        lift_rows = [
-            IntervalRow(
-                variant_label(r.arm),
-                r.lift.lift if r.lift else None,
-                r.lift.lower if r.lift and r.lift.interval_exists else None,
-                r.lift.upper if r.lift and r.lift.interval_exists else None,
-                note=f"{count(r.holdback.visitors)} visitors",
-            )
-            for r in report.rows
-            if r.arm != GENERIC
-        ]
         context |= {
             "report": report,
             "bandit": bandit,
@@ -107,7 +81,9 @@ class BanditDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
                 for i, r in enumerate(report.rows)
             ],
             "allocation_chart": allocation_chart(report.arms, report.versions),
-            "pli_chart": interval_chart(lift_rows, TARGET_PLI),
+            "pli_chart": interval_chart(
+                holdback_lift_rows(report), TARGET_PLI, "PLI per arm over generic (holdback)"
+            ),
             "versions": list(reversed(report.versions))[:20],
             "freshness": self.freshness,
         }

@@ -17,8 +17,8 @@ from persx.analytics.models import DailyRollup, RollupState
 from persx.analytics.report_model import ArmSpec, Counts, Design
 from persx.analytics.rollup_sql import HOLDOUT_ARM, REST_ARM
 from persx.analytics.services import STATE_NAME
-from persx.analytics.wording import percent
 from persx.catalog.repository import current_catalog
+from persx.charts.number_format import percent
 from persx.config import config
 from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.statistics import DEFAULT_TUNING_N

@@ -1,10 +1,13 @@
 """The sentences of a report, in English a marketer reads without a statistics course.
 
 Numbers come in already computed (:mod:`persx.analytics.report_maths`); this module only
-chooses words. Number formats are :mod:`persx.analytics.wording`'s.
+chooses words: the phrases (an interval, a split, a list of names) and the sentences built
+from them. How a single number shows is :mod:`persx.charts.number_format`'s.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from persx.analytics.report_model import (
     TARGET_PLI,
@@ -16,16 +19,28 @@ from persx.analytics.report_model import (
     VerdictNumbers,
     VerdictView,
 )
-from persx.analytics.wording import (
-    count,
-    joined,
-    lift_interval,
-    p_value,
-    percent,
-    probability,
-    split,
-)
+from persx.charts.number_format import count, finite, p_value, percent, probability
 from persx.engine.statistics import SRMResult, VerdictStatus
+
+
+def lift_interval(lower: float | None, upper: float | None, exists: bool = True) -> str:
+    """``+3.0% to +28.1%``; "not yet bounded" while the data cannot bound it."""
+    if not exists or not finite(lower) or not finite(upper):
+        return "not yet bounded"
+    return f"{percent(lower, signed=True)} to {percent(upper, signed=True)}"
+
+
+def split(values: Sequence[float]) -> str:
+    """Configured weights as a split: ``(0.5, 0.5)`` → ``50/50``."""
+    total = sum(values) or 1.0
+    return "/".join(f"{v / total * 100:.0f}" for v in values)
+
+
+def joined(labels: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(labels) <= 1:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def verdict_view(arm: str, segment: tuple[str, str], numbers: VerdictNumbers | None) -> VerdictView:

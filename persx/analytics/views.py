@@ -12,24 +12,25 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.analytics.charts import cumulative_chart, interval_chart, interval_rows
+from persx.access.measurement import measurement_required
+from persx.access.measurement_screen import MeasurementScreen
 from persx.analytics.freshness import RollupFreshness, rollup_freshness
 from persx.analytics.overview import Overview, build_overview
-from persx.analytics.permissions import MeasurementPermissionRequired, measurement_required
+from persx.analytics.report_charts import interval_rows
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
 from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
 from persx.analytics.reports import build_report
 from persx.analytics.services import refresh_stale_rollups
-from persx.analytics.wording import percent
+from persx.charts.cumulative import cumulative_chart
+from persx.charts.interval import interval_chart
+from persx.charts.number_format import percent
 from persx.config import config
 from persx.events.experiment_metrics import metric
 
 
-def _fresh_rollups() -> RollupFreshness:
+def fresh_rollups() -> RollupFreshness:
     """Update stale rollups (when the setting allows) and say how fresh they are."""
     after = config().rollup_refresh_seconds
     run = refresh_stale_rollups(after)
@@ -43,17 +44,14 @@ def _report_or_404(key: str) -> ExperimentReport:
     return build_report(design)
 
 
-class ReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class ReportIndexView(MeasurementScreen):
     template_name = "persx_analytics/report_index.html"
     page_title = "Experiment reports"
     header_icon = "tasks"
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["freshness"] = _fresh_rollups()
+        context["freshness"] = fresh_rollups()
         designs = all_designs()
         visitors = visitors_per_experiment([d.key for d in designs])
         rows = []
@@ -73,12 +71,14 @@ class ReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, 
         return context
 
 
-class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class ReportDetailView(MeasurementScreen):
     template_name = "persx_analytics/report_detail.html"
     header_icon = "tasks"
+    parent_url_name = "persx_analytics_reports"
+    parent_label = ReportIndexView.page_title
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.freshness = _fresh_rollups()
+        self.freshness = fresh_rollups()
         started = time.perf_counter()
         self.report = _report_or_404(kwargs["key"])
         self.elapsed_ms = (time.perf_counter() - started) * 1000
@@ -87,12 +87,8 @@ class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
     def get_page_title(self) -> str:
         return f"Report: {self.report.design.name}"
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_analytics_reports"), "label": "Experiment reports"},
-            {"url": "", "label": self.report.design.name},
-        ]
+    def crumb_label(self) -> str:
+        return self.report.design.name
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -131,7 +127,7 @@ class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
                 "interval_chart": interval_chart(
                     interval_rows(report, arm, chosen_metric), TARGET_PLI
                 ),
-                "cumulative_chart": cumulative_chart(series, TARGET_PLI) if series else None,
+                "cumulative_chart": cumulative_chart(series.points, TARGET_PLI) if series else None,
                 "csv_url": reverse("persx_analytics_report_csv", args=[design.key]),
                 "json_url": reverse("persx_analytics_report_json", args=[design.key]),
                 "elapsed_ms": self.elapsed_ms,
@@ -144,7 +140,7 @@ class ReportDetailView(MeasurementPermissionRequired, WagtailAdminTemplateMixin,
 
 @measurement_required
 def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
-    _fresh_rollups()
+    fresh_rollups()
     report = _report_or_404(key)
     response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="persx-report-{key}.csv"'
@@ -153,24 +149,21 @@ def report_csv_view(request: HttpRequest, key: str) -> HttpResponse:
 
 @measurement_required
 def report_json_view(request: HttpRequest, key: str) -> HttpResponse:
-    _fresh_rollups()
+    fresh_rollups()
     report = _report_or_404(key)
     response = JsonResponse(report_json(report), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="persx-report-{key}.json"'
     return response
 
 
-class OverviewView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class OverviewView(MeasurementScreen):
     template_name = "persx_analytics/overview.html"
     page_title = "Personalization overview"
     header_icon = "view"
 
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["freshness"] = _fresh_rollups()
+        context["freshness"] = fresh_rollups()
         overview: Overview = build_overview()
         sources = []
         for report in (overview.holdout, *overview.experiments):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, F, Q
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.access.measurement import MeasurementPermissionRequired
+from persx.access.measurement_screen import MeasurementScreen
+from persx.charts.reliability import reliability_chart
 from persx.engine.learning.calibration import ReliabilityBin
-from persx.inference.charts import reliability_chart
 from persx.inference.models import InferenceExample, InferenceModelVersion, LabelSource
 
 
@@ -18,13 +16,10 @@ def _bins(evaluation: dict[str, Any]) -> list[ReliabilityBin]:
     return [ReliabilityBin(**b) for b in evaluation.get("reliability", [])]
 
 
-class InferenceView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class InferenceView(MeasurementScreen):
     template_name = "persx_inference/inference.html"
     page_title = "Visitor inference"
     header_icon = "user"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -36,14 +31,16 @@ class InferenceView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, Te
             total=Count("id"),
             confirmed=Count("id", filter=Q(industry=F("inferred_industry"))),
         )
+        bins = _bins(current.evaluation) if current else []
         context |= {
             "current": current,
-            "bins": _bins(current.evaluation) if current else [],
-            "chart": reliability_chart(
-                _bins(current.evaluation) if current else [], "Reliability on held-out visitors"
-            ),
+            "bins": bins,
+            "chart": reliability_chart(bins, "Reliability on held-out visitors"),
             "history": InferenceModelVersion.objects.all()[:10],
             "examples": InferenceExample.objects.count(),
             "checked": checked,
+            "confirmed_share": checked["confirmed"] / checked["total"]
+            if checked["total"]
+            else None,
         }
         return context

@@ -13,14 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
-from django.utils.safestring import SafeString
 
 from persx.catalog.repository import current_catalog
+from persx.charts.daily_rates import DailyRatesChart, Line, daily_rates_chart
 from persx.engine.alerting.judgement import Interval, wilson_interval
 from persx.monitoring import content_audit, health
 from persx.monitoring.health import SITE, ScopeHealth, Window
 from persx.monitoring.models import AlertRule, HealthCount, Incident
-from persx.monitoring.trend_chart import Line, rate_chart
 
 TREND_DAYS = 14
 LIVE_MINUTES = 60
@@ -67,7 +66,7 @@ class Dashboard:
     industries: tuple[tuple[str, str], ...]
     cards: tuple[RateCard, ...]
     fallbacks: dict[str, int]
-    charts: tuple[SafeString, ...]
+    charts: tuple[DailyRatesChart, ...]
     open_incidents: tuple[Incident, ...]
     recent_incidents: tuple[Incident, ...]
     rules: tuple[AlertRule, ...]
@@ -164,7 +163,7 @@ def build_dashboard(now: datetime, industry: str = "") -> Dashboard:
     error_points = series("Errors + timeouts", ("reason:error", "reason:timeout"), "decisions")
     error_ceiling = max([0.02, *(p * 1.25 for p in error_points.points if p is not None)])
     charts = (
-        rate_chart(
+        daily_rates_chart(
             days,
             [
                 series("Personalization rate", ("personalized_views",), "page_views"),
@@ -173,20 +172,20 @@ def build_dashboard(now: datetime, industry: str = "") -> Dashboard:
             threshold=_threshold(rules, "personalization_rate"),
             title=f"Personalization and fallback rate per day — {scope_label}",
         ),
-        rate_chart(
+        daily_rates_chart(
             days,
             [error_points],
             ceiling=min(1.0, error_ceiling),
             threshold=_threshold(rules, "error_rate"),
             title=f"Error rate per day — {scope_label}",
         ),
-        rate_chart(
+        daily_rates_chart(
             days,
             [series("Start form completion", ("start_form_completions",), "start_form_views")],
             title="Start form completion per day — whole site",
         )
         if industry == SITE
-        else SafeString(""),
+        else None,
     )
     blocks = content_audit.personalized_blocks()
     gaps = content_audit.coverage_gaps(blocks)

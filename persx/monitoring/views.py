@@ -20,12 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import TemplateView
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.analytics.permissions import MeasurementPermissionRequired
+from persx.access.measurement_screen import MeasurementScreen
 from persx.monitoring.dashboard import build_dashboard
 from persx.monitoring.models import WeeklyReport
 
@@ -60,15 +58,12 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
-class HealthView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class HealthView(MeasurementScreen):
     """The "Personalization health" admin page (reads :mod:`persx.monitoring.dashboard`)."""
 
     template_name = "persx_monitoring/health.html"
     page_title = "Personalization health"
     header_icon = "pick"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -83,13 +78,10 @@ class HealthView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, Templ
         return context
 
 
-class WeeklyReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class WeeklyReportIndexView(MeasurementScreen):
     template_name = "persx_monitoring/weekly_reports.html"
     page_title = "Weekly reports"
     header_icon = "doc-full"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -97,22 +89,15 @@ class WeeklyReportIndexView(MeasurementPermissionRequired, WagtailAdminTemplateM
         return context
 
 
-class WeeklyReportDetailView(
-    MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView
-):
+class WeeklyReportDetailView(MeasurementScreen):
     template_name = "persx_monitoring/weekly_report_detail.html"
     header_icon = "doc-full"
+    parent_url_name = "persx_monitoring_weekly_reports"
+    parent_label = WeeklyReportIndexView.page_title
     report: WeeklyReport
 
     def get_page_title(self) -> str:
         return self.report.subject
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("persx_monitoring_weekly_reports"), "label": "Weekly reports"},
-            {"url": "", "label": self.report.subject},
-        ]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         report = WeeklyReport.objects.filter(pk=kwargs["pk"]).first()

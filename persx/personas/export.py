@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from persx.charts.number_format import percent
 from persx.engine.learning.persona_review import PersonaReview
-
-
-def _pct(value: float) -> str:
-    return f"{value:.0%}"
 
 
 def to_markdown(review: PersonaReview) -> str:
@@ -33,12 +30,12 @@ def to_markdown(review: PersonaReview) -> str:
         for p in ind.personas:
             flag = " **falling**" if p.falling else ""
             trend = (
-                f"{_pct(p.earlier_rate)} → {_pct(p.recent_rate)} (z {p.z:.2f}){flag}"
+                f"{percent(p.earlier_rate, 0)} → {percent(p.recent_rate, 0)} (z {p.z:.2f}){flag}"
                 if both_halves
                 else "needs answers in both halves"
             )
             lines.append(
-                f"| {p.name} | {p.matched} | {_pct(p.share)} | {p.mean_confidence:.2f} | "
+                f"| {p.name} | {p.matched} | {percent(p.share, 0)} | {p.mean_confidence:.2f} | "
                 f"{trend} | " + " | ".join(str(n) for n in p.by_month) + " |"
             )
         lines.append(
@@ -49,7 +46,7 @@ def to_markdown(review: PersonaReview) -> str:
         lines += ["", "| Answer | Chosen by | Share | Listed by personas |", "|---|---:|---:|---|"]
         for a in ind.attributes:
             listed = ", ".join(a.in_personas) or "**none**"
-            lines.append(f"| {a.kind}: {a.slug} | {a.count} | {_pct(a.share)} | {listed} |")
+            lines.append(f"| {a.kind}: {a.slug} | {a.count} | {percent(a.share, 0)} | {listed} |")
         lines += ["", f"Low match confidence: {ind.low_confidence} visitors."]
         for i, c in enumerate(ind.candidates, 1):
             roles = "; ".join(c.example_roles) or "—"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from persx.access.measurement import MeasurementPermissionRequired, measurement_required
+from persx.access.measurement import measurement_required
+from persx.access.measurement_screen import MeasurementScreen
 from persx.personas.export import to_csv, to_markdown
 from persx.personas.review import build_review, parse_since
 
@@ -23,13 +22,10 @@ def _days(request: HttpRequest) -> tuple[int, str]:
         return parse_since(DEFAULT_SINCE), DEFAULT_SINCE
 
 
-class PersonaReviewView(MeasurementPermissionRequired, WagtailAdminTemplateMixin, TemplateView):
+class PersonaReviewView(MeasurementScreen):
     template_name = "persx_personas/review.html"
     page_title = "Persona review"
     header_icon = "group"
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

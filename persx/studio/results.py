@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from persx.analytics.report_model import UNDERPERFORMING_BELOW, VariantRow
 from persx.analytics.report_queries import all_designs
 from persx.analytics.reports import build_report
-from persx.analytics.wording import count, percent
 from persx.caching.snapshot import Snapshot
+from persx.charts.number_format import count, percent
 from persx.engine.statistics import VerdictStatus
 from persx.experiments.models import Experiment
 

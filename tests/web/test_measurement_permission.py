@@ -8,15 +8,19 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from persx.analytics.permissions import ANALYSTS_GROUP
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 
 PAGES = [
     "/cms/measurement/overview/",
     "/cms/measurement/experiments/",
+    "/cms/measurement/experiments/pli-contact/",
     "/cms/measurement/experiments/pli-contact/report.csv",
     "/cms/measurement/experiments/pli-contact/report.json",
     "/cms/health/",
     "/cms/health/reports/",
+    "/cms/health/reports/1/",  # refused before it is looked up (none exists)
     "/cms/measurement/bandits/",
+    "/cms/measurement/bandits/no-such-bandit/",  # the same
     "/cms/inference/",
     "/cms/persona-review/",
     "/cms/persona-review/review.csv",
@@ -77,3 +81,14 @@ def test_the_analysts_group_may_see_measurement_but_not_edit_anything() -> None:
     )
     assert {"view_measurement", "access_admin"} <= codenames
     assert not {c for c in codenames if c.startswith(("add_", "change_", "delete_"))}
+
+
+@pytest.mark.django_db
+def test_a_detail_screen_leads_back_to_its_list() -> None:
+    analyst = _user_in([ANALYSTS_GROUP], "ana")
+    response = analyst.get(f"/cms/measurement/experiments/{HOLDOUT_EXPERIMENT}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    crumbs = html[html.index("breadcrumb") :]
+    name = response.context["report"].design.name
+    assert crumbs.index('href="/cms/measurement/experiments/"') < crumbs.index(name)

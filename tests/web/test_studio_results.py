@@ -21,7 +21,7 @@ import pytest
 from django.test import Client
 
 from persx.analytics.services import update_rollups
-from persx.analytics.wording import count, percent
+from persx.charts.number_format import count, percent
 from persx.content.models import StandardPage
 from persx.engine.statistics import relative_lift, underperformance_verdict
 from persx.experiments.mappers import to_definition

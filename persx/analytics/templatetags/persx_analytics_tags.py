@@ -1,53 +1,29 @@
-"""Template filters for the report pages: percentages, lifts, intervals in plain words."""
+"""Template tags of the report pages: intervals in plain words, metric values, lift colours.
+Single numbers (``pct``, ``pli``, ``num``, ``prob``, ``pval``) are the ``persx_charts``
+filters."""
 
 from __future__ import annotations
 
 from django import template
 
-from persx.analytics import wording
 from persx.analytics.consent_scope import consent_scope_text
+from persx.analytics.report_wording import lift_interval
+from persx.charts.number_format import number, percent
 
 register = template.Library()
 
 
-@register.filter
-def pct(value: float | None, digits: int = 1) -> str:
-    return wording.percent(value, int(digits))
-
-
-@register.filter
-def pli(value: float | None) -> str:
-    return wording.percent(value, 1, signed=True)
-
-
-@register.filter
-def prob(value: float | None) -> str:
-    return wording.probability(value)
-
-
-@register.filter
-def pval(value: float | None) -> str:
-    return wording.p_value(value)
-
-
-@register.filter
-def num(value: float | int | None, digits: int = 0) -> str:
-    if isinstance(value, int):
-        return wording.count(value)
-    return wording.number(value, int(digits))
-
-
 @register.simple_tag
 def interval(lower: float | None, upper: float | None) -> str:
-    return wording.lift_interval(lower, upper)
+    return lift_interval(lower, upper)
 
 
 @register.filter
 def metric_value(value: float | None, kind: str) -> str:
     """A rate as a percentage, a mean (seconds) as a number."""
     if kind == "mean":
-        return f"{wording.number(value, 1)} s"
-    return wording.percent(value, 2)
+        return f"{number(value, 1)} s"
+    return percent(value, 2)
 
 
 @register.filter

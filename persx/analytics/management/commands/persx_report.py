@@ -12,8 +12,9 @@ from persx.analytics.consent_scope import consent_scope_text
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, ExperimentReport
 from persx.analytics.report_queries import all_designs
+from persx.analytics.report_wording import lift_interval
 from persx.analytics.reports import report_for
-from persx.analytics.wording import count, lift_interval, p_value, percent, probability
+from persx.charts.number_format import count, p_value, percent, probability
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
