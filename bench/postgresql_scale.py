@@ -269,7 +269,7 @@ def main() -> None:
     from persx.analytics.report_queries import find_design, holdout_design
     from persx.analytics.reports import build_report
     from persx.analytics.services import rebuild_rollups
-    from persx.demo.services import ensure_simulation_experiment
+    from persx.demo.simulation_records import ensure_simulation_experiment
 
     ensure_simulation_experiment()
     events = _generate(args.events)

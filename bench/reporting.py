@@ -182,7 +182,7 @@ def bench_reporting() -> None:
     from persx.analytics.report_queries import find_design, holdout_design
     from persx.analytics.reports import build_report
     from persx.analytics.services import rebuild_rollups
-    from persx.demo.services import ensure_simulation_experiment
+    from persx.demo.simulation_records import ensure_simulation_experiment
     from persx.events.models import Event
 
     total = int(os.environ.get("PERSX_BENCH_EVENTS", DEFAULT_EVENTS))

@@ -7,7 +7,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from persx.demo.models import SimulatedVisitor
-from persx.demo.services import forget_simulation_markers
+from persx.demo.simulation_records import forget_simulation_markers
 from persx.privacy.holders import DataSubject
 
 

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from persx.demo.services import SIMULATION_EXPERIMENT
+from persx.demo.simulation_records import SIMULATION_EXPERIMENT
 from persx.events import exposure_writer
 from persx.experiments.repository import invalidate_experiments
 from persx.monitoring.dashboard import TREND_DAYS, daily_counts

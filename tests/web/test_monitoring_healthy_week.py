@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from persx.demo import simulation
+from persx.demo import simulation, traffic_plan
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.experiments.repository import invalidate_experiments
@@ -36,11 +36,11 @@ def generous_budget() -> Iterator[None]:
 
 
 def test_a_healthy_simulated_week_raises_no_alert() -> None:
-    plan = simulation.Plan(
+    plan = traffic_plan.Plan(
         visitors=210,
         industries=dict.fromkeys(("saas", "healthcare", "travel", "ecommerce"), 1.0),
-        lifts=simulation.parse_lifts("0.2"),
-        baselines=simulation.parse_baselines("0.05,cta_click=0.1,return_visit=0.3"),
+        lifts=traffic_plan.parse_lifts("0.2"),
+        baselines=traffic_plan.parse_baselines("0.05,cta_click=0.1,return_visit=0.3"),
         days=7,
         seed=11,
     )

@@ -16,9 +16,9 @@ from django.test import Client, override_settings
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor
 from persx.analytics.reports import report_for
-from persx.demo import simulation
+from persx.demo import simulation, traffic_plan
 from persx.demo.models import SimulatedExperiment, SimulatedVisitor
-from persx.demo.services import SIMULATION_EXPERIMENT, ensure_simulation_experiment
+from persx.demo.simulation_records import SIMULATION_EXPERIMENT, ensure_simulation_experiment
 from persx.events import exposure_writer
 from persx.events.models import Event
 from persx.experiments.models import Experiment
@@ -51,11 +51,11 @@ def rollup_total(metric: str, field: str) -> int:
 
 
 def test_sixty_visitors_end_up_in_the_rollups_through_the_real_site() -> None:
-    plan = simulation.Plan(
+    plan = traffic_plan.Plan(
         visitors=60,
         industries={"saas": 1.0, "healthcare": 1.0, "travel": 1.0},
-        lifts=simulation.parse_lifts("0.5"),
-        baselines=simulation.parse_baselines("0.25,cta_click=0.2,return_visit=0.3"),
+        lifts=traffic_plan.parse_lifts("0.5"),
+        baselines=traffic_plan.parse_baselines("0.25,cta_click=0.2,return_visit=0.3"),
         days=3,
         seed=7,
     )
@@ -147,10 +147,10 @@ def test_bad_options_are_refused_with_a_clear_message(
 
 
 def test_lifts_resolve_from_the_most_specific_entry() -> None:
-    plan = simulation.Plan(
+    plan = traffic_plan.Plan(
         visitors=1,
         industries={"saas": 1.0},
-        lifts=simulation.parse_lifts("0.1,saas=0.3,saas:cta_click=0.5,*:email_signup=0.2"),
+        lifts=traffic_plan.parse_lifts("0.1,saas=0.3,saas:cta_click=0.5,*:email_signup=0.2"),
     )
     assert plan.lift("saas", "cta_click") == 0.5
     assert plan.lift("saas", "form_submission") == 0.3
@@ -160,12 +160,12 @@ def test_lifts_resolve_from_the_most_specific_entry() -> None:
     assert plan.probability("saas", "form_submission", personalized=False) == 0.03
 
 
-def small_plan(seed: int = 3, visitors: int = 16) -> simulation.Plan:
-    return simulation.Plan(
+def small_plan(seed: int = 3, visitors: int = 16) -> traffic_plan.Plan:
+    return traffic_plan.Plan(
         visitors=visitors,
         industries={"saas": 1.0, "healthcare": 1.0},
-        lifts=simulation.parse_lifts("0.5"),
-        baselines=simulation.parse_baselines("0.5,cta_click=0.3,return_visit=0.3"),
+        lifts=traffic_plan.parse_lifts("0.5"),
+        baselines=traffic_plan.parse_baselines("0.5,cta_click=0.3,return_visit=0.3"),
         days=3,
         seed=seed,
     )

@@ -1,7 +1,7 @@
 """Issue 15 #2: `make simulate` stopped at about 80 of 400 visitors with "429 too many profile
 changes from your network": every simulated visitor came from 127.0.0.1, so the whole run
 counted against one address's limits. Each simulated visitor now has its own client
-address (persx.demo.simulation.visitor_address), so the run completes with the limits a
+address (persx.demo.simulated_browser.visitor_address), so the run completes with the limits a
 real deployment has, and those limits still stop one address that rotates visitor ids."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from persx.demo import simulation
+from persx.demo import simulated_browser, simulated_visitor, simulation, traffic_plan
 from persx.events import exposure_writer
 from persx.experiments.repository import invalidate_experiments
 from persx.profiles.models import VisitorProfileRecord
@@ -65,11 +65,11 @@ def test_a_simulation_over_one_address_budget_completes_with_the_demo_limits() -
     # an address of its own).
     visitors = 300
     before = VisitorProfileRecord.objects.count()
-    plan = simulation.Plan(
+    plan = traffic_plan.Plan(
         visitors=visitors,
         industries={"saas": 1.0, "healthcare": 1.0, "travel": 1.0},
-        lifts=simulation.parse_lifts("0.3"),
-        baselines=simulation.parse_baselines("0.08"),
+        lifts=traffic_plan.parse_lifts("0.3"),
+        baselines=traffic_plan.parse_baselines("0.08"),
         seed=15,
     )
     result = simulation.run(plan)
@@ -88,7 +88,7 @@ def test_a_simulation_over_one_address_budget_completes_with_the_demo_limits() -
 
 
 def test_visitor_addresses_are_distinct_and_from_the_benchmark_range() -> None:
-    addresses = [simulation.visitor_address(i) for i in range(5_000)]
+    addresses = [simulated_browser.visitor_address(i) for i in range(5_000)]
     assert len(set(addresses)) == 5_000
     assert all(a.startswith(("198.18.", "198.19.")) for a in addresses)
 
@@ -118,13 +118,16 @@ def test_against_a_running_site_each_visitor_sends_its_address_and_a_429_says_wh
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
-        first = simulation.HttpBrowser(base, simulation.visitor_address(0))
-        second = simulation.HttpBrowser(base, simulation.visitor_address(1))
+        first = simulated_browser.HttpBrowser(base, simulated_browser.visitor_address(0))
+        second = simulated_browser.HttpBrowser(base, simulated_browser.visitor_address(1))
         assert first.get("/").status == 200
         assert second.get("/").status == 200
-        assert _Recorder.seen == [simulation.visitor_address(0), simulation.visitor_address(1)]
-        with pytest.raises(simulation.SimulationError) as refused:
-            simulation._expect(first.get("/busy"), "/busy")
+        assert _Recorder.seen == [
+            simulated_browser.visitor_address(0),
+            simulated_browser.visitor_address(1),
+        ]
+        with pytest.raises(simulated_visitor.SimulationError) as refused:
+            simulated_visitor._expect(first.get("/busy"), "/busy")
     finally:
         server.shutdown()
         server.server_close()

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from persx.analytics.models import ExperimentVisitor
-from persx.demo import simulation
+from persx.demo import simulation, traffic_plan
 from persx.demo.planted_browsing import planted_paths
-from persx.demo.services import INFERRED_EXPERIMENT, SIMULATION_EXPERIMENT
+from persx.demo.simulation_records import INFERRED_EXPERIMENT, SIMULATION_EXPERIMENT
 from persx.engine.learning.inference import Signals
 from persx.events import exposure_writer
 from persx.experiments.models import Experiment
@@ -89,10 +89,10 @@ def test_without_a_model_skippers_stay_generic_and_the_stated_ones_leave_labels(
         heard.append(InferenceExample.objects.count())
         return "trained (fake)"
 
-    plan = simulation.Plan(
+    plan = traffic_plan.Plan(
         visitors=8,
         industries={"saas": 1.0, "travel": 1.0},
-        lifts=simulation.parse_lifts("0.5"),
+        lifts=traffic_plan.parse_lifts("0.5"),
         seed=3,
         skippers=0.5,
     )
@@ -108,11 +108,11 @@ def test_without_a_model_skippers_stay_generic_and_the_stated_ones_leave_labels(
 def test_skippers_are_inferred_measured_and_reported() -> None:
     industries = ["saas", "travel", "healthcare"]
     _store_planted_model(industries)
-    plan = simulation.Plan(
+    plan = traffic_plan.Plan(
         visitors=48,
         industries=dict.fromkeys(industries, 1.0),
-        lifts=simulation.parse_lifts("0.5"),
-        baselines=simulation.parse_baselines("0.3,cta_click=0.3"),
+        lifts=traffic_plan.parse_lifts("0.5"),
+        baselines=traffic_plan.parse_baselines("0.3,cta_click=0.3"),
         seed=7,
         skippers=1.0,
     )

@@ -16,11 +16,13 @@ from persx.analytics.progress import ProgressBar
 from persx.analytics.services import rebuild_rollups
 from persx.catalog.repository import current_catalog
 from persx.demo import simulation
-from persx.demo.services import (
+from persx.demo.simulated_visitor import SimulationError
+from persx.demo.simulation_records import (
     INFERRED_EXPERIMENT,
     SIMULATION_EXPERIMENT,
     clear_simulated_data,
 )
+from persx.demo.traffic_plan import Plan, parse_baselines, parse_lifts, parse_shares
 from persx.experiments.models import Experiment
 from persx.monitoring.services import recount_health_counts
 
@@ -101,7 +103,7 @@ class Command(BaseCommand):
         known = [i.slug for i in catalog.industries]
         try:
             industries = (
-                simulation.parse_shares(options["industries"])
+                parse_shares(options["industries"])
                 if options["industries"]
                 else dict.fromkeys(known, 1.0)
             )
@@ -110,11 +112,11 @@ class Command(BaseCommand):
                 raise ValueError(
                     f"industries: unknown {', '.join(unknown)} (known: {', '.join(known)})"
                 )
-            plan = simulation.Plan(
+            plan = Plan(
                 visitors=int(options["visitors"]),
                 industries=industries,
-                lifts=simulation.parse_lifts(options["lift"]),
-                baselines=simulation.parse_baselines(options["baseline"]),
+                lifts=parse_lifts(options["lift"]),
+                baselines=parse_baselines(options["baseline"]),
                 days=int(options["days"]),
                 seed=int(options["seed"]),
                 url=options.get("url") or None,
@@ -149,7 +151,7 @@ class Command(BaseCommand):
                 say=self.stdout.write,
                 train=self._train if options["train"] else None,
             )
-        except (ValueError, simulation.SimulationError) as exc:
+        except (ValueError, SimulationError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
