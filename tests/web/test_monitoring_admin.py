@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -18,14 +17,6 @@ from persx.monitoring.services import run_monitor_pass
 from tests.web.monitoring_support import write_traffic
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("ops", "ops@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_dashboard_needs_an_admin_login(client: Client) -> None:

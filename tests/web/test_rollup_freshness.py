@@ -31,14 +31,6 @@ def no_leaked_experiments() -> Iterator[None]:
 
 
 @pytest.fixture
-def admin_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("fresh", "fresh@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def experiment() -> Experiment:
     return Experiment.objects.create(
         key=KEY,

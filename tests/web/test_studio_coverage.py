@@ -66,14 +66,6 @@ def expected_state(audiences: set[str], column: str) -> CellState:
     return CellState.GENERIC
 
 
-@pytest.fixture
-def admin_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_every_demo_block_and_audience_has_the_state_its_data_implies() -> None:
     matrix = build_matrix(underperforming=[])
     assert len(matrix.columns) == 5 + 15

@@ -4,7 +4,6 @@ audience, through ``use_preview``; nothing is saved or measured."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,14 +16,6 @@ from persx.profiles.models import VisitorProfileRecord
 from tests.web.conftest import client_with_profile, variants
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def contact() -> StandardPage:

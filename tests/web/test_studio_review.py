@@ -3,8 +3,6 @@ reject; and the plain notice when drafting is not configured."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
@@ -21,14 +19,6 @@ CONTENT = {
     "cta_label": "Talk to a strategist",
     "cta_url": "/contact/",
 }
-
-
-@pytest.fixture
-def admin_client(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("reviewer", "r@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
