@@ -109,10 +109,6 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return f"{self.rule.key} at {self.started_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
-
 
 class NotificationKind(models.TextChoices):
     FIRED = "fired"

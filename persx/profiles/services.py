@@ -137,10 +137,6 @@ def account_profile(user: Any) -> VisitorProfile | None:
     return record_to_profile(record) if record else None
 
 
-def link_visitor_to_user(visitor_id: str, user: Any) -> None:
-    VisitorProfileRecord.objects.filter(visitor_id=visitor_id).update(user=user)
-
-
 def visitors_of_account(user: Any | None) -> set[str]:
     """The visitor ids a signed-in account has used (its profile records)."""
     if user is None or not getattr(user, "is_authenticated", False):
