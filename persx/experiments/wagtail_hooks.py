@@ -10,6 +10,19 @@ from persx.experiments.forms import ExperimentForm
 from persx.experiments.models import Bandit, Experiment
 
 
+def status_panel(help_text: str) -> MultiFieldPanel:
+    """The status and the times ``lifecycle`` stamps: the same for every kind of experiment."""
+    return MultiFieldPanel(
+        [
+            FieldPanel("status"),
+            FieldPanel("started_at", read_only=True),
+            FieldPanel("stopped_at", read_only=True),
+        ],
+        heading="Status",
+        help_text=help_text,
+    )
+
+
 class ExperimentViewSet(SnippetViewSet):
     model = Experiment
     icon = "tasks"
@@ -25,15 +38,7 @@ class ExperimentViewSet(SnippetViewSet):
                 [FieldPanel("name"), FieldPanel("key"), FieldPanel("hypothesis")],
                 heading="Experiment",
             ),
-            MultiFieldPanel(
-                [
-                    FieldPanel("status"),
-                    FieldPanel("started_at", read_only=True),
-                    FieldPanel("stopped_at", read_only=True),
-                ],
-                heading="Status",
-                help_text="Starting stamps the start time; stopping stamps the stop time.",
-            ),
+            status_panel("Starting stamps the start time; stopping stamps the stop time."),
             MultiFieldPanel(
                 [
                     FieldPanel("scope_kind"),
@@ -86,15 +91,9 @@ class BanditViewSet(SnippetViewSet):
     edit_handler = ObjectList(
         [
             MultiFieldPanel([FieldPanel("name"), FieldPanel("key")], heading="Bandit"),
-            MultiFieldPanel(
-                [
-                    FieldPanel("status"),
-                    FieldPanel("started_at", read_only=True),
-                    FieldPanel("stopped_at", read_only=True),
-                ],
-                heading="Status",
-                help_text="Starting stores allocation version 1 (equal shares); "
-                "persx_bandit_update adds a version from the rollups on its schedule.",
+            status_panel(
+                "Starting stores allocation version 1 (equal shares); "
+                "persx_bandit_update adds a version from the rollups on its schedule."
             ),
             MultiFieldPanel(
                 [
