@@ -239,12 +239,6 @@ class RelatedItemsBlock(PersonalizableBlock):
 BASE_LABEL = "Generic (base) — shown to everyone without a match"
 
 
-class VariantMeta:
-    icon = "user"
-    label = "Variant"
-    label_format = "Variant for {audience}"
-
-
 def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
@@ -296,23 +290,43 @@ def _live_until() -> blocks.DateTimeBlock:
     )
 
 
-def _variants(variant: blocks.StructBlock) -> blocks.ListBlock:
-    return blocks.ListBlock(variant, default=[], label="Variants", collapsed=True)
+class VariantBlock(blocks.StructBlock):
+    """One variant of a personalizable block: its audience, its content (a block of the same
+    class as the base) and an optional live window.
+
+    Stored and migrated exactly as the per-type variant classes it replaces: Wagtail
+    deconstructs every StructBlock as a plain ``wagtail.blocks.StructBlock`` of its children
+    and constructor keyword arguments, and the content block is passed positionally.
+    """
+
+    def __init__(self, content: blocks.Block, **kwargs: Any) -> None:
+        super().__init__(
+            local_blocks=[
+                ("audience", blocks.ChoiceBlock(choices=audience_choices, label="Audience")),
+                ("content", content),
+                ("live_from", _live_from()),
+                ("live_until", _live_until()),
+            ],
+            **kwargs,
+        )
+
+    class Meta:
+        icon = "user"
+        label = "Variant"
+        label_format = "Variant for {audience}"
 
 
-class HeroBlockVariant(blocks.StructBlock):
-    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
-    content = HeroContentBlock()
-    live_from = _live_from()
-    live_until = _live_until()
-
-    Meta = VariantMeta
+def variants_of(content_block: type[ValidatedContentBlock]) -> blocks.ListBlock:
+    """The ``variants`` list of a personalizable block whose content is ``content_block``."""
+    return blocks.ListBlock(
+        VariantBlock(content_block()), default=[], label="Variants", collapsed=True
+    )
 
 
 class HeroBlock(PersonalizableBlock):
     block_type = block_types.HERO
     base = HeroContentBlock(label=BASE_LABEL)
-    variants = _variants(HeroBlockVariant())
+    variants = variants_of(HeroContentBlock)
 
     class Meta:
         icon = "title"
@@ -331,19 +345,10 @@ class HeroBlock(PersonalizableBlock):
         }
 
 
-class FeatureGridBlockVariant(blocks.StructBlock):
-    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
-    content = FeatureGridContentBlock()
-    live_from = _live_from()
-    live_until = _live_until()
-
-    Meta = VariantMeta
-
-
 class FeatureGridBlock(PersonalizableBlock):
     block_type = block_types.FEATURE_GRID
     base = FeatureGridContentBlock(label=BASE_LABEL)
-    variants = _variants(FeatureGridBlockVariant())
+    variants = variants_of(FeatureGridContentBlock)
 
     class Meta:
         icon = "table"
@@ -363,20 +368,11 @@ class FeatureGridBlock(PersonalizableBlock):
         }
 
 
-class ContactFormBlockVariant(blocks.StructBlock):
-    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
-    content = ContactFormContentBlock()
-    live_from = _live_from()
-    live_until = _live_until()
-
-    Meta = VariantMeta
-
-
 class ContactFormBlock(PersonalizableBlock):
     block_type = block_types.CONTACT_FORM
     fragment_cacheable = False  # CSRF token, the request's path and ?sent
     base = ContactFormContentBlock(label=BASE_LABEL)
-    variants = _variants(ContactFormBlockVariant())
+    variants = variants_of(ContactFormContentBlock)
 
     class Meta:
         icon = "mail"
@@ -394,19 +390,10 @@ class ContactFormBlock(PersonalizableBlock):
         }
 
 
-class CtaBlockVariant(blocks.StructBlock):
-    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
-    content = CtaContentBlock()
-    live_from = _live_from()
-    live_until = _live_until()
-
-    Meta = VariantMeta
-
-
 class CtaBlock(PersonalizableBlock):
     block_type = block_types.CTA
     base = CtaContentBlock(label=BASE_LABEL)
-    variants = _variants(CtaBlockVariant())
+    variants = variants_of(CtaContentBlock)
 
     class Meta:
         icon = "pick"
@@ -424,19 +411,10 @@ class CtaBlock(PersonalizableBlock):
         }
 
 
-class TestimonialBlockVariant(blocks.StructBlock):
-    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
-    content = TestimonialContentBlock()
-    live_from = _live_from()
-    live_until = _live_until()
-
-    Meta = VariantMeta
-
-
 class TestimonialBlock(PersonalizableBlock):
     block_type = block_types.TESTIMONIAL
     base = TestimonialContentBlock(label=BASE_LABEL)
-    variants = _variants(TestimonialBlockVariant())
+    variants = variants_of(TestimonialContentBlock)
 
     class Meta:
         icon = "openquote"
@@ -454,19 +432,10 @@ class TestimonialBlock(PersonalizableBlock):
         }
 
 
-class RelatedBlockVariant(blocks.StructBlock):
-    audience = blocks.ChoiceBlock(choices=audience_choices, label="Audience")
-    content = RelatedContentBlock()
-    live_from = _live_from()
-    live_until = _live_until()
-
-    Meta = VariantMeta
-
-
 class RelatedBlock(RelatedItemsBlock):
     block_type = block_types.RELATED
     base = RelatedContentBlock(label=BASE_LABEL)
-    variants = _variants(RelatedBlockVariant())
+    variants = variants_of(RelatedContentBlock)
 
     class Meta:
         icon = "list-ul"

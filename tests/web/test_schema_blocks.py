@@ -12,7 +12,7 @@ import pytest
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 
-from persx.content.blocks import PERSONALIZABLE_BLOCKS
+from persx.content.blocks import PERSONALIZABLE_BLOCKS, VariantBlock
 from persx.content.schemas import SCHEMAS, content_errors
 
 
@@ -56,6 +56,18 @@ def test_every_field_of_the_cms_block_matches_the_schema(block_type: str) -> Non
     base = block.child_blocks["base"]
     content = block.child_blocks["variants"].child_block.child_blocks["content"]
     assert _check_struct(base, root, root) == _check_struct(content, root, root) >= 2
+
+
+@pytest.mark.parametrize("block_type", sorted(PERSONALIZABLE_BLOCKS))
+def test_every_block_s_variants_are_the_one_variant_block_of_its_base_content(
+    block_type: str,
+) -> None:
+    block = PERSONALIZABLE_BLOCKS[block_type]()
+    variant = block.child_blocks["variants"].child_block
+    assert isinstance(variant, VariantBlock)
+    assert list(variant.child_blocks) == ["audience", "content", "live_from", "live_until"]
+    assert type(variant.child_blocks["content"]) is type(block.child_blocks["base"])
+    assert variant.meta.label_format == "Variant for {audience}"
 
 
 @pytest.mark.django_db
