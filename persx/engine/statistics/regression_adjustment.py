@@ -4,8 +4,8 @@ docs/statistics.md. Deng, Xu, Kohavi and Walker (2013), "Improving the sensitivi
 online controlled experiments by utilizing pre-experiment data": subtracting θ times a
 covariate that the treatment cannot have moved leaves the expected difference between arms
 unchanged and, at the best θ, removes the share ρ² of its variance (ρ the correlation of
-metric and covariate). The ratio-metric form (their section 3.3, and Deng, Lu and Litz 2018)
-works on the delta-method linearisations, so it applies to account-level data:
+metric and covariate). Applied to a ratio of means through its delta-method linearisation
+(as Deng, Lu and Litz 2018 do for ratio metrics), it works for account-level data:
 
 - metric r̂ = ΣY/ΣN and covariate q̂ = ΣX/ΣN per arm (X: the same visitors' pre-exposure
   engagement, so q̂ is pre-exposure engagement per visitor);
