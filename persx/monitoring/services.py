@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from persx.charts.number_format import percent
 from persx.engine.alerting.judgement import Action, Judgement, Observation, judge, step
 from persx.monitoring import health, notifications
 from persx.monitoring.health import Window
@@ -129,14 +130,15 @@ def _summary(rule: AlertRule, observed: dict[str, ScopeObservation], firing: lis
             parts.append(f"{label}: {o.estimate:.4g}")
         else:
             parts.append(
-                f"{label}: {o.estimate:.1%} (95% interval {o.lower:.1%}–{o.upper:.1%}, n={o.n})"
+                f"{label}: {percent(o.estimate)} (95% interval "
+                f"{percent(o.lower)}–{percent(o.upper)}, n={o.n})"
             )
     verb = "below" if observed[firing[0]].threshold.below else "above"
     level = observed[firing[0]].threshold.level
     shown = (
         f"{level:.4g}"
         if rule.measure in {Measure.SRM, Measure.STALE_VARIANTS, Measure.WEB_VITALS}
-        else f"{level:.1%}"
+        else percent(level)
     )
     return f"{rule.name}: {verb} {shown} — " + "; ".join(parts)
 

@@ -22,6 +22,7 @@ from persx.analytics.overview import Overview, build_overview
 from persx.analytics.report_model import ALL_INDUSTRIES, Design, ExperimentReport, VariantRow
 from persx.analytics.report_queries import design_of
 from persx.analytics.reports import build_report
+from persx.charts.number_format import percent
 from persx.config import config
 from persx.engine.alerting.judgement import Interval, wilson_interval
 from persx.engine.statistics import VerdictStatus
@@ -228,7 +229,7 @@ def _next_steps(
     for row in underperforming[:3]:
         steps.append(
             f"Rewrite or retire the variant {row.label} in {row.experiment}: its PLI is below "
-            f"+{UNDERPERFORMING_PLI:.0%} on the evidence."
+            f"{percent(UNDERPERFORMING_PLI, 0, signed=True)} on the evidence."
         )
     if gaps:
         missing: dict[str, int] = {}

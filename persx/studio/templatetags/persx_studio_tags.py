@@ -23,11 +23,6 @@ def state_symbol(state: CellState) -> str:
     return SCREEN_SYMBOLS[CellState(state)]
 
 
-@register.filter
-def percent(value: float) -> str:
-    return f"{value:.0%}"
-
-
 DRAFT_DOT = '<span class="px-dot"></span>'
 
 
