@@ -19,8 +19,10 @@ from hypothesis import settings
 
 from tests.ci import in_ci
 
-settings.register_profile("ci", derandomize=True, print_blob=True)
-settings.register_profile("explore", derandomize=False)
+# No per-example deadline: CI shares two cores with other work, and a property test is about
+# correctness, not speed (a slow example is not a failing one).
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _POSTGRESQL_ONLY = pytest.StashKey[int]()
