@@ -19,7 +19,7 @@ from persx.charts.daily_rates import Line, daily_rates_chart
 from persx.charts.interval import IntervalRow, interval_chart
 from persx.charts.number_format import percent
 from persx.charts.reliability import reliability_chart
-from persx.charts.scale import nice_ticks
+from persx.charts.scale import Linear, label_indexes, lift_range, nice_ticks
 from persx.charts.style import GREEN, GREY, INDIGO, TEAL
 from persx.engine.learning.calibration import ReliabilityBin
 
@@ -241,3 +241,20 @@ def test_every_chart_has_a_title_and_a_text_description_and_escapes_them() -> No
         "<desc>&lt;i&gt;SaaS&lt;/i&gt;: PLI +20.0% (95% interval +10.0% to +30.0%)</desc>"
         in interval_html
     )
+
+
+def test_a_linear_scale_maps_and_clips() -> None:
+    y = Linear(0.0, 1.0, 100.0, 0.0)  # a y axis: 0 at the bottom (100 px), 1 at the top
+    assert y(0.25) == 75.0
+    assert y(1.5) == 0.0  # clipped to the top
+    assert y(-1.0) == 100.0  # and to the bottom
+
+
+def test_axis_labels_and_the_lift_range() -> None:
+    assert label_indexes(10, 3) == [0, 3, 6, 9]
+    assert label_indexes(8, 3) == [0, 3, 6, 7]  # the last one as well
+    assert label_indexes(8, 3, with_last=False) == [0, 3, 6]
+    # 0 and +15% are always in; 8% of the span pads each side
+    assert lift_range([0.5]) == pytest.approx((-0.04, 0.54))
+    # clipped to [-100%, +300%] before padding (8% of 4 = 0.32), never below -100%
+    assert lift_range([-2.0, 5.0]) == pytest.approx((-1.0, 3.32))
