@@ -1,7 +1,7 @@
 """The content inventory: which page types are personalizable, and their personalizable blocks.
 
-One definition, used by the page path (:mod:`persx.content.page_personalization`), the studio's
-coverage matrix (:mod:`persx.studio.coverage`) and the monitor's content audit
+One definition, used by the page path (:mod:`persx.content.page_personalization`), the
+studio's coverage matrix (:mod:`persx.studio.coverage`) and the monitor's content audit
 (:mod:`persx.monitoring.content_audit`):
 
 - a **personalizable page type** is every concrete Wagtail page model that subclasses
@@ -11,10 +11,12 @@ coverage matrix (:mod:`persx.studio.coverage`) and the monitor's content audit
   (``streamfield_names``) whose block is a :class:`~persx.content.blocks.PersonalizableBlock`;
   its block type is that block's ``block_type``.
 
-Two readings of the same blocks: :func:`served_blocks` walks a page's converted StreamField
-values (the page path: no SQL, the conversion cached per process), :func:`stored_blocks`
-reads the stored JSON (the studio and the monitor: no block conversion), with the base and
-the variants' content in the plain shape (:func:`persx.content.plain_shape.plain`, the one
+Two readings of the same blocks: the page path walks a page's converted StreamField values
+(:func:`persx.content.page_personalization.served_blocks`: no SQL, the conversion cached
+per process; it lives with the page path, which the page types' ``serve`` runs, so this
+module can read the page types without an import circle); :func:`stored_blocks` reads the
+stored JSON (the studio and the monitor: no block conversion), with the base and the
+variants' content in the plain shape (:func:`persx.content.plain_shape.plain`, the one
 converter; the variants' content converted when read).
 """
 
@@ -30,8 +32,6 @@ from django.utils.dateparse import parse_datetime
 from wagtail.fields import StreamField
 from wagtail.models import get_page_models
 
-# ``models`` imports this module (through page_personalization) and this one reads
-# ``models.PersonalizedPage``: a module import, looked up at call time, so either may load first.
 from persx.content import models
 from persx.content.blocks import PersonalizableBlock
 from persx.content.plain_shape import plain
@@ -42,7 +42,6 @@ __all__ = [
     "StoredVariant",
     "live_pages",
     "page_types",
-    "served_blocks",
     "stored_blocks",
 ]
 
@@ -77,15 +76,6 @@ def _personalizable_children(page: models.PersonalizedPage, name: str) -> Mappin
         for child_name, block in field.stream_block.child_blocks.items()
         if isinstance(block, PersonalizableBlock)
     }
-
-
-def served_blocks(page: Any) -> Iterator[tuple[PersonalizableBlock, Any]]:
-    """``(block, value)`` of each personalizable block of ``page``, in page order, from its
-    converted StreamField values (what rendering uses; no SQL)."""
-    for name in getattr(page, "streamfield_names", ()):
-        for child in getattr(page, name) or ():
-            if isinstance(child.block, PersonalizableBlock):
-                yield child.block, child.value
 
 
 @dataclass(frozen=True, slots=True)

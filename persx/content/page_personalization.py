@@ -7,21 +7,32 @@ runs out) and the blocks' templates only look their decision up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest
 
-# A module import: ``models`` imports this module, and ``inventory`` reads ``models``.
-from persx.content import inventory
+from persx.content.blocks import PersonalizableBlock
 from persx.personalization.context import PageBlock, personalization_of
 
 logger = logging.getLogger("persx.personalization")
 
 
+def served_blocks(page: Any) -> Iterator[tuple[PersonalizableBlock, Any]]:
+    """``(block, value)`` of each personalizable block of ``page``, in page order, from its
+    converted StreamField values (what rendering uses; no SQL). The content inventory's
+    definition of a personalizable block (:mod:`persx.content.inventory`), read on the
+    page path."""
+    for name in getattr(page, "streamfield_names", ()):
+        for child in getattr(page, name) or ():
+            if isinstance(child.block, PersonalizableBlock):
+                yield child.block, child.value
+
+
 def page_blocks(page: Any) -> list[PageBlock]:
-    """The page's personalizable blocks (:func:`persx.content.inventory.served_blocks`) as
-    the one-pass decision needs them."""
-    return [block.page_block(value) for block, value in inventory.served_blocks(page)]
+    """The page's personalizable blocks (:func:`served_blocks`) as the one-pass decision
+    needs them."""
+    return [block.page_block(value) for block, value in served_blocks(page)]
 
 
 def decide_page_blocks(request: HttpRequest, page: Any) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from persx.content.inventory import live_pages, page_types, served_blocks, stored_blocks
+from persx.content.inventory import live_pages, page_types, stored_blocks
 from persx.content.models import BlogPostPage, HomePage, StandardPage
-from persx.content.page_personalization import page_blocks
+from persx.content.page_personalization import page_blocks, served_blocks
 from persx.content.plain_shape import plain
 from persx.monitoring import content_audit
 from persx.studio.cell_state import CellState
