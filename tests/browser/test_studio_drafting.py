@@ -50,6 +50,7 @@ class FakeMessagesApi:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.verifications: list[dict[str, Any]] = []
         self.held = False
         self.permits = threading.Semaphore(0)
         api = self
@@ -57,10 +58,14 @@ class FakeMessagesApi:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                api.requests.append(body)
-                if api.held:
-                    api.permits.acquire(timeout=REPLY_TIMEOUT_S)
-                reply = json.dumps(api.reply(body)).encode()
+                if body["tool_choice"]["name"] == "submit_verdicts":  # the claim check's pass
+                    api.verifications.append(body)
+                    reply = json.dumps(api.verdicts(body)).encode()
+                else:
+                    api.requests.append(body)
+                    if api.held:
+                        api.permits.acquire(timeout=REPLY_TIMEOUT_S)
+                    reply = json.dumps(api.reply(body)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
@@ -99,6 +104,30 @@ class FakeMessagesApi:
                 "input_tokens": len(json.dumps(body)) // 4,
                 "output_tokens": len(json.dumps(content)) // 4,
             },
+        }
+
+    @staticmethod
+    def verdicts(body: dict[str, Any]) -> dict[str, Any]:
+        """The verification pass: every numbered sentence supported."""
+        prompt = body["messages"][0]["content"]
+        numbers = re.findall(r"^(\d+)\. \[", prompt, re.MULTILINE)
+        verdicts = [{"sentence": int(n), "supported": True} for n in numbers]
+        return {
+            "id": "msg_browser_verify",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-browser-fake",
+            "content": [
+                {
+                    "type": "tool_use",
+                    "id": "toolu_v",
+                    "name": "submit_verdicts",
+                    "input": {"verdicts": verdicts},
+                }
+            ],
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "usage": {"input_tokens": len(prompt) // 4, "output_tokens": 10 * len(verdicts)},
         }
 
     def release(self, count: int = 1) -> None:

@@ -100,3 +100,50 @@ def test_nested_values_are_checked_with_their_path_and_other_values_are_skipped(
         ("meta.note", "41%"),
         ("features.0.text", "63%"),
     }
+
+
+ISSUE_16 = [
+    ("Acme cut no-shows 27% in a month", {("name", "Acme"), ("figure", "27%")}),
+    ("Ridge Health Systems grew bookings", {("name", "Ridge Health Systems")}),
+    ("Kaiser doubled its online bookings", {("name", "Kaiser"), ("figure", "doubled")}),
+    ("Patient volume tripled in two weeks", {("figure", "tripled")}),
+    ("Trusted by hundreds of health systems", {("figure", "hundreds")}),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), ISSUE_16, ids=[i[0] for i in ISSUE_16])
+def test_the_shapes_the_old_checker_let_through_are_caught(
+    sentence: str, expected: set[tuple[str, str]]
+) -> None:
+    assert expected <= flagged({"headline": sentence})
+
+
+def test_a_sheet_figure_must_come_from_the_proof_point_about_the_same_thing() -> None:
+    assert flagged({"headline": "Online bookings up 27% year over year"}) == set()
+    (flag,) = check_claims({"headline": "No-shows down 27%"}, SHEET, ALLOWED)
+    assert flag.message == "“27%” comes from proof point 1, which is not a claim like this one"
+    (flag,) = check_claims({"headline": "Westbrook Ridge Health cut no-shows 27%"}, SHEET, ALLOWED)
+    assert "about Westbrook Ridge Health" in flag.message
+
+
+def test_a_quantity_in_words_is_backed_by_the_same_quantity_in_figures() -> None:
+    sheet = FactSheet(
+        "industry:saas",
+        1,
+        proof_points=("Relaydesk saw 2x more demo requests.", "Trials grew tenfold in a year."),
+        customers=("Relaydesk",),
+    )
+    assert check_claims({"text": "Relaydesk doubled its demo requests."}, sheet) == []
+    assert check_claims({"text": "Trials grew 10x."}, sheet) == []
+    assert {f.claim for f in check_claims({"text": "Trials grew threefold."}, sheet)} == {
+        "threefold"
+    }
+    assert {f.claim for f in check_claims({"text": "Demo requests halved."}, sheet)} == {"halved"}
+
+
+def test_a_title_case_headline_is_read_word_by_word() -> None:
+    headline = {"headline": "Grow Online Bookings With Epic MyChart And Westbrook Ridge Health"}
+    assert flagged(headline) == set()
+    assert flagged({"headline": "Grow Online Bookings Like Ridgeway Medical"}) == {
+        ("name", "Ridgeway Medical")
+    }

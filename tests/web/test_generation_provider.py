@@ -15,11 +15,13 @@ import pytest
 
 from persx.content.schemas import SCHEMAS
 from persx.engine.drafting.port import (
+    Citation,
     DraftRequest,
     FactSheet,
     OutcomeStatus,
     ProviderError,
     ProviderFailure,
+    Verdict,
     draft_with_retry,
 )
 from persx.generation.anthropic_provider import AnthropicDraftProvider, provider_from_environment
@@ -188,3 +190,47 @@ def test_no_key_no_provider(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_missing_required_field_is_an_error_not_a_blank() -> None:
     assert set(draft_errors("hero", MISSING_HEADLINE)) == {"headline"}
     assert draft_errors("hero", VALID) == {}
+
+
+def test_citations_come_back_beside_the_content_and_malformed_ones_are_dropped() -> None:
+    citations = [
+        {"field": "headline", "sentence": VALID["headline"], "proof_point": 1},
+        {"field": "headline", "sentence": "no number"},
+        "not an object",
+    ]
+    api = FakeApi(reply(message({**VALID, "citations": citations})))
+    outcome = draft_with_retry(provider(api), REQUEST, validate)
+    assert outcome.content == VALID
+    assert outcome.citations == (Citation("headline", VALID["headline"], 1),)
+    schema = api.requests[0]["tools"][0]["input_schema"]
+    assert schema["properties"]["citations"]["items"]["required"] == [
+        "field",
+        "sentence",
+        "proof_point",
+    ]
+    assert "cite the number of the proof point" in api.requests[0]["system"]
+
+
+def test_the_verifier_is_asked_through_the_same_client() -> None:
+    verdicts = {
+        "verdicts": [
+            {"sentence": 0, "supported": True},
+            {"sentence": 1, "supported": False, "reason": "not in the sheet"},
+            {"sentence": "two", "supported": True},
+        ]
+    }
+    answer = message(verdicts)
+    answer["content"][0]["name"] = "submit_verdicts"
+    api = FakeApi(reply(answer))
+    sentences = [("headline", "Bookings up 27%."), ("subheadline", "Kaiser loves it.")]
+    result = provider(api).verify(REQUEST.facts, sentences)
+    assert result.verdicts == (Verdict(0, True, ""), Verdict(1, False, "not in the sheet"))
+    assert (result.input_tokens, result.output_tokens) == (812, 143)
+    (sent,) = api.requests
+    assert sent["tool_choice"] == {"type": "tool", "name": "submit_verdicts"}
+    assert "1. [subheadline] Kaiser loves it." in sent["messages"][0]["content"]
+    with pytest.raises(ProviderError) as raised:
+        provider(FakeApi(timeout)).verify(REQUEST.facts, sentences)
+    assert raised.value.kind is ProviderFailure.TIMEOUT
+    unanswered = provider(FakeApi(reply(message(VALID)))).verify(REQUEST.facts, sentences)
+    assert unanswered.verdicts == ()  # the wrong tool: no verdicts, so every sentence is flagged

@@ -62,16 +62,23 @@ def api_message(content: dict[str, Any], tokens: tuple[int, int] = (900, 150)) -
 
 class EchoApi:
     """A fake Messages API: answers each request with a valid draft of the block it is
-    asked about (or with what ``script`` says), and records every request body."""
+    asked about (or with what ``script`` says), and records every request body. The claim
+    check's verification pass (the ``submit_verdicts`` tool) is answered apart: every
+    sentence supported, no tokens counted (its cost is tested in
+    test_studio_claim_verification.py), recorded in ``verifications``."""
 
     def __init__(self, script: list[Callable[[dict[str, Any]], httpx2.Response]] | None = None):
         self.script = list(script or [])
         self.requests: list[dict[str, Any]] = []
+        self.verifications: list[dict[str, Any]] = []
         self.before_reply: Callable[[], None] | None = None
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         assert request.url.path == "/v1/messages"
         body = json.loads(request.content)
+        if body["tool_choice"]["name"] == "submit_verdicts":
+            self.verifications.append(body)
+            return httpx2.Response(200, json=all_supported(body))
         self.requests.append(body)
         if self.before_reply is not None:
             self.before_reply()
@@ -82,6 +89,17 @@ class EchoApi:
 
     def prompts(self) -> list[str]:
         return [r["messages"][0]["content"] for r in self.requests]
+
+
+def all_supported(body: dict[str, Any]) -> dict[str, Any]:
+    """The verification pass's reply: a verdict of "supported" for every numbered sentence."""
+    numbers = re.findall(r"^(\d+)\. \[", body["messages"][0]["content"], re.MULTILINE)
+    verdicts = [{"sentence": int(n), "supported": True} for n in numbers]
+    tool = {"type": "tool_use", "id": "toolu_verify", "name": "submit_verdicts"}
+    return {
+        **api_message({}, (0, 0)),
+        "content": [{**tool, "input": {"verdicts": verdicts}}],
+    }
 
 
 def rate_limited(body: dict[str, Any]) -> httpx2.Response:

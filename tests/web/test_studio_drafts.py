@@ -17,6 +17,7 @@ from django.test import Client
 
 from persx.content.models import StandardPage
 from persx.engine.drafting.port import (
+    PROMPT_VERSION,
     DraftOutcome,
     DraftRequest,
     OutcomeStatus,
@@ -111,7 +112,7 @@ def test_approval_records_provenance(editor: User) -> None:
     assert (review.origin, review.model_name, review.prompt_version) == (
         Origin.AI,
         "claude-test",
-        "draft-v1",
+        PROMPT_VERSION,
     )
     assert review.fact_sheet_version == "0"  # the catalog-derived sheet
     assert review.reviewer == editor

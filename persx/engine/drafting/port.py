@@ -6,6 +6,11 @@ every provider runs under: the reply is validated against the block's schema (th
 passes the validator), an invalid reply is retried once with the validation errors, and a
 second invalid reply is reported, never returned as content. Rate limits and timeouts are
 reported as such (the caller decides whether to try later).
+
+A draft carries, per sentence, the proof point it relies on (:class:`Citation`), so the
+claim checker can hold each sentence to its source. A provider that is also a
+:class:`ClaimVerifier` answers a second, independent question through the same model:
+is each sentence of a draft supported by the fact sheet (:func:`verify_prompt_text`)?
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-PROMPT_VERSION = "draft-v1"
+PROMPT_VERSION = "draft-v2"  # v2: per-sentence citations of the proof points
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +59,22 @@ class DraftRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Citation:
+    """The model's word for one sentence of its draft: the proof point it relies on
+    (1-based, as the prompt numbers them; 0 when the sentence makes no claim)."""
+
+    field: str
+    sentence: str
+    proof_point: int
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderReply:
     content: Mapping[str, Any]
     model: str
     input_tokens: int = 0
     output_tokens: int = 0
+    citations: tuple[Citation, ...] = ()
 
 
 class ProviderFailure(StrEnum):
@@ -102,6 +118,7 @@ class DraftOutcome:
     model: str = ""
     input_tokens: int = 0
     output_tokens: int = 0
+    citations: tuple[Citation, ...] = ()
 
 
 Validator = Callable[[Mapping[str, Any]], Mapping[str, str]]
@@ -137,6 +154,7 @@ def draft_with_retry(
                 model=reply.model,
                 input_tokens=tokens_in,
                 output_tokens=tokens_out,
+                citations=reply.citations,
             )
     return DraftOutcome(
         OutcomeStatus.INVALID,
@@ -153,7 +171,9 @@ SYSTEM_PROMPT = (
     "You write website copy variants for one audience of a B2B marketing site. Use only the "
     "facts in the fact sheet: every number, percentage, customer name and certification you "
     "write must appear there word for word. Follow the tone. Never use the words to avoid. "
-    "Keep within every field's length limit. Reply by calling the submit_draft tool."
+    "Keep within every field's length limit. For every sentence you write, cite the number "
+    "of the proof point it relies on (0 when it makes no claim). Reply by calling the "
+    "submit_draft tool."
 )
 
 
@@ -164,6 +184,10 @@ def prompt_text(request: DraftRequest, errors: Mapping[str, str] | None = None) 
     def listed(title: str, items: Sequence[str]) -> str:
         return f"{title}:\n" + "\n".join(f"- {i}" for i in items) if items else ""
 
+    def numbered(title: str, items: Sequence[str]) -> str:
+        lines = (f"{n}. {i}" for n, i in enumerate(items, start=1))
+        return f"{title}:\n" + "\n".join(lines) if items else ""
+
     sections = [
         f"Block type: {request.block_type}",
         f"Audience: {request.audience_label} ({request.audience})",
@@ -172,7 +196,10 @@ def prompt_text(request: DraftRequest, errors: Mapping[str, str] | None = None) 
         listed("Pains", facts.pains),
         listed("Goals", facts.goals),
         listed("Tools they use", facts.tools),
-        listed("Approved proof points (the only claims you may make)", facts.proof_points),
+        numbered(
+            "Approved proof points (the only claims you may make; cite them by number)",
+            facts.proof_points,
+        ),
         listed("Customers you may name", facts.customers),
         listed("Certifications you may mention", facts.certifications),
         listed("Words to avoid", facts.words_to_avoid),
@@ -189,3 +216,54 @@ def prompt_text(request: DraftRequest, errors: Mapping[str, str] | None = None) 
         )
         sections.extend(f"- {name}: {message}" for name, message in errors.items())
     return "\n\n".join(s for s in sections if s)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The verifier's answer for one sentence (``sentence`` indexes the list it was given)."""
+
+    sentence: int
+    supported: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierReply:
+    verdicts: tuple[Verdict, ...]
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@runtime_checkable
+class ClaimVerifier(Protocol):
+    """The second pass: is each sentence supported by the fact sheet?"""
+
+    def verify(self, facts: FactSheet, sentences: Sequence[tuple[str, str]]) -> VerifierReply: ...
+
+
+VERIFY_SYSTEM_PROMPT = (
+    "You check website copy against a fact sheet, sentence by sentence. A sentence is "
+    "supported only if the fact sheet states everything it claims: each number or quantity "
+    "belongs to the proof point about the same subject and the same measure, each customer, "
+    "product or certification it names is in the sheet. A sentence that claims nothing "
+    "(an invitation, a description of the product's approach) is supported. Reply by "
+    "calling the submit_verdicts tool with one verdict per sentence."
+)
+
+
+def verify_prompt_text(facts: FactSheet, sentences: Sequence[tuple[str, str]]) -> str:
+    """The user message asking for a verdict on each numbered sentence."""
+    points = "\n".join(f"{n}. {p}" for n, p in enumerate(facts.proof_points, start=1))
+    names = ", ".join([*facts.customers, *facts.tools, *facts.certifications])
+    lines = "\n".join(f"{i}. [{field}] {text}" for i, (field, text) in enumerate(sentences))
+    return "\n\n".join(
+        part
+        for part in (
+            f"Fact sheet version {facts.version} for {facts.audience}:",
+            facts.summary,
+            f"Proof points:\n{points}" if points else "Proof points: none",
+            f"Names it allows: {names}" if names else "",
+            f"Sentences to check (answer for every number):\n{lines}",
+        )
+        if part
+    )
