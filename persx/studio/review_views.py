@@ -17,8 +17,9 @@ from persx.content.inventory import stored_blocks
 from persx.content.schemas import SCHEMAS
 from persx.generation.anthropic_provider import DEFAULT_MODEL, provider_from_environment
 from persx.studio.admin_screen import StudioScreen
+from persx.studio.fact_sheets import fact_sheet_for
 from persx.studio.models import Draft
-from persx.studio.services import ReviewRefused, approve_draft, reject_draft
+from persx.studio.services import ReviewRefused, approve_draft, open_flags, reject_draft
 
 
 def drafting_status() -> dict[str, Any]:
@@ -103,8 +104,11 @@ class DraftReviewView(StudioScreen):
         context = super().get_context_data(**kwargs)
         draft = self.draft
         posted = self.request.POST if self.request.method == "POST" else {}
+        sheet = fact_sheet_for(draft.audience)
         context.update(
             draft=draft,
+            flags=open_flags(draft, draft.content, sheet),  # what approval will check
+            sheet_version=sheet.version,
             error=self.error,
             fields=[
                 (name, posted.get(name, draft.content.get(name, "")))

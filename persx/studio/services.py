@@ -3,8 +3,9 @@
 A draft is stored as a :class:`~persx.studio.models.Draft` row, never in a page, so it
 cannot be served. Approving one (as written, or edited) writes it into the page's
 StreamField as a new published revision and records its provenance and review
-(:class:`~persx.studio.models.VariantReview`); a draft whose claim flags are still open
-needs an override note. Fact sheets are versioned here.
+(:class:`~persx.studio.models.VariantReview`). Approval re-checks the content against the
+audience's fact sheet as it is now (not the flags from when it was drafted): open claim
+flags need an override note, recorded with the review. Fact sheets are versioned here.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ from persx.content.models import PersonalizedPage
 from persx.content.plain_shape import plain
 from persx.content.schemas import SCHEMAS
 from persx.engine.deciding.audience import challenger_key
-from persx.engine.drafting.claims import check_claims
+from persx.engine.drafting.claims import ClaimFlag, check_claims, sentences_of
 from persx.engine.drafting.port import (
+    ClaimVerifier,
     DraftOutcome,
     DraftProvider,
     DraftRequest,
     OutcomeStatus,
     draft_with_retry,
 )
+from persx.engine.drafting.port import (
+    FactSheet as DraftingFacts,
+)
+from persx.engine.drafting.verification import verify_draft
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment, start_experiment
 from persx.generation.validation import draft_errors
@@ -70,6 +76,10 @@ def request_draft(
     """Ask the provider for a variant; a valid one is stored as a pending draft with its
     claim flags. A failure (invalid twice, rate limit, timeout) is returned, not stored.
 
+    The flags are the claim checker's (each sentence held to the proof point the model
+    cited for it) and, when the provider is also a :class:`ClaimVerifier`, the second
+    pass's: a sentence the model, asked afresh, does not find supported is flagged too.
+
     ``examples`` default to the winners the reports found for this block type and the
     audience's industry (:func:`persx.studio.winners.winning_examples`)."""
     request = draft_request(page, block_id, audience, audience_label, examples)
@@ -78,7 +88,13 @@ def request_draft(
     outcome = draft_with_retry(provider, request, lambda c: draft_errors(block_type, c))
     if outcome.status is not OutcomeStatus.OK or outcome.content is None:
         return outcome
-    flags = check_claims(outcome.content, facts, ALLOWED_NAMES)
+    flags = check_claims(outcome.content, facts, ALLOWED_NAMES, citations=outcome.citations)
+    tokens_in, tokens_out = outcome.input_tokens, outcome.output_tokens
+    if isinstance(provider, ClaimVerifier):
+        verification = verify_draft(provider, facts, outcome.content)
+        flags += verification.flags
+        tokens_in += verification.input_tokens
+        tokens_out += verification.output_tokens
     return Draft.objects.create(
         page=page,
         block_id=block_id,
@@ -90,8 +106,8 @@ def request_draft(
         prompt_version=request.prompt_version,
         fact_sheet_version=str(facts.version),
         flags=[f.as_dict() for f in flags],
-        input_tokens=outcome.input_tokens,
-        output_tokens=outcome.output_tokens,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
     )
 
 
@@ -136,15 +152,14 @@ def approve_draft(
     if errors:
         field, message = next(iter(errors.items()))
         raise ReviewRefused(f"{field}: {message}")
-    if edited is not None:
-        facts = fact_sheet_for(draft.audience)
-        flags = [f.as_dict() for f in check_claims(content, facts, ALLOWED_NAMES)]
-    else:
-        flags = list(draft.flags)
+    facts = fact_sheet_for(draft.audience)
+    flags = open_flags(draft, content, facts)
     if flags and not override_note.strip():
+        claims = "; ".join(f"{f['kind']} “{f['claim']}”" for f in flags[:5] if f["claim"])
         raise ReviewRefused(
-            f"override_note: {len(flags)} claim flag(s) are open; approve with a note "
-            "saying why they are acceptable, or edit the draft"
+            f"override_note: {len(flags)} claim flag(s) are open against fact sheet "
+            f"version {facts.version}{f' ({claims})' if claims else ''}; approve with a "
+            "note saying why they are acceptable, or edit the draft"
         )
     page = draft.page.specific
     if not isinstance(page, PersonalizedPage):
@@ -169,7 +184,7 @@ def approve_draft(
             "origin": origin,
             "model_name": draft.model_name,
             "prompt_version": draft.prompt_version,
-            "fact_sheet_version": draft.fact_sheet_version,
+            "fact_sheet_version": str(facts.version),  # the sheet it was approved against
             "reviewer": reviewer,
             "reviewed_at": now,
         },
@@ -182,6 +197,21 @@ def approve_draft(
     draft.review_note = override_note.strip()
     draft.save()
     return review
+
+
+def open_flags(
+    draft: Draft, content: Mapping[str, Any], facts: DraftingFacts
+) -> list[dict[str, str]]:
+    """The claim flags ``content`` has against ``facts`` (the current sheet): the checker
+    run afresh, plus the verification pass's doubts about sentences still in the content
+    (that pass is not re-run at approval; its doubts stand until the sentence changes)."""
+    flags = [f.as_dict() for f in check_claims(content, facts, ALLOWED_NAMES)]
+    sentences = {sentence for _, sentence in sentences_of(content)}
+    for stored in draft.flags:
+        doubt = ClaimFlag(**stored)
+        if doubt.kind == "unverified" and (doubt.claim in sentences or not doubt.claim):
+            flags.append(doubt.as_dict())
+    return flags
 
 
 def _variant(page: PersonalizedPage, block_id: str, audience: str) -> dict[str, Any] | None:

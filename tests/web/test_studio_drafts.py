@@ -202,3 +202,40 @@ def test_fact_sheets_are_versioned_and_drafts_record_the_version(editor: User) -
     assert made.fact_sheet_version == "2"
     assert made.flags == []  # the sheet's own claim is not flagged
     assert claim in provider.requests[0].facts.proof_points
+
+
+def test_approval_rechecks_against_the_fact_sheet_as_it_is_now(editor: User) -> None:
+    claim = "Relaydesk raised Tier 1 demo requests 34% in one quarter."
+    save_fact_sheet(PERSONA, proof_points=claim, customers="Relaydesk")
+    pending = draft({**CLEAN, "subheadline": claim})
+    assert (pending.flags, pending.fact_sheet_version) == ([], "1")
+    # after drafting, the figure is withdrawn from the sheet
+    save_fact_sheet(
+        PERSONA, proof_points="Relaydesk raised Tier 1 demo requests.", customers="Relaydesk"
+    )
+    with pytest.raises(
+        ReviewRefused,
+        match=r"^override_note: 1 claim flag\(s\) are open against fact sheet version 2 "
+        r"\(figure “34%”\)",
+    ):
+        approve_draft(pending, editor)
+    assert claim not in persona_page()
+    review = approve_draft(pending, editor, override_note="Figure re-confirmed by Relaydesk.")
+    assert review.fact_sheet_version == "2"
+    pending.refresh_from_db()
+    assert [(f["kind"], f["claim"]) for f in pending.flags] == [("figure", "34%")]
+
+
+def test_a_flag_the_current_sheet_now_supports_needs_no_note(editor: User) -> None:
+    claim = "Relaydesk raised Tier 1 demo requests 34% in one quarter."
+    pending = draft({**CLEAN, "subheadline": claim})
+    assert {(f["kind"], f["claim"]) for f in pending.flags} == {
+        ("name", "Relaydesk"),
+        ("name", "Tier"),
+        ("figure", "1"),
+        ("figure", "34%"),
+    }
+    save_fact_sheet(PERSONA, proof_points=claim, customers="Relaydesk")
+    approve_draft(pending, editor)
+    pending.refresh_from_db()
+    assert (pending.status, pending.flags) == (Draft.Status.APPROVED, [])

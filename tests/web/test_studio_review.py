@@ -57,7 +57,9 @@ def test_list_and_review_page(admin_client: Client, flagged_draft: Draft) -> Non
     assert html.count('data-testid="draft-row"') == pending
     review = admin_client.get(f"/cms/studio/drafts/{flagged_draft.pk}/").content.decode()
     assert "Acme Robotics" in review
-    assert "required: 1 claim flag open" in review
+    # flagged when drafted: the name; checked against the sheet as it is now: the figures too
+    assert "required: 3 claim flags open" in review
+    assert "fact sheet as it is now (version 0; drafted against version 0)" in review
 
 
 def test_approve_without_note_is_refused_then_with_note_goes_live(
