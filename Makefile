@@ -30,12 +30,15 @@ seed: migrate
 run: seed
 	$(MANAGE) collectstatic --noinput -v 0
 	@$(MANAGE) demo_banner --port $(PORT)
-	@# The health monitor (one pass a minute) and the bandit update (every 10 minutes) run
-	@# beside the demo server so the health dashboard and the bandits are alive; they stop
-	@# with the server.
-	@$(MANAGE) persx_monitor --every 60 > var/monitor.log 2>&1 & monitor=$$!; \
-	$(MANAGE) persx_bandit_update --every 600 > var/bandit.log 2>&1 & bandits=$$!; \
-	trap 'kill $$monitor $$bandits 2>/dev/null' EXIT INT TERM; \
+	@# Background jobs run from the task queue (persx/jobs): one worker for the periodic
+	@# jobs, one for draft batches (so a long batch never holds up the monitor); the health
+	@# monitor (a pass a minute) and the bandit update (every 10 minutes) are queued by their
+	@# --every loops, so the dashboard and the bandits stay alive. All stop with the server.
+	@$(MANAGE) persx_worker --queue-name default > var/worker.log 2>&1 & worker=$$!; \
+	$(MANAGE) persx_worker --queue-name drafts > var/drafts.log 2>&1 & drafts=$$!; \
+	$(MANAGE) persx_monitor --every 60 --enqueue > var/monitor.log 2>&1 & monitor=$$!; \
+	$(MANAGE) persx_bandit_update --every 600 --enqueue > var/bandit.log 2>&1 & bandits=$$!; \
+	trap 'kill $$worker $$drafts $$monitor $$bandits 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## The production setup on this machine: gunicorn (deploy/gunicorn.conf.py) with the

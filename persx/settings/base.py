@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "persx.monitoring",
     "persx.studio",
     "persx.generation",
+    "persx.jobs",
+    "django_tasks",
+    "django_tasks.backends.database",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -116,9 +119,24 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
+        # EXCLUSIVE is IMMEDIATE in WAL mode; named so, django-tasks' worker locks its queue
+        # with Django's own transaction (and so inside a test's transaction too).
+        "transaction_mode": "EXCLUSIVE",
         "timeout": 20,
     }
+
+# Background jobs (draft batches, rollups, monitor passes, bandit updates) are django-tasks
+# tasks on its database backend ("jobs"): the queue is a table, a worker is
+# `manage.py persx_worker` (persx/jobs; `make run` starts it); docs/operations.md,
+# "Background jobs". "default" stays immediate: Wagtail's own tasks (search and reference
+# index updates) run inline when a page is saved, as before.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "jobs": {
+        "BACKEND": "django_tasks.backends.database.DatabaseBackend",
+        "QUEUES": ["default", "drafts"],  # drafts: the studio's long batches, apart
+    },
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

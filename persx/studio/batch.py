@@ -1,15 +1,13 @@
 """Batch drafting: every missing cell of a page (or the whole site) drafted in the
 background, with an estimate before it starts and a token budget it never passes.
 
-The job is a :class:`~persx.studio.models.DraftBatch` row. Why a row and a thread, and a
-command beside them: a row survives the process, so the admin polls progress from any app
-server and a stopped worker can be resumed; the admin starts a worker thread in the web
-process right away (works under ``runserver`` and ``make run`` with nothing else running),
-and progress is saved after every cell, so a worker killed with its process (a gunicorn
-worker recycled or timed out) loses at most the draft in flight.
-``manage.py persx_draft_batch`` runs queued batches and resumes abandoned ones (no
-heartbeat for :data:`STALE_AFTER`); run it from cron or a systemd timer in production, or
-switch the thread off (``PERSX_STUDIO_BATCH_THREAD = False``) to leave batches to it.
+The job is a :class:`~persx.studio.models.DraftBatch` row (its cells and progress, which
+the admin polls from any app server) and a task on the queue
+(:func:`persx.studio.tasks.draft_batch`, run by ``manage.py persx_worker``): the admin
+enqueues it (:func:`enqueue_batch`) and returns at once. The task saves progress after
+every cell, so a worker that dies loses at most the draft in flight; the queue puts its
+task back (persx/jobs/recovery.py) and the next run resumes at the saved position,
+skipping cells filled meanwhile (the in-flight draft, if it was stored, among them).
 
 Missing cell: no variant of its own and no pending draft (state generic or inherited).
 Budget: before each draft the worker estimates its tokens (prompt size in characters /
@@ -22,16 +20,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import close_old_connections, connection
-from django.db.models import Q
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks.backends.database.models import DBTaskResult
 from wagtail.models import Page
 
 from persx.content.models import PersonalizedPage
@@ -46,7 +41,6 @@ logger = logging.getLogger("persx.studio")
 
 CHARS_PER_TOKEN = 4  # a conservative rule of thumb for English text and JSON
 REPLY_OVERHEAD_TOKENS = 60  # the tool call's own framing
-STALE_AFTER = timedelta(minutes=5)
 # List prices in USD per million tokens (input, output) used for the estimate; set
 # PERSX_DRAFT_PRICE_INPUT / PERSX_DRAFT_PRICE_OUTPUT for your model's.
 DEFAULT_PRICES = (3.0, 15.0)
@@ -180,14 +174,12 @@ def create_batch(
 
 
 def _claim(batch_id: int) -> bool:
-    """Take the batch if it waits for a worker or its worker stopped answering."""
+    """Take the batch unless it has finished. The queue runs one task per batch at a time
+    (a RUNNING batch is one whose task was put back after its worker died)."""
     now = timezone.now()
-    claimable = Q(status=DraftBatch.Status.QUEUED) | Q(
-        status=DraftBatch.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    )
-    taken = DraftBatch.objects.filter(claimable, pk=batch_id).update(
-        status=DraftBatch.Status.RUNNING, heartbeat_at=now
-    )
+    taken = DraftBatch.objects.filter(
+        pk=batch_id, status__in=[DraftBatch.Status.QUEUED, DraftBatch.Status.RUNNING]
+    ).update(status=DraftBatch.Status.RUNNING)
     if taken:
         DraftBatch.objects.filter(pk=batch_id, started_at__isnull=True).update(started_at=now)
     return bool(taken)
@@ -252,7 +244,6 @@ def run_batch(batch_id: int, provider: DraftProvider) -> DraftBatch:
                     batch.message = f"Last failure: {failure}"
                     batch.errors = [*batch.errors, {"cell": list(cell), "message": failure}]
             batch.position += 1
-            batch.heartbeat_at = timezone.now()
             batch.save()
         else:
             batch.status = DraftBatch.Status.DONE
@@ -266,31 +257,16 @@ def run_batch(batch_id: int, provider: DraftProvider) -> DraftBatch:
     return batch
 
 
-def start_worker(batch: DraftBatch, provider: DraftProvider) -> threading.Thread | None:
-    """Run the batch in a thread of this process (unless switched off in the settings)."""
-    if not getattr(settings, "PERSX_STUDIO_BATCH_THREAD", True):
-        return None
-
-    def work() -> None:
-        close_old_connections()
-        try:
-            run_batch(batch.pk, provider)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work, name=f"persx-draft-batch-{batch.pk}", daemon=True)
-    thread.start()
-    return thread
-
-
-def pending_batches() -> list[int]:
-    """Batches a worker should run: queued ones, and running ones whose worker is gone."""
-    stale = timezone.now() - STALE_AFTER
-    return list(
-        DraftBatch.objects.filter(
-            Q(status=DraftBatch.Status.QUEUED)
-            | Q(status=DraftBatch.Status.RUNNING, heartbeat_at__lt=stale)
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-    )
+def batches_without_task() -> list[DraftBatch]:
+    """Unfinished batches no task will run: never queued, or their task ended without
+    finishing them (a worker stopped by a second Ctrl-C fails its task mid-batch)."""
+    unfinished = DraftBatch.objects.filter(
+        status__in=[DraftBatch.Status.QUEUED, DraftBatch.Status.RUNNING]
+    ).order_by("created_at")
+    live = {
+        str(pk)
+        for pk in DBTaskResult.objects.filter(
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+        ).values_list("pk", flat=True)
+    }
+    return [b for b in unfinished if not b.task_id or b.task_id not in live]

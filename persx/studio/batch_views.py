@@ -13,9 +13,10 @@ from wagtail.models import Page
 from persx.content.models import PersonalizedPage
 from persx.generation.anthropic_provider import provider_from_environment
 from persx.studio.admin_screen import StudioScreen
-from persx.studio.batch import create_batch, estimate, missing_cells, start_worker
+from persx.studio.batch import create_batch, estimate, missing_cells
 from persx.studio.models import DraftBatch
 from persx.studio.review_views import drafting_status
+from persx.studio.tasks import enqueue_batch
 
 MAX_BUDGET_TOKENS = 50_000_000
 
@@ -81,7 +82,7 @@ class BatchNewView(StudioScreen):
             response = self.get(request, *args, **kwargs)
             response.status_code = 409 if str(exc).startswith("drafting") else 400
             return response
-        start_worker(batch, provider)
+        enqueue_batch(batch)
         return redirect("persx_studio_batch", pk=batch.pk)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -111,10 +111,10 @@ class FactSheet(models.Model):
 class DraftBatch(models.Model):
     """A background job drafting every missing cell of a page (or the whole site).
 
-    The row is the job: its cells in order, how far it got, what it spent. A worker
-    (:mod:`persx.studio.batch`) claims it, drafts cell after cell and saves progress after
-    each one, so a stopped worker loses at most the draft in flight and the next worker
-    (``manage.py persx_draft_batch``) resumes where it stopped.
+    The row is the job's progress: its cells in order, how far it got, what it spent (the
+    screen polls it). The work is a task on the queue (``task_id``, run by
+    :mod:`persx.studio.tasks` in a ``persx_worker``), which saves progress after each
+    cell, so a task run again after its worker died resumes where it stopped.
     """
 
     class Status(models.TextChoices):
@@ -145,7 +145,7 @@ class DraftBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the queue's task result id
 
     class Meta:
         ordering = ("-created_at",)

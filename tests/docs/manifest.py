@@ -159,9 +159,9 @@ LISTED: dict[str, Listed] = {
         "--train`), so a small one runs first",
     ),
     # docs/monitoring.md
-    "manage.py persx_monitor --every 60": not_run(
-        "a loop that `make run` starts beside the demo server: the tour checks that its "
-        "log (var/monitor.log) records a pass"
+    "manage.py persx_monitor --every 60 --enqueue": not_run(
+        "a loop that `make run` starts beside the demo server and its workers: the tour "
+        "checks that the worker's log (var/worker.log) records a monitor pass"
     ),
     "manage.py persx_weekly_report [--week-start YYYY-MM-DD] [--no-email]": instead(
         ".venv/bin/python manage.py persx_weekly_report --week-start {last_monday} --no-email",

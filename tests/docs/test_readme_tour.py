@@ -98,10 +98,11 @@ def check_tour_claims(base: str) -> None:
 
 
 def wait_for_monitor_pass(log: Path) -> None:
-    """`make run` starts `persx_monitor --every 60`: its log records a pass."""
+    """`make run` queues a monitor pass a minute (`persx_monitor --every 60 --enqueue`) and
+    starts a worker: the worker's log records the pass."""
     deadline = time.monotonic() + MONITOR_PASS_S
     while time.monotonic() < deadline:
-        if log.exists() and "pass done" in log.read_text(errors="replace"):
+        if log.exists() and "monitor pass done" in log.read_text(errors="replace"):
             return
         time.sleep(1)
     text = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
@@ -124,4 +125,4 @@ def test_the_readme_tour_works_on_a_fresh_checkout(tmp_path: Path) -> None:
                 assert "OK: at or above" in output, output[-2000:]
             if "persx_report pli-contact" in step.command:
                 assert "pli-contact" in output, output[-2000:]
-        wait_for_monitor_pass(checkout.root / "var" / "monitor.log")
+        wait_for_monitor_pass(checkout.root / "var" / "worker.log")

@@ -1,8 +1,9 @@
 """Batch drafting ("Draft all missing cells") end to end on the seeded demo: the estimate
-is shown before anything starts, the job is a database row a worker runs (here in the
-test's thread, through the real Anthropic adapter against a fake Messages API), progress
-is reported by the JSON status endpoint as the job advances, the token budget stops it
-(saying so), drafts land in the matrix, and the command resumes a queued batch."""
+is shown before anything starts, the job is a database row and a task on the queue that a
+worker runs (django-tasks' worker in the test's thread, through the real Anthropic adapter
+against a fake Messages API), progress is reported by the JSON status endpoint as the job
+advances, the token budget stops it (saying so), drafts land in the matrix, and the command
+finishes waiting batches. A worker killed mid-batch: tests/web/test_task_queue.py."""
 
 from __future__ import annotations
 
@@ -13,32 +14,38 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django_tasks import TaskResultStatus
+from django_tasks.backends.database.models import DBTaskResult
 
 from persx.content.models import StandardPage
-from persx.studio.batch import missing_cells, request_tokens, run_batch
+from persx.studio.batch import missing_cells, request_tokens
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import build_matrix
 from persx.studio.models import Draft, DraftBatch
 from persx.studio.services import draft_request
+from persx.studio.tasks import enqueue_batch
+from tests.web.task_worker import run_queued_tasks
 from tests.web.test_studio_actions import EchoApi, provider_for
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_worker_thread(settings: Any) -> None:
-    """The tests run the worker themselves, in their own thread and transaction."""
-    settings.PERSX_STUDIO_BATCH_THREAD = False
-
-
 @pytest.fixture
 def key(monkeypatch: pytest.MonkeyPatch) -> EchoApi:
+    """Drafting is on in the web process and in the worker; the model is the fake API."""
     api = EchoApi()
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    monkeypatch.setattr(
-        "persx.studio.batch_views.provider_from_environment", lambda: provider_for(api)
-    )
+    for module in ("batch_views", "tasks", "management.commands.persx_draft_batch"):
+        monkeypatch.setattr(
+            f"persx.studio.{module}.provider_from_environment", lambda: provider_for(api)
+        )
     return api
+
+
+def run_worker_here(monkeypatch: pytest.MonkeyPatch, batch: DraftBatch) -> DraftBatch:
+    run_queued_tasks(monkeypatch, "drafts")
+    batch.refresh_from_db()
+    return batch
 
 
 def contact() -> StandardPage:
@@ -112,7 +119,7 @@ def test_bad_page_and_drafting_off(admin_client: Client, monkeypatch: pytest.Mon
 
 
 def test_progress_is_reported_as_the_job_advances_and_drafts_land_in_the_matrix(
-    admin_client: Client, key: EchoApi
+    admin_client: Client, key: EchoApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = contact()
     cells = expected_missing(page.pk)
@@ -124,12 +131,22 @@ def test_progress_is_reported_as_the_job_advances_and_drafts_land_in_the_matrix(
     assert response["Location"] == f"/cms/studio/batches/{batch.pk}/"
     assert batch.status == DraftBatch.Status.QUEUED
     assert [tuple(c) for c in batch.cells] == cells
-    assert key.requests == []  # the worker thread is off here: nothing ran yet
+    assert key.requests == []  # queued, not run: the web request only enqueues
+    task = DBTaskResult.objects.get(pk=batch.task_id)
+    assert (task.status, task.queue_name, task.args_kwargs["args"]) == (
+        TaskResultStatus.READY,
+        "drafts",
+        [batch.pk],
+    )
+    assert task.task_path == "persx.studio.tasks.draft_batch"
 
     seen: list[dict[str, Any]] = []
     status_url = f"/cms/studio/batches/{batch.pk}/status.json"
     key.before_reply = lambda: seen.append(admin_client.get(status_url).json())
-    ended = run_batch(batch.pk, provider_for(key))
+    ended = run_worker_here(monkeypatch, batch)
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.SUCCEEDED
+    assert task.return_value["drafted"] == len(cells)
 
     assert [s["done"] for s in seen] == list(range(len(cells)))  # one more per draft
     assert {s["status"] for s in seen} == {"running"}
@@ -160,7 +177,7 @@ def test_progress_is_reported_as_the_job_advances_and_drafts_land_in_the_matrix(
 
 
 def test_the_budget_stops_the_job_before_the_draft_that_would_pass_it(
-    admin_client: Client, key: EchoApi
+    admin_client: Client, key: EchoApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = contact()
     cells = expected_missing(page.pk)
@@ -170,7 +187,7 @@ def test_the_budget_stops_the_job_before_the_draft_that_would_pass_it(
     budget = 2 * 1050 + sum(request_tokens(first[2])) - 1
     admin_client.post("/cms/studio/batches/new/", {"page": page.pk, "budget_tokens": budget})
     batch = DraftBatch.objects.get()
-    ended = run_batch(batch.pk, provider_for(key))
+    ended = run_worker_here(monkeypatch, batch)
     assert ended.status == DraftBatch.Status.BUDGET
     assert (ended.position, ended.drafted, len(key.requests)) == (2, 2, 2)
     assert ended.message.startswith(f"Stopped before cell 3 of {len(cells)}: its draft (about")
@@ -179,13 +196,18 @@ def test_the_budget_stops_the_job_before_the_draft_that_would_pass_it(
     assert status["status_label"] == "Stopped at the budget"
     assert status["message"] == ended.message
     assert status["tokens_percent"] == round(100 * 2100 / budget)
-    again = run_batch(batch.pk, provider_for(key))  # a finished batch is not run again
-    assert (again.position, len(key.requests)) == (2, 2)
+    enqueue_batch(ended)  # a finished batch is not run again, even if queued again
+    again = run_worker_here(monkeypatch, ended)
+    assert (again.position, again.status, len(key.requests)) == (2, "budget", 2)
 
 
 def test_the_command_runs_a_queued_batch_and_skips_cells_filled_meanwhile(
     admin_client: Client, key: EchoApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(
+        "django_tasks.backends.database.management.commands.db_worker.close_old_connections",
+        lambda: None,  # the test's transaction (tests/web/task_worker.py says why)
+    )
     page = contact()
     cells = expected_missing(page.pk)
     admin_client.post("/cms/studio/batches/new/", {"page": page.pk, "budget_tokens": "1000000"})
@@ -193,10 +215,6 @@ def test_the_command_runs_a_queued_batch_and_skips_cells_filled_meanwhile(
     _, block, audience = cells[0]
     Draft.objects.create(
         page=page, block_id=block, block_type="hero", audience=audience, content={}
-    )
-    monkeypatch.setattr(
-        "persx.studio.management.commands.persx_draft_batch.provider_from_environment",
-        lambda: provider_for(key),
     )
     out = StringIO()
     call_command("persx_draft_batch", stdout=out)
@@ -206,8 +224,7 @@ def test_the_command_runs_a_queued_batch_and_skips_cells_filled_meanwhile(
     out = StringIO()
     call_command("persx_draft_batch", stdout=out)
     assert "No draft batch is waiting." in out.getvalue()
-    with pytest.raises(CommandError, match="--batch: no draft batch"):
-        call_command("persx_draft_batch", "--batch", "999999")
+    assert DBTaskResult.objects.get(pk=batch.task_id).status == TaskResultStatus.SUCCEEDED
     monkeypatch.setattr(
         "persx.studio.management.commands.persx_draft_batch.provider_from_environment",
         lambda: None,
@@ -217,13 +234,13 @@ def test_the_command_runs_a_queued_batch_and_skips_cells_filled_meanwhile(
 
 
 def test_list_items_reach_the_model_in_the_content_shape(
-    admin_client: Client, key: EchoApi
+    admin_client: Client, key: EchoApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A feature grid's items are stored by Wagtail as {"type": "item", "value": ...}; the
     prompt gives the model the content's own shape, so its echo fits the block."""
     page = StandardPage.objects.get(slug="about")
     admin_client.post("/cms/studio/batches/new/", {"page": page.pk, "budget_tokens": "9000000"})
-    ended = run_batch(DraftBatch.objects.get().pk, provider_for(key))
+    ended = run_worker_here(monkeypatch, DraftBatch.objects.get())
     assert (ended.failed, ended.drafted) == (0, ended.total)
     grids = [p for p in key.prompts() if p.startswith("Block type: feature_grid")]
     assert grids

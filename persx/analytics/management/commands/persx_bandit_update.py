@@ -1,7 +1,8 @@
 """Recompute every running bandit's allocation from the rollups and store a new version.
 
 Run it on a schedule (cron / systemd timer, e.g. every 15 minutes), or let it repeat itself
-with ``--every SECONDS`` (what `make run` does for the demo, beside the health monitor).
+with ``--every SECONDS``. With ``--enqueue`` each pass is put on the task queue instead,
+for a ``persx_worker`` to run (what `make run` does for the demo: ``--every 600 --enqueue``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from persx.analytics.bandit_services import BanditUpdate, BanditUpdateFailed, update_running_bandits
+from persx.analytics.tasks import update_bandits
+from persx.jobs.enqueue import enqueue_once
 
 
 class Command(BaseCommand):
@@ -32,6 +35,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not fold new events into the rollups first.",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Put each pass on the task queue for a worker (manage.py persx_worker) "
+            "instead of running it here.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         every, passes = options["every"], options["passes"]
@@ -40,15 +49,24 @@ class Command(BaseCommand):
         if passes < 0:
             raise CommandError("--passes: 0 or more")
         refresh = not options["no_rollup"]
+        run = self._enqueue if options["enqueue"] else self._pass
         if not every:
-            self._pass(refresh, fail=True)
+            run(refresh, fail=True)
             return
         done = 0
         while passes == 0 or done < passes:
             if done:
                 time.sleep(every)
-            self._pass(refresh, fail=False)
+            run(refresh, fail=False)
             done += 1
+
+    def _enqueue(self, refresh: bool, fail: bool) -> None:
+        queued = enqueue_once(update_bandits, refresh)
+        if queued is None:
+            self.stdout.write("a bandit update is still waiting in the queue: not queued again")
+        else:
+            self.stdout.write(f"bandit update queued (task {queued.id})")
+        self.stdout.flush()
 
     def _pass(self, refresh: bool, fail: bool) -> None:
         try:

@@ -1,13 +1,16 @@
-"""``manage.py persx_rollup [--rebuild]``: fold new events into the daily rollups."""
+"""``manage.py persx_rollup [--rebuild]``: fold new events into the daily rollups
+(``--enqueue``: put the fold on the task queue for a ``persx_worker`` instead)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from persx.analytics.progress import ProgressBar
 from persx.analytics.services import DEFAULT_BATCH_SIZE, rebuild_rollups, update_rollups
+from persx.analytics.tasks import fold_new_events
+from persx.jobs.enqueue import enqueue_once
 
 
 class Command(BaseCommand):
@@ -26,6 +29,12 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help=f"Events per step and transaction (default {DEFAULT_BATCH_SIZE:,}).",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Put the fold on the task queue for a worker (manage.py persx_worker) "
+            "instead of running it here (not with --rebuild).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rebuild = bool(options["rebuild"])
@@ -33,6 +42,16 @@ class Command(BaseCommand):
         if batch_size < 1:
             self.stderr.write("--batch-size must be positive")
             raise SystemExit(2)
+        if options["enqueue"]:
+            if rebuild:
+                raise CommandError("--enqueue: not with --rebuild (run the rebuild here)")
+            queued = enqueue_once(fold_new_events, batch_size)
+            self.stdout.write(
+                "a rollup update is still waiting in the queue: not queued again"
+                if queued is None
+                else f"rollup update queued (task {queued.id})"
+            )
+            return
         label = "Rebuilding rollups" if rebuild else "Updating rollups"
         bar = ProgressBar.for_command(self.stdout, label, "events")
         run = (

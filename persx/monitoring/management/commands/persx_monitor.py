@@ -1,8 +1,9 @@
 """One monitor pass: refresh the hourly health counts, evaluate the alert rules, notify.
 
 Run it every minute (docs/monitoring.md has the cron and systemd-timer lines), or let it
-repeat itself with ``--every SECONDS`` (what `make run` does for the demo, so the health
-dashboard stays alive without cron; ``--passes N`` stops after N passes).
+repeat itself with ``--every SECONDS`` (``--passes N`` stops after N passes). With
+``--enqueue`` each pass is put on the task queue instead, for a ``persx_worker`` to run
+(what `make run` does for the demo: ``--every 60 --enqueue`` beside the worker).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from persx.jobs.enqueue import enqueue_once
 from persx.monitoring.services import run_monitor_pass
+from persx.monitoring.tasks import monitor_pass
 
 
 class Command(BaseCommand):
@@ -40,6 +43,12 @@ class Command(BaseCommand):
             default=0,
             help="With --every: stop after this many passes (0: until stopped).",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Put each pass on the task queue for a worker (manage.py persx_worker) "
+            "instead of running it here.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["backfill_days"]
@@ -50,15 +59,24 @@ class Command(BaseCommand):
             raise CommandError("--every: 0 (one pass) or at least 1 second")
         if passes < 0:
             raise CommandError("--passes: 0 or more")
-        self._pass(timedelta(days=days))
+        run = self._enqueue if options["enqueue"] else self._pass
+        run(timedelta(days=days))
         done = 1
         while every and (passes == 0 or done < passes):
             time.sleep(every)
             try:
-                self._pass(timedelta(hours=2))  # later passes only refresh the recent hours
+                run(timedelta(hours=2))  # later passes only refresh the recent hours
             except Exception as exc:  # a long-running loop reports and carries on
                 self.stderr.write(f"monitor pass failed: {type(exc).__name__}: {exc}")
             done += 1
+
+    def _enqueue(self, backfill: timedelta) -> None:
+        queued = enqueue_once(monitor_pass, int(backfill.total_seconds() // 3600))
+        if queued is None:
+            self.stdout.write("a monitor pass is still waiting in the queue: not queued again")
+        else:
+            self.stdout.write(f"monitor pass queued (task {queued.id})")
+        self.stdout.flush()
 
     def _pass(self, backfill: timedelta) -> None:
         result = run_monitor_pass(timezone.now(), backfill)

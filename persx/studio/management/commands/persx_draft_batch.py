@@ -1,43 +1,43 @@
-"""Run draft batches: the queued ones and those whose worker stopped (no heartbeat for
-five minutes). The admin starts a worker thread itself; this command is the worker for
-deployments that keep batches out of the web processes (``PERSX_STUDIO_BATCH_THREAD =
-False``) and the way to finish a batch whose process was stopped.
+"""Finish draft batches now, in this process: what ``manage.py persx_worker`` does for the
+``drafts`` queue, once. Unfinished batches that no task will run (their task failed, or
+they were never queued) are queued again first, and tasks of workers that died are put
+back on the queue; then every waiting draft task runs and each batch's outcome is printed.
 
-    manage.py persx_draft_batch            # every pending batch, then exit
-    manage.py persx_draft_batch --batch 7  # just that one
+    manage.py persx_draft_batch
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError
 
 from persx.generation.anthropic_provider import provider_from_environment
-from persx.studio.batch import pending_batches, run_batch
+from persx.jobs.worker import run_worker
+from persx.studio.batch import batches_without_task
 from persx.studio.models import DraftBatch
+from persx.studio.tasks import DRAFTS_QUEUE, enqueue_batch
 
 
 class Command(BaseCommand):
-    help = "Run queued (or abandoned) AI draft batches of the variant studio."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", type=int, help="Run only this batch (its id).")
+    help = "Run the waiting (or abandoned) AI draft batches of the variant studio now."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        provider = provider_from_environment()
-        if provider is None:
+        if provider_from_environment() is None:
             raise CommandError(
                 "AI drafting is off: set ANTHROPIC_API_KEY (and optionally PERSX_DRAFT_MODEL)"
             )
-        wanted = options.get("batch")
-        if wanted is not None and not DraftBatch.objects.filter(pk=wanted).exists():
-            raise CommandError(f"--batch: no draft batch {wanted}")
-        ids = [wanted] if wanted is not None else pending_batches()
-        if not ids:
+        for batch in batches_without_task():
+            enqueue_batch(batch)
+        unfinished = list(
+            DraftBatch.objects.filter(
+                status__in=[DraftBatch.Status.QUEUED, DraftBatch.Status.RUNNING]
+            ).values_list("pk", flat=True)
+        )
+        run_worker(queue_names=[DRAFTS_QUEUE], batch=True, handle_signals=False)
+        if not unfinished:
             self.stdout.write("No draft batch is waiting.")
-        for batch_id in ids:
-            batch = run_batch(batch_id, provider)
+        for batch in DraftBatch.objects.filter(pk__in=unfinished).order_by("created_at"):
             self.stdout.write(
                 f"Batch {batch.pk}: {batch.get_status_display()} — {batch.drafted} drafted, "
                 f"{batch.failed} failed, {batch.skipped} skipped of {batch.total}; "
