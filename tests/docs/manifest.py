@@ -111,6 +111,20 @@ LISTED: dict[str, Listed] = {
         "refuses, as 'Enabling AI drafting' says); batches run against a fake provider in "
         "tests/web/test_studio_batch.py"
     ),
+    # docs/studio.md, docs/operations.md: a worker runs until stopped; with --batch it runs
+    # the tasks waiting now and exits (the same worker loop)
+    "manage.py persx_worker": instead(
+        ".venv/bin/python manage.py persx_worker --batch",
+        "a worker runs until stopped: --batch runs what waits and exits",
+    ),
+    "manage.py persx_worker --queue-name drafts": instead(
+        ".venv/bin/python manage.py persx_worker --queue-name drafts --batch",
+        "a worker runs until stopped: --batch runs what waits and exits",
+    ),
+    "/srv/persx/.venv/bin/python manage.py persx_worker": instead(
+        "{checkout}/.venv/bin/python manage.py persx_worker --batch",
+        "the service's worker runs until stopped: --batch runs what waits and exits",
+    ),
     # docs/operations.md
     "make serve": server(
         "make serve PORT={port}",
