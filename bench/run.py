@@ -384,7 +384,7 @@ def bench_bandit() -> None:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from persx.config import config
-    from persx.engine.learning.bandit import choose
+    from persx.engine.deciding.bandit_arms import choose
     from persx.experiments.repository import running_bandits
     from persx.experiments.services import create_bandit, set_bandit_status
     from persx.settings import base as base_settings

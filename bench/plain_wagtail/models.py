@@ -23,7 +23,7 @@ from wagtail.models import Page
 from persx.content import blocks as persx_blocks
 from persx.content.models import CachedRoutingMixin
 from persx.content.tagged_index import ranked_entries
-from persx.engine.deciding.audience import GENERIC
+from persx.engine.visitor.audience import GENERIC
 
 
 class PlainContentMixin:

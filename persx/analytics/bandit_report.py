@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from persx.analytics.bandit_services import arm_counts
-from persx.engine.deciding.audience import GENERIC
 from persx.engine.learning.bandit import ArmCounts
 from persx.engine.statistics import LiftInterval, relative_lift
+from persx.engine.visitor.audience import GENERIC
 from persx.experiments.models import Bandit, BanditAllocation
 
 

@@ -24,15 +24,9 @@ from django.utils import timezone
 
 from persx.analytics.models import DailyRollup
 from persx.analytics.services import update_rollups
-from persx.engine.deciding.audience import GENERIC
-from persx.engine.learning.bandit import (
-    AllocationTable,
-    ArmCounts,
-    allocate,
-    guardrail_breaches,
-    holdback_key,
-    initial_table,
-)
+from persx.engine.deciding.bandit_arms import AllocationTable, holdback_key
+from persx.engine.learning.bandit import ArmCounts, allocate, guardrail_breaches, initial_table
+from persx.engine.visitor.audience import GENERIC
 from persx.experiments.bandit_mappers import setup_of, table_of
 from persx.experiments.models import Bandit, BanditAllocation
 from persx.experiments.services import store_allocation

@@ -8,7 +8,7 @@ from persx.analytics.report_model import ALL_INDUSTRIES, ExperimentReport
 from persx.analytics.report_queries import variant_label
 from persx.charts.interval import IntervalRow
 from persx.charts.number_format import count
-from persx.engine.deciding.audience import GENERIC
+from persx.engine.visitor.audience import GENERIC
 
 
 def interval_rows(report: ExperimentReport, arm: str, metric_key: str) -> list[IntervalRow]:

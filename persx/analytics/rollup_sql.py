@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
-from persx.engine.deciding.audience import GENERIC
 from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
+from persx.engine.visitor.audience import GENERIC
 from persx.events.event_types import (
     CONVERSION_EVENT_TYPES,
     ENGAGEMENT_EVENT_TYPE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from persx.catalog.repository import current_catalog
-from persx.engine.deciding.audience import challenger_key, industry_key, persona_key
+from persx.engine.visitor.audience import challenger_key, industry_key, persona_key
 
 
 def audience_choices() -> list[tuple[str, str]]:

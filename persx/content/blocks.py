@@ -33,9 +33,9 @@ from persx.content.schemas import SCHEMAS, content_errors
 from persx.content.tagged_index import ranked_entries
 from persx.content.variant_audiences import audience_errors
 from persx.engine.deciding import block_types
-from persx.engine.deciding.audience import GENERIC
 from persx.engine.deciding.decision import Reason
 from persx.engine.deciding.schedule import Window
+from persx.engine.visitor.audience import GENERIC
 from persx.personalization.context import NO_WINDOWS, Choice, PageBlock, personalization_of
 
 # --- content shapes (derived from persx.content.schemas) -----------------------------

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from persx.catalog.repository import current_catalog
 from persx.content.page_personalization import decide_page_blocks
-from persx.engine.deciding.audience import GENERIC, industry_key, persona_key
+from persx.engine.visitor.audience import GENERIC, industry_key, persona_key
 from persx.personalization.context import use_preview
 
 

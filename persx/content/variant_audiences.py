@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from persx.engine.deciding.audience import challenged_audience
+from persx.engine.visitor.audience import challenged_audience
 from persx.engine.visitor.catalog import Catalog
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Subquery
 
-from persx.engine.learning.bandit import AllocationTable, BanditPolicy, BanditSetup, RunningBandit
+from persx.engine.deciding.bandit_arms import AllocationTable, RunningBandit
+from persx.engine.learning.bandit import BanditPolicy, BanditSetup
 from persx.events.experiment_metrics import METRICS
 from persx.experiments.models import Bandit, BanditAllocation
 

@@ -5,8 +5,8 @@ process (``signals``)."""
 from __future__ import annotations
 
 from persx.caching.snapshot import Snapshot
+from persx.engine.deciding.bandit_arms import RunningBandit
 from persx.engine.deciding.experiments import ExperimentDefinition
-from persx.engine.learning.bandit import RunningBandit
 from persx.experiments.bandit_mappers import load_running_bandits
 from persx.experiments.mappers import load_running
 

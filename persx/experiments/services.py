@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from persx.engine.learning.bandit import AllocationTable, initial_table
+from persx.engine.deciding.bandit_arms import AllocationTable
+from persx.engine.learning.bandit import initial_table
 from persx.engine.setup_errors import InvalidSetup
 from persx.experiments.bandit_mappers import allocation_fields, setup_of
 from persx.experiments.lifecycle import check_status_change, has_run, stamp_status_change

@@ -27,6 +27,7 @@ from typing import Generic, TypeVar, cast
 from django.http import HttpRequest
 
 from persx.config import config
+from persx.engine.deciding.bandit_arms import RunningBandit
 from persx.engine.deciding.decision import (
     DISABLED,
     ERROR,
@@ -43,7 +44,6 @@ from persx.engine.deciding.experiments import (
     decide_block,
 )
 from persx.engine.deciding.schedule import Window, availability, decide_scheduled_block
-from persx.engine.learning.bandit import RunningBandit
 from persx.engine.ports import WallClock
 from persx.engine.visitor.profile import VisitorProfile
 from persx.experiments.repository import running_bandits, running_experiments

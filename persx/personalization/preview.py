@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from persx.catalog.repository import current_catalog
-from persx.engine.deciding.audience import GENERIC, parse_audience
+from persx.engine.visitor.audience import GENERIC, parse_audience
 from persx.engine.visitor.profile import VisitorProfile
 
 PARAM = "persx_preview"

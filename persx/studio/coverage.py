@@ -18,8 +18,8 @@ from typing import Any
 
 from persx.catalog.repository import current_catalog
 from persx.content.inventory import StoredBlock, live_pages, stored_blocks
-from persx.engine.deciding.audience import challenger_key, industry_key, persona_key
 from persx.engine.deciding.block_types import BLOCK_TYPES
+from persx.engine.visitor.audience import challenger_key, industry_key, persona_key
 from persx.experiments.models import Experiment
 from persx.studio.cell_state import SERVED, CellFacts, CellState, cell_state
 from persx.studio.models import AiHumanExperiment, Draft, Origin, VariantReview

@@ -5,8 +5,8 @@ so a draft can make no figure or customer claim until an editor approves some)."
 from __future__ import annotations
 
 from persx.catalog.repository import current_catalog
-from persx.engine.deciding.audience import parse_audience
 from persx.engine.drafting.port import FactSheet
+from persx.engine.visitor.audience import parse_audience
 from persx.studio.models import FactSheet as StoredFactSheet
 
 

@@ -21,7 +21,6 @@ from django.utils.text import slugify
 from persx.content.models import PersonalizedPage
 from persx.content.plain_shape import plain
 from persx.content.schemas import SCHEMAS
-from persx.engine.deciding.audience import challenger_key
 from persx.engine.drafting.claims import ClaimFlag, check_claims, sentences_of
 from persx.engine.drafting.port import (
     ClaimVerifier,
@@ -35,6 +34,7 @@ from persx.engine.drafting.port import (
     FactSheet as DraftingFacts,
 )
 from persx.engine.drafting.verification import verify_draft
+from persx.engine.visitor.audience import challenger_key
 from persx.experiments.models import Experiment
 from persx.experiments.services import create_experiment, start_experiment
 from persx.generation.validation import draft_errors

@@ -18,7 +18,7 @@ from wagtail.models import Page
 from persx.catalog.repository import current_catalog
 from persx.content.inventory import live_pages, stored_blocks
 from persx.content.models import PersonalizedPage
-from persx.engine.deciding.audience import GENERIC, industry_key, persona_key
+from persx.engine.visitor.audience import GENERIC, industry_key, persona_key
 from persx.personalization.context import use_preview
 from persx.studio.admin_screen import StudioScreen
 from persx.studio.cell_state import CellState

@@ -9,7 +9,7 @@ from typing import Any
 
 from persx.catalog.repository import current_catalog
 from persx.content.inventory import live_pages, stored_blocks
-from persx.engine.deciding.audience import parse_audience
+from persx.engine.visitor.audience import parse_audience
 from persx.studio.results import VariantResult, variant_results
 
 MAX_EXAMPLES = 3

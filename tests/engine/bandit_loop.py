@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.bandit_arms import AllocationTable
 from persx.engine.deciding.bucketing import fnv1a32
-from persx.engine.learning.bandit import AllocationTable, BanditPolicy, initial_table
+from persx.engine.learning.bandit import BanditPolicy, initial_table
+from persx.engine.visitor.audience import GENERIC
 
 _PRIME = np.uint32(0x01000193)
 _BASIS = np.uint32(0x811C9DC5)

@@ -13,13 +13,11 @@ from collections.abc import Callable
 
 import pytest
 
+from persx.engine.deciding.bandit_arms import AllocationTable, BanditAssignment, choose
 from persx.engine.learning.bandit import (
-    AllocationTable,
     ArmCounts,
-    BanditAssignment,
     BanditPolicy,
     allocate,
-    choose,
     holdback_counts,
     initial_table,
     probability_best,
@@ -55,7 +53,7 @@ def test_assignment_is_the_same_in_fresh_interpreters() -> None:
     """No process state (hash randomisation, import order) leaks into the arm."""
     code = (
         "import json, sys\n"
-        "from persx.engine.learning.bandit import AllocationTable, choose\n"
+        "from persx.engine.deciding.bandit_arms import AllocationTable, choose\n"
         "t = AllocationTable('hero-bandit', 4, ('generic', 'variant-a', 'variant-b'),"
         " (0.2, 0.3, 0.5), 0.1)\n"
         "ids = json.load(sys.stdin)\n"

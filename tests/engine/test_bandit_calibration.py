@@ -20,13 +20,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from persx.engine.deciding.bandit_arms import BanditAssignment, choose
 from persx.engine.deciding.bucketing import hash_unit
 from persx.engine.learning.bandit import (
     ArmCounts,
-    BanditAssignment,
     BanditPolicy,
     allocate,
-    choose,
     holdback_counts,
     initial_table,
 )

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from persx.engine.deciding.audience import GENERIC
+from persx.engine.deciding.bandit_arms import AllocationTable, RunningBandit, holdback_key
 from persx.engine.deciding.decision import Decision, Reason, ServedBlock
 from persx.engine.deciding.experiments import (
     Arm,
@@ -23,17 +23,15 @@ from persx.engine.deciding.experiments import (
     decide_block,
 )
 from persx.engine.learning.bandit import (
-    AllocationTable,
     ArmCounts,
     BanditPolicy,
     BanditSetup,
-    RunningBandit,
     allocate,
     guardrail_breaches,
-    holdback_key,
     initial_table,
 )
 from persx.engine.setup_errors import InvalidSetup
+from persx.engine.visitor.audience import GENERIC
 from persx.engine.visitor.profile import Provenance, VisitorProfile
 
 METRICS = ("form_submission", "cta_click", "engagement")

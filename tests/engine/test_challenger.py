@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import random
 
-from persx.engine.deciding.audience import challenged_audience, challenger_key
 from persx.engine.deciding.decision import Reason
 from persx.engine.deciding.experiments import Arm, ArmKind, ExperimentDefinition, Targeting, decide
 from persx.engine.deciding.selection import select_variant
+from persx.engine.visitor.audience import challenged_audience, challenger_key
 from persx.engine.visitor.profile import VisitorProfile
 
 AI = challenger_key("industry:saas")

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persx.engine.deciding.audience import GENERIC
 from persx.engine.deciding.decision import Decision, Reason
 from persx.engine.deciding.experiments import (
     HOLDOUT_EXPERIMENT,
@@ -22,6 +21,7 @@ from persx.engine.deciding.experiments import (
     decide,
 )
 from persx.engine.setup_errors import InvalidSetup
+from persx.engine.visitor.audience import GENERIC
 from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from persx.engine.deciding.audience import GENERIC
 from persx.engine.deciding.decision import Decision, Reason
 from persx.engine.deciding.decision_budget import DecisionBudget
+from persx.engine.visitor.audience import GENERIC
 
 MATCH = Decision("industry:saas", Reason.INDUSTRY_MATCH)
 

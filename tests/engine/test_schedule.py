@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from persx.engine.deciding.audience import GENERIC
 from persx.engine.deciding.decision import Reason
 from persx.engine.deciding.experiments import Arm, ArmKind, ExperimentDefinition, assign_visitor
 from persx.engine.deciding.schedule import (
@@ -15,6 +14,7 @@ from persx.engine.deciding.schedule import (
     availability,
     decide_scheduled_block,
 )
+from persx.engine.visitor.audience import GENERIC
 from persx.engine.visitor.profile import VisitorProfile
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

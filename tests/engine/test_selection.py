@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persx.engine.deciding.audience import GENERIC, industry_key, parse_audience, persona_key
 from persx.engine.deciding.decision import Reason
 from persx.engine.deciding.selection import select_variant
+from persx.engine.visitor.audience import GENERIC, industry_key, parse_audience, persona_key
 from persx.engine.visitor.profile import VisitorProfile
 
 SLUGS = st.sampled_from(["ecommerce", "saas", "travel", "healthcare"])

@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from persx.engine.deciding.audience import INDUSTRY_PREFIX, PERSONA_PREFIX
 from persx.engine.deciding.decision import Reason
+from persx.engine.visitor.audience import INDUSTRY_PREFIX, PERSONA_PREFIX
 from persx.events.models import Event
 
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday

@@ -16,7 +16,7 @@ from wagtail.models import Page
 from persx.catalog.repository import current_catalog
 from persx.content.models import HomePage, StandardPage
 from persx.demo.services import stream_data
-from persx.engine.deciding.audience import industry_key, persona_key
+from persx.engine.visitor.audience import industry_key, persona_key
 
 SLUG = "every-audience"
 # What Chromium posts when an editor saves this page (measured by

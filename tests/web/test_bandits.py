@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from persx.analytics.bandit_services import update_bandit
 from persx.analytics.models import DailyRollup
+from persx.engine.deciding.bandit_arms import choose
 from persx.engine.deciding.experiments import assign_visitor, decide_block
-from persx.engine.learning.bandit import choose
 from persx.engine.visitor.profile import VisitorProfile
 from persx.events import exposure_writer
 from persx.events.models import Event

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from persx.engine.deciding.audience import GENERIC, parse_audience
+from persx.engine.visitor.audience import GENERIC, parse_audience
 
 
 class Reason(StrEnum):

@@ -31,12 +31,12 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from persx.engine.deciding.audience import GENERIC, challenged_audience
+from persx.engine.deciding.bandit_arms import RunningBandit, choose, holdback_key
 from persx.engine.deciding.bucketing import ExperimentSpec, assign, holdout
 from persx.engine.deciding.decision import NO_PROFILE, Decision, Reason, match_reason
 from persx.engine.deciding.selection import select_variant
-from persx.engine.learning.bandit import RunningBandit, choose, holdback_key
 from persx.engine.setup_errors import InvalidSetup
+from persx.engine.visitor.audience import GENERIC, challenged_audience
 from persx.engine.visitor.profile import ConsentState, VisitorProfile
 
 HOLDOUT_EXPERIMENT = "global-holdout"

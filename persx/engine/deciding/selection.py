@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 
-from persx.engine.deciding.audience import PERSONA_PREFIX
 from persx.engine.deciding.decision import NO_PROFILE, VARIANT_MISSING, Decision, Reason
+from persx.engine.visitor.audience import PERSONA_PREFIX
 
 _PERSONA_MATCH_CACHE: dict[str, Decision] = {}
 _INDUSTRY_MATCH_CACHE: dict[str, Decision] = {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
-from persx.engine.deciding.audience import industry_key, persona_key
+from persx.engine.visitor.audience import industry_key, persona_key
 
 
 @dataclass(frozen=True, slots=True)

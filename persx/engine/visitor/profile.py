@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from persx.engine.deciding.audience import industry_key, persona_key
+from persx.engine.visitor.audience import industry_key, persona_key
 
 
 class Provenance(StrEnum):
