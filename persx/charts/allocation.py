@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Protocol
 
+from persx.charts.frame import PlotFrame
 from persx.charts.number_format import percent
 from persx.charts.scale import Linear, Tick, label_indexes, points, px, spread
-from persx.charts.style import PALETTE, Palette, arm_colour
+from persx.charts.style import arm_colour
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 64
@@ -42,14 +43,7 @@ class LegendEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class AllocationChart:
-    palette: ClassVar[Palette] = PALETTE
-    title: str
-    description: str
-    width: int
-    height: int
-    left: int
-    right_x: int
+class AllocationChart(PlotFrame):
     ticks: tuple[Tick, ...]  # y grid lines with their share
     bands: tuple[Band, ...]
     version_labels: tuple[Tick, ...]  # at = x

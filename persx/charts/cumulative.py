@@ -7,11 +7,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, Protocol
+from typing import Protocol
 
+from persx.charts.frame import PlotFrame
 from persx.charts.number_format import count, finite, percent
 from persx.charts.scale import Linear, Tick, lift_range, nice_ticks, points, px, spread
-from persx.charts.style import PALETTE, Palette
 
 WIDTH, HEIGHT = 900, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 56
@@ -46,14 +46,7 @@ class DayPoint:
 
 
 @dataclass(frozen=True, slots=True)
-class CumulativeChart:
-    palette: ClassVar[Palette] = PALETTE
-    title: str
-    description: str
-    width: int
-    height: int
-    left: int
-    right_x: int  # x where the plot ends
+class CumulativeChart(PlotFrame):
     ticks: tuple[Tick, ...]
     zero_y: float
     target: Tick | None

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
 
+from persx.charts.frame import PlotFrame
 from persx.charts.number_format import finite, percent
 from persx.charts.scale import Linear, Tick, label_indexes, points, px, spread
-from persx.charts.style import PALETTE, Palette, series_colour
+from persx.charts.style import series_colour
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 52, 30, 28, 40
@@ -39,14 +39,7 @@ class LineShape:
 
 
 @dataclass(frozen=True, slots=True)
-class DailyRatesChart:
-    palette: ClassVar[Palette] = PALETTE
-    title: str
-    description: str
-    width: int
-    height: int
-    left: int
-    right_x: int
+class DailyRatesChart(PlotFrame):
     ticks: tuple[Tick, ...]
     day_labels: tuple[Tick, ...]
     day_label_y: int

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from persx.charts.frame import ChartFrame
 from persx.charts.number_format import finite, percent
 from persx.charts.scale import Linear, Tick, lift_range, nice_ticks, px
-from persx.charts.style import PALETTE, Palette
+from persx.charts.style import PALETTE
 
 ROW_H = 34
 LABEL_W, PLOT_W, NOTE_W, TOP, BOTTOM = 190, 560, 120, 30, 46
@@ -80,13 +81,8 @@ class IntervalRowShape:
 
 
 @dataclass(frozen=True, slots=True)
-class IntervalChart:
-    palette: ClassVar[Palette] = PALETTE
+class IntervalChart(ChartFrame):
     row_height: ClassVar[int] = ROW_H
-    title: str
-    description: str
-    width: int
-    height: int
     label_w: int
     plot_w: int
     top: int

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
+from persx.charts.frame import ChartFrame
 from persx.charts.scale import Linear, Tick, px
-from persx.charts.style import PALETTE, Palette
 from persx.engine.learning.calibration import ReliabilityBin
 
 SIZE, LEFT, TOP, BOTTOM, RIGHT = 360, 56, 28, 48, 20
@@ -31,12 +30,7 @@ class BinShape:
 
 
 @dataclass(frozen=True, slots=True)
-class ReliabilityChart:
-    palette: ClassVar[Palette] = PALETTE
-    title: str
-    description: str
-    width: int
-    height: int
+class ReliabilityChart(ChartFrame):
     plot_left: float
     plot_right: float
     plot_top: float
