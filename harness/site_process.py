@@ -53,6 +53,14 @@ def runserver_argv(port: int) -> list[str]:
     return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
 
 
+def worker_argv(queues: str = "default,drafts") -> list[str]:
+    """The job queue's worker that ``make run`` starts beside the server."""
+    return [sys.executable, "manage.py", "persx_worker", "--queue-name", queues]
+
+
+WORKER_READY = b"Worker running queues"
+
+
 def answers(url: str, timeout: float = PROBE_TIMEOUT_S) -> int | None:
     """The status ``url`` answers with, or None when nothing answers."""
     try:
@@ -107,6 +115,31 @@ def running(
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until_answers(ready_url, proc, log, timeout)
+        yield proc
+    finally:
+        stop(proc, grace)
+
+
+@contextmanager
+def working(
+    argv: list[str],
+    env: dict[str, str],
+    log: Path,
+    *,
+    timeout: float = START_TIMEOUT_S,
+    grace: float = STOP_GRACE_S,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a job-queue worker (``worker_argv``) like ``running``; ready once its log says it
+    is taking jobs."""
+    offset = log.stat().st_size if log.exists() else 0
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while WORKER_READY not in log.read_bytes()[offset:]:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise ServerDidNotStart(f"the worker did not start:\n{_tail(log)}")
+            time.sleep(0.1)
         yield proc
     finally:
         stop(proc, grace)

@@ -28,6 +28,8 @@ from harness.site_process import (
     gunicorn_argv,
     running,
     runserver_argv,
+    worker_argv,
+    working,
 )
 
 
@@ -113,12 +115,17 @@ def gunicorn_site(
 @contextmanager
 def runserver_site(var_dir: Path, env: dict[str, str]) -> Iterator[str]:
     """``manage.py runserver`` (the ``make run`` server) on the database in ``var_dir``
-    (``prepare_site_database``), in the environment ``env``; yields its base URL and stops
-    it afterwards."""
+    (``prepare_site_database``), in the environment ``env``, with the job queue's worker
+    beside it as ``make run`` has (draft batches, monitor passes); yields its base URL and
+    stops both afterwards."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with _started(runserver_argv(port), env, var_dir / "runserver.log", f"{url}/"):
-        yield url
+    try:
+        worker = working(worker_argv(), env, var_dir / "worker.log")
+        with worker, _started(runserver_argv(port), env, var_dir / "runserver.log", f"{url}/"):
+            yield url
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @contextmanager
