@@ -54,6 +54,9 @@ class PersxConfig:
     public_max_number_fields: int
     admin_path_prefixes: tuple[str, ...]
     admin_content_security_policy: Mapping[str, Any]
+    draft_model: str
+    draft_price_input: float  # USD per million tokens
+    draft_price_output: float
 
 
 def _months(value: object) -> int | None:
@@ -139,4 +142,7 @@ def config() -> PersxConfig:
         public_max_number_fields=int(_top_level("PERSX_PUBLIC_MAX_NUMBER_FIELDS")),
         admin_path_prefixes=tuple(_top_level("FIELD_LIMIT_ADMIN_PREFIXES")),
         admin_content_security_policy=_top_level("ADMIN_CONTENT_SECURITY_POLICY"),
+        draft_model=str(raw["DRAFT_MODEL"]),
+        draft_price_input=float(raw["DRAFT_PRICE_INPUT"]),
+        draft_price_output=float(raw["DRAFT_PRICE_OUTPUT"]),
     )

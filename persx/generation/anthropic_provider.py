@@ -10,8 +10,9 @@ checker's second pass (:meth:`AnthropicDraftProvider.verify`, a forced
 loop (``draft_with_retry``) decides what happens next.
 
 Configuration: the key comes from ``ANTHROPIC_API_KEY``; the model from
-``PERSX_DRAFT_MODEL`` (default :data:`DEFAULT_MODEL`). Without a key there is no provider
-(:func:`provider_from_environment` returns None) and the studio explains how to enable it.
+``PERSX_DRAFT_MODEL`` (``config().draft_model``, default in persx/settings/base.py). Without
+a key there is no provider (:func:`provider_from_environment` returns None) and the studio
+explains how to enable it.
 
 The SDK is imported only when a provider is made or drafts (about 1.5 s of CPU): the site,
 the admin and every management command import this module without paying for it.
@@ -23,6 +24,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from persx.config import config
 from persx.engine.drafting.port import (
     SYSTEM_PROMPT,
     VERIFY_SYSTEM_PROMPT,
@@ -41,7 +43,6 @@ from persx.engine.drafting.port import (
 if TYPE_CHECKING:
     import anthropic
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
 TOOL_NAME = "submit_draft"
 VERIFY_TOOL_NAME = "submit_verdicts"
 CITATIONS_SCHEMA: dict[str, Any] = {
@@ -82,7 +83,7 @@ MAX_TOKENS = 1500
 
 class AnthropicDraftProvider:
     def __init__(
-        self, client: anthropic.Anthropic, model: str = DEFAULT_MODEL, max_tokens: int = MAX_TOKENS
+        self, client: anthropic.Anthropic, model: str, max_tokens: int = MAX_TOKENS
     ) -> None:
         self._client = client
         self._model = model
@@ -207,4 +208,4 @@ def provider_from_environment() -> AnthropicDraftProvider | None:
     import anthropic
 
     client = anthropic.Anthropic(api_key=key, max_retries=0, timeout=TIMEOUT_SECONDS)
-    return AnthropicDraftProvider(client, os.environ.get("PERSX_DRAFT_MODEL") or DEFAULT_MODEL)
+    return AnthropicDraftProvider(client, config().draft_model)

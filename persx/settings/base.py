@@ -288,6 +288,11 @@ PERSX = {
     "REPORT_EMAILS": [
         e.strip() for e in os.environ.get("PERSX_REPORT_EMAILS", "").split(",") if e.strip()
     ],
+    # AI drafting (persx/generation; the key is the SDK's own ANTHROPIC_API_KEY): the model,
+    # and its list prices in USD per million tokens (input, output) for the batch estimate.
+    "DRAFT_MODEL": os.environ.get("PERSX_DRAFT_MODEL", "") or "claude-sonnet-5-5",
+    "DRAFT_PRICE_INPUT": float(os.environ.get("PERSX_DRAFT_PRICE_INPUT", "") or "3.0"),
+    "DRAFT_PRICE_OUTPUT": float(os.environ.get("PERSX_DRAFT_PRICE_OUTPUT", "") or "15.0"),
     # Inference for visitors who skip the start form (persx/inference).
     "INFERENCE_ENABLED": True,
     "INFERENCE_TARGET_PRECISION": 0.9,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +28,17 @@ from django_tasks import TaskResultStatus
 from django_tasks.backends.database.models import DBTaskResult
 from wagtail.models import Page
 
+from persx.config import config
 from persx.content.models import PersonalizedPage
-from persx.engine.drafting.port import SYSTEM_PROMPT, DraftProvider, DraftRequest, prompt_text
+from persx.engine.drafting.claims import sentences_of
+from persx.engine.drafting.port import (
+    SYSTEM_PROMPT,
+    VERIFY_SYSTEM_PROMPT,
+    DraftProvider,
+    DraftRequest,
+    prompt_text,
+    verify_prompt_text,
+)
 from persx.studio.cell_state import CellState
 from persx.studio.coverage import build_matrix
 from persx.studio.models import Draft, DraftBatch
@@ -41,25 +49,16 @@ logger = logging.getLogger("persx.studio")
 
 CHARS_PER_TOKEN = 4  # a conservative rule of thumb for English text and JSON
 REPLY_OVERHEAD_TOKENS = 60  # the tool call's own framing
-# List prices in USD per million tokens (input, output) used for the estimate; set
-# PERSX_DRAFT_PRICE_INPUT / PERSX_DRAFT_PRICE_OUTPUT for your model's.
-DEFAULT_PRICES = (3.0, 15.0)
+VERDICT_TOKENS = 25  # one sentence's verdict in the verification pass (number, bool, reason)
 MISSING = frozenset({CellState.GENERIC, CellState.INHERITED})
 
 Cell = tuple[int, str, str]  # page id, block id, audience
 
 
 def prices() -> tuple[float, float]:
-    def read(name: str, default: float) -> float:
-        try:
-            return float(os.environ.get(name) or default)
-        except ValueError:
-            return default
-
-    return (
-        read("PERSX_DRAFT_PRICE_INPUT", DEFAULT_PRICES[0]),
-        read("PERSX_DRAFT_PRICE_OUTPUT", DEFAULT_PRICES[1]),
-    )
+    """USD per million tokens (input, output): ``PERSX_DRAFT_PRICE_INPUT`` / ``_OUTPUT``."""
+    settings = config()
+    return settings.draft_price_input, settings.draft_price_output
 
 
 def missing_cells(page_id: int | None = None) -> list[Cell]:
@@ -75,12 +74,17 @@ def missing_cells(page_id: int | None = None) -> list[Cell]:
 
 
 def request_tokens(request: DraftRequest) -> tuple[int, int]:
-    """Estimated (input, output) tokens of one draft."""
+    """Estimated (input, output) tokens of one draft: the drafting call, then the
+    verification pass over the draft's sentences (a draft as long as the generic content)."""
     sent = SYSTEM_PROMPT + prompt_text(request) + json.dumps(request.schema)
     reply = json.dumps(dict(request.base))
+    sentences = sentences_of(request.base)
+    asked = VERIFY_SYSTEM_PROMPT + verify_prompt_text(request.facts, sentences)
     return (
-        len(sent) // CHARS_PER_TOKEN + 1,
-        len(reply) // CHARS_PER_TOKEN + REPLY_OVERHEAD_TOKENS,
+        len(sent) // CHARS_PER_TOKEN + 1 + len(asked) // CHARS_PER_TOKEN + 1,
+        len(reply) // CHARS_PER_TOKEN
+        + REPLY_OVERHEAD_TOKENS
+        + (REPLY_OVERHEAD_TOKENS + VERDICT_TOKENS * len(sentences) if sentences else 0),
     )
 
 

@@ -13,9 +13,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
+from persx.config import config
 from persx.content.inventory import stored_blocks
 from persx.content.schemas import SCHEMAS
-from persx.generation.anthropic_provider import DEFAULT_MODEL, provider_from_environment
+from persx.generation.anthropic_provider import provider_from_environment
 from persx.studio.admin_screen import StudioScreen
 from persx.studio.fact_sheets import fact_sheet_for
 from persx.studio.models import Draft
@@ -27,7 +28,7 @@ def drafting_status() -> dict[str, Any]:
     return {
         "drafting_enabled": provider is not None,
         "drafting_model": provider.model if provider is not None else "",
-        "default_model": DEFAULT_MODEL,
+        "default_model": config().draft_model,
     }
 
 

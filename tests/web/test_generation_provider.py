@@ -178,10 +178,10 @@ def test_timeout_is_reported_as_timeout() -> None:
     assert outcome.content is None
 
 
-def test_no_key_no_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_key_no_provider(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     assert provider_from_environment() is None
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    monkeypatch.setenv("PERSX_DRAFT_MODEL", "claude-haiku-5-5")
+    settings.PERSX = {**settings.PERSX, "DRAFT_MODEL": "claude-haiku-5-5"}
     configured = provider_from_environment()
     assert configured is not None
     assert configured.model == "claude-haiku-5-5"
