@@ -40,9 +40,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     drops the test database.
     Under pytest-xdist (``make test`` runs two processes) this still holds in each process:
     its load scheduling hands out the collected items in this order, so a process gets its
-    browser tests after all its others.
+    browser tests after all its others. A test elsewhere that uses Playwright is refused.
     """
     here = Path(__file__).resolve().parent
+    stray = [
+        item.nodeid
+        for item in items
+        if "browser_name" in getattr(getattr(item, "callspec", None), "params", {})
+        and here not in item.path.resolve().parents
+    ]
+    if stray:
+        # pytest-playwright parametrizes any test with a fixture or parameter named "page"
+        # by browser, and pytest then groups the browser tests around it: they would run
+        # before ORM tests in the same process (their asyncio loop breaks those).
+        raise pytest.UsageError(
+            "tests outside tests/browser use Playwright (a fixture or parameter named "
+            f"page/browser/context?): {', '.join(stray[:5])}"
+        )
     browser = [item for item in items if here in item.path.resolve().parents]
     if browser:
         others = [item for item in items if here not in item.path.resolve().parents]

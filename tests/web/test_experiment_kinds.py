@@ -200,15 +200,17 @@ def test_the_admin_refuses_draft_after_running_naming_the_kind(
     [(Experiment, EXPERIMENT_ADMIN, form_data), (Bandit, BANDIT_ADMIN, bandit_form_data)],
     ids=["experiment", "bandit"],
 )
-@pytest.mark.parametrize("page", ["999999", "not-a-page"])
+# Not named "page": pytest-playwright would take it for its browser page and run the test
+# with a browser (whose asyncio loop then breaks every ORM call after it in the process).
+@pytest.mark.parametrize("missing_page", ["999999", "not-a-page"])
 def test_a_scope_page_that_does_not_exist_is_a_field_error(
     admin_client: Client,
     kind: type[AbstractExperiment],
     admin: str,
     data: Callable[..., dict[str, Any]],
-    page: str,
+    missing_page: str,
 ) -> None:
-    posted = data(scope_page=page)
+    posted = data(scope_page=missing_page)
     if kind is Experiment:
         posted.update(scope_kind="page", scope_block_type="")
     errors = field_errors(admin_client.post(f"{admin}add/", posted))
