@@ -88,10 +88,11 @@ lint: install-dev
 ## Branch coverage is collected in both passes (the second appends to the first's .coverage,
 ## so PostgreSQL-only code counts) and reported once after them: the whole tree at or above
 ## fail_under in pyproject.toml, persx/engine at 100%. Without the services: the first
-## pass's data alone.
+## pass's data alone. Each pass lists its 15 slowest tests (the suite must stay under 30
+## minutes on 2 cores).
 TEST_PROCESSES ?= 2
 test: install-dev browser-deps lint
-	$(PY) -m pytest -n $(TEST_PROCESSES) --cov --cov-report=
+	$(PY) -m pytest -n $(TEST_PROCESSES) --cov --cov-report= --durations=15
 	@$(MAKE) --no-print-directory test-services SERVICES_COVERAGE="--cov --cov-append --cov-report="
 	$(PY) -m coverage report
 	$(PY) -m coverage report --include="persx/engine/*" --fail-under=100 --skip-covered
@@ -105,7 +106,7 @@ test-services: install-dev
 	  DATABASE_URL=$${PERSX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/persx} \
 	  REDIS_URL=$${PERSX_TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
 	  $(PY) -m pytest tests/web -m "not browser and not own_server" -p no:cacheprovider \
-	    $(SERVICES_COVERAGE); \
+	    --durations=15 $(SERVICES_COVERAGE); \
 	elif [ $$status -eq 1 ]; then \
 	  echo "!!! SKIPPED: PostgreSQL/Redis suite (services not reachable; see message above)"; \
 	  $(if $(SERVICES_COVERAGE),echo "!!! Coverage below: the SQLite pass alone";) \
