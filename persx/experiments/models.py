@@ -19,14 +19,35 @@ class Status(models.TextChoices):
     STOPPED = "stopped", "Stopped"
 
 
+class RandomizationUnit(models.TextChoices):
+    """What an experiment randomises: each visitor, or each account (company) so that the
+    people of one company see the same arm (hash input: docs/hashing.md, "Randomization
+    unit"; accounts: docs/accounts.md)."""
+
+    VISITOR = "visitor", "Visitor"
+    ACCOUNT = "account", "Account (company)"
+
+
 class AbstractExperiment(models.Model):
     """What every kind of experiment shares: identity, status and its timestamps."""
 
     Status = Status
+    RandomizationUnit = RandomizationUnit
 
     key = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=160)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    randomization_unit = models.CharField(
+        max_length=10,
+        choices=RandomizationUnit.choices,
+        default=RandomizationUnit.VISITOR,
+        help_text=(
+            "Visitor: each visitor is randomised on their own. Account: every visitor of one "
+            "company (known from a work email, the firmographic lookup or a CRM) sees the same "
+            "arm; visitors of no known company are randomised on their own. Locked once the "
+            "experiment has started."
+        ),
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
