@@ -23,10 +23,17 @@ def served_blocks(page: Any) -> Iterator[tuple[PersonalizableBlock, Any]]:
     converted StreamField values (what rendering uses; no SQL). The content inventory's
     definition of a personalizable block (:mod:`persx.content.inventory`), read on the
     page path."""
+    for _block_id, block, value in served_children(page):
+        yield block, value
+
+
+def served_children(page: Any) -> Iterator[tuple[str, PersonalizableBlock, Any]]:
+    """:func:`served_blocks` with each block's StreamField id (the headless decisions API
+    names blocks by it)."""
     for name in getattr(page, "streamfield_names", ()):
         for child in getattr(page, name) or ():
             if isinstance(child.block, PersonalizableBlock):
-                yield child.block, child.value
+                yield str(child.id or ""), child.block, child.value
 
 
 def page_blocks(page: Any) -> list[PageBlock]:

@@ -232,6 +232,13 @@ def build_context(request: HttpRequest) -> PersonalizationContext:
     return _new_context(profile, preview)
 
 
+def visitor_context(profile: VisitorProfile | None) -> PersonalizationContext:
+    """The context of a real visitor with ``profile`` (never a staff preview), built as
+    :func:`build_context` builds a page view's: the headless decisions API's app callers,
+    whose visitor is stated in the request body instead of a cookie."""
+    return _new_context(profile, None)
+
+
 def use_preview(request: HttpRequest, audience: str) -> PersonalizationContext:
     """Render the rest of this request for ``audience`` (``generic``, ``industry:<slug>``,
     ``persona:<slug>``) without touching anyone's profile: Wagtail's preview modes and the
