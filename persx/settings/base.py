@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "persx.personalization",
     "persx.demo",
     "persx.leads",
+    "persx.accounts",
+    "persx.outcomes",
     "persx.experiments",
     "persx.events",
     "persx.privacy",
