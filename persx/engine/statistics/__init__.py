@@ -56,6 +56,11 @@ from persx.engine.statistics.power import (
     total_sample_size,
     visitors_still_needed,
 )
+from persx.engine.statistics.prediction_covariate import (
+    DEFAULT_STRENGTH,
+    cross_fitted_predictions,
+    group_sums,
+)
 from persx.engine.statistics.regression_adjustment import (
     BALANCE_THRESHOLD,
     AdjustedArrays,
@@ -76,6 +81,7 @@ from persx.engine.statistics.sequential import (
     sequential_relative_lift_arrays,
 )
 from persx.engine.statistics.srm import SRM_THRESHOLD, SRMResult, srm_chi2_arrays, srm_test
+from persx.engine.statistics.time_to_power import TimeToPower, time_to_power
 from persx.engine.statistics.ttest import (
     TTestArrays,
     TTestResult,
@@ -89,6 +95,7 @@ from persx.engine.statistics.verdict import Verdict, VerdictStatus, underperform
 __all__ = [
     "BALANCE_THRESHOLD",
     "DEFAULT_MIN_CONVERSIONS",
+    "DEFAULT_STRENGTH",
     "DEFAULT_TUNING_N",
     "SRM_THRESHOLD",
     "AccountSums",
@@ -114,6 +121,7 @@ __all__ = [
     "ShrunkEstimate",
     "TTestArrays",
     "TTestResult",
+    "TimeToPower",
     "Verdict",
     "VerdictStatus",
     "account_sums",
@@ -125,8 +133,10 @@ __all__ = [
     "compare_ratios_arrays",
     "confidence_sequence",
     "confidence_sequence_halfwidth_arrays",
+    "cross_fitted_predictions",
     "delta_interval_arrays",
     "fieller_interval_arrays",
+    "group_sums",
     "holdout_mde",
     "katz_interval_arrays",
     "minimum_detectable_effect",
@@ -144,6 +154,7 @@ __all__ = [
     "sequential_relative_lift_arrays",
     "srm_chi2_arrays",
     "srm_test",
+    "time_to_power",
     "total_sample_size",
     "underperformance_verdict",
     "visitors_still_needed",
