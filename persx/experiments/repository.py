@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from persx.caching.snapshot import Snapshot
 from persx.engine.deciding.bandit_arms import RunningBandit
-from persx.engine.deciding.factorial_cells import FactorialDefinition
 from persx.engine.deciding.experiments import ExperimentDefinition
+from persx.engine.deciding.factorial_cells import FactorialDefinition
 from persx.experiments.bandit_mappers import load_running_bandits
 from persx.experiments.mappers import load_running
 
