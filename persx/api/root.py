@@ -10,6 +10,7 @@ from persx.catalog.api import router as catalog_router
 from persx.events.api import router as events_router
 from persx.http.csp_report import router as csp_report_router
 from persx.http.errors import ERROR_MEANINGS, install_error_handlers
+from persx.outcomes.api import router as outcomes_router
 from persx.privacy.api import router as privacy_router
 from persx.profiles.api import document_catalog_choices
 from persx.profiles.api import router as profile_router
@@ -57,3 +58,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", events_router)
 api.add_router("/", privacy_router)
 api.add_router("/", csp_report_router)
+api.add_router("/", outcomes_router)

@@ -25,7 +25,8 @@ class ApiBodyLimitMiddleware:
             conf = config()
             limit = (
                 conf.events_max_body_bytes
-                if request.path.startswith("/api/events")
+                # events: batches of 500; outcomes: CRM batches of 1,000 (persx/outcomes/api.py)
+                if request.path.startswith(("/api/events", "/api/outcomes"))
                 else conf.api_max_body_bytes
             )
             raw_length = request.META.get("CONTENT_LENGTH") or "0"
