@@ -10,6 +10,7 @@ SetupField = Literal[
     "coverage",
     "hash_version",
     "namespace",
+    "randomization_unit",
     # bandit allocation (engine.bandit)
     "weights",
     "holdback_share",

@@ -29,6 +29,7 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from persx.engine.setup_errors import InvalidSetup
 
@@ -38,6 +39,7 @@ __all__ = [
     "BucketRange",
     "ExperimentSpec",
     "Namespace",
+    "RandomizationUnit",
     "assign",
     "bucket_ranges",
     "choose_arm",
@@ -48,6 +50,7 @@ __all__ = [
     "in_namespace",
     "in_range",
     "is_valid_weights",
+    "unit_id",
 ]
 
 BucketRange = tuple[float, float]
@@ -265,6 +268,31 @@ def assign(spec: ExperimentSpec, visitor_id: str) -> Assignment | None:
         if start <= n < end:
             return Assignment(i, spec.arms[i], n)
     return None
+
+
+class RandomizationUnit(StrEnum):
+    """What an experiment randomises (docs/hashing.md, "Randomization unit")."""
+
+    VISITOR = "visitor"
+    ACCOUNT = "account"
+
+
+def unit_id(
+    unit: RandomizationUnit, visitor_id: str, account_key: str = "", pinned: str = ""
+) -> str:
+    """The text an experiment hashes for this visitor (the ``value`` of :func:`hash_unit`).
+
+    ``pinned`` first: the unit that was current when the visitor was first exposed (they
+    keep the arm they were shown). Otherwise, for an account-level experiment, the account's
+    key (its normalized domain) when the visitor's account is known; the visitor id in every
+    other case. GrowthBook expresses the same as ``hashAttribute`` = the account and
+    ``fallbackAttribute`` = the visitor id.
+    """
+    if pinned:
+        return pinned
+    if unit is RandomizationUnit.ACCOUNT and account_key:
+        return account_key
+    return visitor_id
 
 
 def holdout(seed: str, visitor_id: str, share: float) -> bool:
