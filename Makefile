@@ -81,8 +81,9 @@ lint: install-dev
 
 ## Every test: lint, type checks, import contract, migrations check, then the suite on
 ## SQLite + locmem with branch coverage (in TEST_PROCESSES processes, pytest-xdist), then the
-## Django suite again on PostgreSQL + Redis in one process (it shares one Redis database;
-## tests that start their own server on SQLite run once, in the first pass).
+## Django suite again on PostgreSQL + Redis, also in TEST_PROCESSES processes (each with its
+## own test database and its own Redis database: persx/settings/test.py; tests that start
+## their own server on SQLite run once, in the first pass).
 ## Without PostgreSQL/Redis that second pass is skipped loudly; under CI=true they are
 ## started (scripts/test_services.py) and the run fails if they do not come up.
 ## Branch coverage is collected in both passes (the second appends to the first's .coverage,
@@ -105,7 +106,7 @@ test-services: install-dev
 	  echo "== Django suite on PostgreSQL + Redis =="; \
 	  DATABASE_URL=$${PERSX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/persx} \
 	  REDIS_URL=$${PERSX_TEST_REDIS_URL:-redis://127.0.0.1:6379/1} \
-	  $(PY) -m pytest tests/web -m "not browser and not own_server" -p no:cacheprovider \
+	  $(PY) -m pytest -n $(TEST_PROCESSES) tests/web -m "not browser and not own_server" -p no:cacheprovider \
 	    --durations=15 $(SERVICES_COVERAGE); \
 	elif [ $$status -eq 1 ]; then \
 	  echo "!!! SKIPPED: PostgreSQL/Redis suite (services not reachable; see message above)"; \

@@ -1,9 +1,10 @@
 """Test settings: fast hashing, quiet logs; DATABASE_URL/REDIS_URL still honoured."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, LOGGING, PERSX
+from .base import CACHES, INSTALLED_APPS, LOGGING, PERSX, REDIS_URL
 
 # A personalizable page type the site does not have, for the content inventory's test
 # (tests/page_types, tests/web/test_inventory.py); its own migration, test settings only.
@@ -37,3 +38,18 @@ PERSX = {
         os.environ.get("PERSX_PROFILE_WRITES_PER_ADDRESS", "0")
     ),
 }
+
+# `make test` runs the PostgreSQL + Redis pass in several processes (pytest-xdist): each has
+# its own test database (pytest-django adds the worker's suffix) and here its own Redis
+# database, the next numbers after REDIS_URL's (gw0 keeps it, gw1 takes +1, ...), so one
+# process's cache.clear() (FLUSHDB) never empties another's rate-limit counters.
+def redis_url_for_worker(url: str, worker: int) -> str:
+    """``url`` with its database number moved on by ``worker`` (no number: database 0)."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + worker
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):
+    CACHES["default"]["LOCATION"] = redis_url_for_worker(REDIS_URL, int(_XDIST_WORKER[2:]))
