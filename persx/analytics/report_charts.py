@@ -35,6 +35,36 @@ def interval_rows(report: ExperimentReport, arm: str, metric_key: str) -> list[I
     return rows
 
 
+def adjustment_rows(report: ExperimentReport, arm: str) -> list[IntervalRow]:
+    """The adjusted-vs-unadjusted chart: per segment, the unadjusted PLI and, under it, the
+    CUPED-adjusted one (emphasised), both at the report's unit."""
+    rows = []
+    for a in report.adjusted:
+        if a.arm != arm:
+            continue
+        note = f"{count(a.units)} {a.unit}s"
+        rows.append(
+            IntervalRow(
+                f"{a.segment_label} · unadjusted",
+                a.unadjusted.lift,
+                a.unadjusted.lower,
+                a.unadjusted.upper,
+                note=note,
+            )
+        )
+        rows.append(
+            IntervalRow(
+                f"{a.segment_label} · adjusted",
+                a.adjusted.lift,
+                a.adjusted.lower,
+                a.adjusted.upper,
+                note=note,
+                emphasis=True,
+            )
+        )
+    return rows
+
+
 def holdback_lift_rows(report: BanditReport) -> list[IntervalRow]:
     """A bandit's lift per arm over generic, from its fixed holdback only."""
     return [

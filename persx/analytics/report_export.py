@@ -13,7 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 from persx.analytics.consent_scope import consent_scope_text
-from persx.analytics.report_model import Comparison, ExperimentReport
+from persx.analytics.report_model import (
+    AdjustedEstimate,
+    Comparison,
+    EstimateInterval,
+    ExperimentReport,
+)
 
 CSV_COLUMNS = (
     "experiment",
@@ -45,6 +50,9 @@ CSV_COLUMNS = (
     "pooled_lower_95",
     "pooled_upper_95",
     "verdict",
+    "unit",
+    "metric_family",
+    "adjusted",
     "population",
 )
 
@@ -79,7 +87,10 @@ def report_json(report: ExperimentReport) -> dict[str, Any]:
             "metrics": list(design.metrics),
             "sequential_tuning_n": design.tuning_n,
             "is_global_holdout": design.is_holdout,
+            "randomization_unit": report.randomization_unit,
         },
+        "unit": report.unit,
+        "metric_family": "conversion",
         "generated_at": plain(report.generated_at),
         "rollups_updated_at": plain(report.rollups_updated_at),
         "last_event_id": report.last_event_id,
@@ -93,6 +104,10 @@ def report_json(report: ExperimentReport) -> dict[str, Any]:
         "verdicts": plain(list(report.verdicts)),
         "cumulative": plain(list(report.series)),
         "variants": plain(list(report.variants)),
+        "adjusted": plain(list(report.adjusted)),
+        "adjustment_note": report.adjustment_note,
+        "when_will_we_know": plain(list(report.forecast)),
+        "traffic_days": report.traffic_days,
     }
 
 
@@ -136,8 +151,39 @@ def _row(report: ExperimentReport, c: Comparison, population: str) -> list[str]:
         _number(c.pooled_lower),
         _number(c.pooled_upper),
         verdict.status if verdict else "",
+        c.unit,
+        c.metric_family,
+        "yes" if c.adjusted else "no",
         population,
     ]
+
+
+def _estimate_row(
+    report: ExperimentReport,
+    a: AdjustedEstimate,
+    estimate: EstimateInterval,
+    adjusted: bool,
+    population: str,
+) -> list[str]:
+    """One side (unadjusted or adjusted) of a CUPED comparison, at the report's unit."""
+    values: dict[str, str] = {
+        "experiment": report.design.key,
+        "treatment_arm": a.arm,
+        "control_arm": report.design.control,
+        "segment": a.segment,
+        "metric": a.metric,
+        "kind": "rate",
+        "lower_is_better": "no",
+        "pli": _number(estimate.lift),
+        "pli_lower_95": _number(estimate.lower),
+        "pli_upper_95": _number(estimate.upper),
+        "interval_method": "fieller-delta (cuped)" if adjusted else "fieller-delta",
+        "unit": a.unit,
+        "metric_family": a.metric_family,
+        "adjusted": "yes" if adjusted else "no",
+        "population": population,
+    }
+    return [values.get(column, "") for column in CSV_COLUMNS]
 
 
 def report_csv(report: ExperimentReport) -> str:
@@ -147,4 +193,7 @@ def report_csv(report: ExperimentReport) -> str:
     population = consent_scope_text()  # on every row: a spreadsheet keeps it with the numbers
     for comparison in report.comparisons:
         writer.writerow(_row(report, comparison, population))
+    for a in report.adjusted:  # the unit-level analyses: unadjusted and adjusted side by side
+        writer.writerow(_estimate_row(report, a, a.unadjusted, False, population))
+        writer.writerow(_estimate_row(report, a, a.adjusted, True, population))
     return out.getvalue()

@@ -148,6 +148,9 @@ class Comparison:
     pooled_lower: float | None = None
     pooled_upper: float | None = None
     shrinkage: float | None = None
+    unit: str = "visitor"  # the independent unit of the interval: visitor | account
+    metric_family: str = "conversion"  # conversion (on-site) | pipeline (CRM outcomes)
+    adjusted: bool = False  # regression-adjusted (CUPED) or not
 
     @property
     def is_pooled(self) -> bool:
@@ -236,6 +239,60 @@ class VariantRow:
 
 
 @dataclass(frozen=True, slots=True)
+class EstimateInterval:
+    """A PLI with its 95% Fieller interval (bounds None when unbounded)."""
+
+    lift: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustedEstimate:
+    """The primary metric's PLI in one segment, unadjusted and CUPED-adjusted side by side,
+    at the report's unit, with the trust checks (docs/statistics.md)."""
+
+    arm: str
+    segment: str
+    segment_label: str
+    metric: str
+    metric_family: str
+    unit: str  # visitor | account
+    visitors: int
+    units: int  # accounts (or visitors) across both arms
+    returning_share: float  # visitors with page views before their first exposure
+    covariate: str  # what the covariate is, in words
+    unadjusted: EstimateInterval
+    adjusted: EstimateInterval
+    variance_reduction: float | None  # of the lift's variance, 1 - Var_adj / Var_unadj
+    theta: float | None
+    signs_disagree: bool
+    balance_p_value: float | None
+    imbalanced: bool
+    visitor_level: EstimateInterval | None = None  # when unit = account: the naive interval
+
+
+@dataclass(frozen=True, slots=True)
+class WhenWeKnow:
+    """Per industry: traffic over the last days, the date +15% becomes detectable with 80%
+    power at that traffic, and the smallest lift detectable by ``horizon``."""
+
+    segment: str
+    segment_label: str
+    daily_visitors: float
+    visitors: int
+    baseline: float | None
+    variance_factor: float  # 1 - variance reduction used (1: unadjusted)
+    visitors_needed: int | None
+    visitors_missing: int | None
+    ready_on: date | None  # None: not at current traffic
+    already: bool
+    horizon: date
+    mde_at_horizon: float | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExperimentReport:
     design: Design
     generated_at: datetime
@@ -250,6 +307,12 @@ class ExperimentReport:
     verdicts: tuple[VerdictView, ...]
     series: tuple[Series, ...]
     variants: tuple[VariantRow, ...] = field(default=())
+    unit: str = "visitor"  # the unit of the account-aware analysis: visitor | account
+    randomization_unit: str = "visitor"  # what the experiment randomises: visitor | account
+    adjusted: tuple[AdjustedEstimate, ...] = field(default=())
+    adjustment_note: str = ""  # why there is no adjusted estimate, when there is none
+    forecast: tuple[WhenWeKnow, ...] = field(default=())
+    traffic_days: int = 14
 
     def comparison(self, arm: str, segment: str, metric_key: str) -> Comparison | None:
         return next(

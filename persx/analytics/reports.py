@@ -15,7 +15,13 @@ industry, on the experiment's primary and secondary metrics:
 - the sample ratio mismatch check on visitors per arm against the configured weights;
 - the "underperforming" verdict (PLI < 10%) on the primary metric, only when the evidence
   supports it;
-- cumulative PLI by day on the primary metric, with both intervals.
+- cumulative PLI by day on the primary metric, with both intervals;
+- the primary metric regression-adjusted (CUPED with a covariate predicted from pre-exposure
+  data) beside the unadjusted estimate, at the report's unit (account when visitors share
+  accounts), with the balance test and the sign-disagreement flag
+  (:mod:`~persx.analytics.report_adjustment`);
+- when will we know: per industry, the day +15% becomes detectable at current traffic
+  (:mod:`~persx.analytics.forecast`).
 
 The global holdout is reported like an experiment (key ``global-holdout``): control = the
 held-out visitors, treatment = every other profiled visitor (arm ``rest``).
@@ -34,16 +40,20 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from persx.analytics import forecast
 from persx.analytics import report_maths as maths
 from persx.analytics import report_queries as queries
 from persx.analytics import report_wording as wording
+from persx.analytics.report_adjustment import adjusted_estimates, randomization_unit
 from persx.analytics.report_model import (
     ALL_INDUSTRIES,
+    AdjustedEstimate,
     Counts,
     Design,
     ExperimentReport,
     Series,
     VariantRow,
+    WhenWeKnow,
     sum_counts,
 )
 from persx.events.experiment_metrics import metric
@@ -85,8 +95,11 @@ def _variant_rows(design: Design, cells: dict[tuple[str, str], Counts]) -> list[
     return rows
 
 
-def build_report(design: Design, with_variants: bool = True) -> ExperimentReport:
-    """The full report of one experiment (or the global holdout) from the daily rollups."""
+def build_report(
+    design: Design, with_variants: bool = True, with_adjustment: bool = True
+) -> ExperimentReport:
+    """The full report of one experiment (or the global holdout) from the daily rollups;
+    ``with_adjustment`` adds the per-visitor analyses (CUPED, account level, forecast)."""
     totals = queries.cell_counts(design)
     segments = [
         (ALL_INDUSTRIES, "All industries"),
@@ -151,6 +164,16 @@ def build_report(design: Design, with_variants: bool = True) -> ExperimentReport
         None,
     )
     updated_at, last_event_id = queries.rollup_state()
+    randomised_by = randomization_unit(design)
+    unit, adjustment_note = randomised_by, ""
+    adjusted: list[AdjustedEstimate] = []
+    forecast_rows: list[WhenWeKnow] = []
+    traffic_days = forecast.TRAFFIC_DAYS
+    if with_adjustment and is_rate:
+        unit, adjusted, adjustment_note = adjusted_estimates(design, segments)
+        forecast_rows, traffic_days = forecast.when_we_know(
+            design, comparisons, adjusted, timezone.now().date()
+        )
     return ExperimentReport(
         design=design,
         generated_at=timezone.now(),
@@ -165,6 +188,12 @@ def build_report(design: Design, with_variants: bool = True) -> ExperimentReport
         verdicts=tuple(verdicts),
         series=tuple(series),
         variants=tuple(variants),
+        unit=unit,
+        randomization_unit=randomised_by,
+        adjusted=tuple(adjusted),
+        adjustment_note=adjustment_note,
+        forecast=tuple(forecast_rows),
+        traffic_days=traffic_days,
     )
 
 

@@ -17,7 +17,7 @@ from persx.access.measurement import measurement_required
 from persx.access.measurement_screen import MeasurementScreen
 from persx.analytics.freshness import RollupFreshness, rollup_freshness
 from persx.analytics.overview import Overview, build_overview
-from persx.analytics.report_charts import interval_rows
+from persx.analytics.report_charts import adjustment_rows, interval_rows
 from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
 from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
@@ -128,6 +128,14 @@ class ReportDetailView(MeasurementScreen):
                     interval_rows(report, arm, chosen_metric), TARGET_PLI
                 ),
                 "cumulative_chart": cumulative_chart(series.points, TARGET_PLI) if series else None,
+                "adjusted": [a for a in report.adjusted if a.arm == arm],
+                "adjustment_chart": interval_chart(
+                    adjustment_rows(report, arm),
+                    TARGET_PLI,
+                    title="PLI unadjusted and regression-adjusted, with 95% intervals",
+                )
+                if any(a.arm == arm for a in report.adjusted)
+                else None,
                 "csv_url": reverse("persx_analytics_report_csv", args=[design.key]),
                 "json_url": reverse("persx_analytics_report_json", args=[design.key]),
                 "elapsed_ms": self.elapsed_ms,

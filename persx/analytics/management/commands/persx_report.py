@@ -50,6 +50,8 @@ def render_text(report: ExperimentReport, arm: str) -> str:
         f"{', '.join(t.label for t in design.treatments) or 'none'} · Primary metric: "
         f"{design.primary_metric} · sequential N* = {design.tuning_n:,}",
         f"Visitors: {count(report.visitors)} · rollups up to event #{report.last_event_id:,}",
+        f"Unit: {report.unit} · metric family: conversion · tables are unadjusted unless "
+        "marked adjusted",
         consent_scope_text(),
         "",
         f"Result:          {report.headline}",
@@ -133,6 +135,63 @@ def render_text(report: ExperimentReport, arm: str) -> str:
         metric_rows,
         {1, 2, 3, 6, 7, 8, 9},
     )
+    adjusted = [a for a in report.adjusted if a.arm == arm]
+    if adjusted:
+        out += [
+            "",
+            f"Regression-adjusted PLI (CUPED) — {design.primary_metric}, unit: {report.unit}",
+            f"Covariate: {adjusted[0].covariate}",
+        ]
+        out += _table(
+            [
+                "Industry",
+                f"{report.unit.capitalize()}s",
+                "PLI unadjusted",
+                "95% interval",
+                "PLI adjusted",
+                "95% interval",
+                "Var. removed",
+                "Balance",
+                "Signs",
+            ],
+            [
+                [
+                    a.segment_label,
+                    count(a.units),
+                    percent(a.unadjusted.lift, signed=True),
+                    lift_interval(a.unadjusted.lower, a.unadjusted.upper),
+                    percent(a.adjusted.lift, signed=True),
+                    lift_interval(a.adjusted.lower, a.adjusted.upper),
+                    percent(a.variance_reduction, 0),
+                    "IMBALANCED" if a.imbalanced else "ok",
+                    "DISAGREE" if a.signs_disagree else "agree",
+                ]
+                for a in adjusted
+            ],
+            {1, 2, 4, 6},
+        )
+    elif report.adjustment_note:
+        out += ["", f"Regression-adjusted PLI: {report.adjustment_note}"]
+    if report.forecast:
+        out += ["", f"When will we know — +15% at 80% power, last {report.traffic_days} days"]
+        out += _table(
+            ["Industry", "Visitors/day", "Still needed", "Detectable on", "MDE by quarter end"],
+            [
+                [
+                    f.segment_label,
+                    f"{f.daily_visitors:,.0f}",
+                    "—" if f.visitors_missing is None else count(f.visitors_missing),
+                    "now"
+                    if f.already
+                    else f.ready_on.isoformat()
+                    if f.ready_on
+                    else "not at this traffic",
+                    percent(f.mde_at_horizon, 0, signed=True),
+                ]
+                for f in report.forecast
+            ],
+            {1, 2, 4},
+        )
     series = next((s for s in report.series if s.arm == arm), None)
     if series and series.points:
         out += ["", f"Cumulative PLI by day — {design.primary_metric}, all industries"]
