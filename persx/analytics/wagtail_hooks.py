@@ -9,7 +9,7 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from persx.analytics import bandit_views, views
+from persx.access.lazy_view import lazy_view
 from persx.analytics.permissions import MeasurementMenuItem
 
 
@@ -17,37 +17,37 @@ def register_admin_urls() -> list[URLPattern]:
     return [
         path(
             "measurement/experiments/",
-            views.ReportIndexView.as_view(),
+            lazy_view("persx.analytics.views.ReportIndexView"),
             name="persx_analytics_reports",
         ),
         path(
             "measurement/experiments/<slug:key>/",
-            views.ReportDetailView.as_view(),
+            lazy_view("persx.analytics.views.ReportDetailView"),
             name="persx_analytics_report",
         ),
         path(
             "measurement/experiments/<slug:key>/report.csv",
-            views.report_csv_view,
+            lazy_view("persx.analytics.views.report_csv_view"),
             name="persx_analytics_report_csv",
         ),
         path(
             "measurement/experiments/<slug:key>/report.json",
-            views.report_json_view,
+            lazy_view("persx.analytics.views.report_json_view"),
             name="persx_analytics_report_json",
         ),
         path(
             "measurement/bandits/",
-            bandit_views.BanditIndexView.as_view(),
+            lazy_view("persx.analytics.bandit_views.BanditIndexView"),
             name="persx_analytics_bandits",
         ),
         path(
             "measurement/bandits/<slug:key>/",
-            bandit_views.BanditDetailView.as_view(),
+            lazy_view("persx.analytics.bandit_views.BanditDetailView"),
             name="persx_analytics_bandit",
         ),
         path(
             "measurement/overview/",
-            views.OverviewView.as_view(),
+            lazy_view("persx.analytics.views.OverviewView"),
             name="persx_analytics_overview",
         ),
     ]

@@ -6,12 +6,14 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from persx.access.lazy_view import lazy_view
 from persx.access.measurement import MeasurementOnlyMenuItem
-from persx.inference import views
 
 
 def register_admin_urls() -> list[URLPattern]:
-    return [path("inference/", views.InferenceView.as_view(), name="persx_inference")]
+    return [
+        path("inference/", lazy_view("persx.inference.views.InferenceView"), name="persx_inference")
+    ]
 
 
 def register_menu_item() -> MenuItem:

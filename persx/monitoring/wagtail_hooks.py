@@ -6,8 +6,8 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from persx.access.lazy_view import lazy_view
 from persx.analytics.permissions import MeasurementMenuItem
-from persx.monitoring import views
 from persx.monitoring.admin_viewsets import AlertRuleViewSet, IncidentViewSet
 
 alert_rules = AlertRuleViewSet()
@@ -16,15 +16,19 @@ incidents = IncidentViewSet()
 
 def register_admin_urls() -> list[URLPattern]:
     return [
-        path("health/", views.HealthView.as_view(), name="persx_monitoring_health"),
+        path(
+            "health/",
+            lazy_view("persx.monitoring.views.HealthView"),
+            name="persx_monitoring_health",
+        ),
         path(
             "health/reports/",
-            views.WeeklyReportIndexView.as_view(),
+            lazy_view("persx.monitoring.views.WeeklyReportIndexView"),
             name="persx_monitoring_weekly_reports",
         ),
         path(
             "health/reports/<int:pk>/",
-            views.WeeklyReportDetailView.as_view(),
+            lazy_view("persx.monitoring.views.WeeklyReportDetailView"),
             name="persx_monitoring_weekly_report",
         ),
     ]

@@ -6,16 +6,20 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from persx.access.lazy_view import lazy_view
 from persx.access.measurement import MeasurementOnlyMenuItem
-from persx.personas import views
 
 
 def register_admin_urls() -> list[URLPattern]:
     return [
-        path("persona-review/", views.PersonaReviewView.as_view(), name="persx_persona_review"),
+        path(
+            "persona-review/",
+            lazy_view("persx.personas.views.PersonaReviewView"),
+            name="persx_persona_review",
+        ),
         path(
             "persona-review/review.<str:fmt>",
-            views.review_download,
+            lazy_view("persx.personas.views.review_download"),
             name="persx_persona_review_download",
         ),
     ]

@@ -7,19 +7,21 @@ from django.urls import URLPattern, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from persx.privacy import admin_views
+from persx.access.lazy_view import lazy_view
 
 
 class DataRequestsMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
-        return admin_views.can_handle_data_requests(request)
+        from persx.privacy.admin_views import can_handle_data_requests
+
+        return can_handle_data_requests(request)
 
 
 def register_admin_urls() -> list[URLPattern]:
     return [
         path(
             "data-requests/",
-            admin_views.data_requests,
+            lazy_view("persx.privacy.admin_views.data_requests"),
             name="persx_privacy_data_requests",
         )
     ]
