@@ -38,6 +38,9 @@ WIDTHS: dict[str, int] = {
 
 # A client clock this far ahead is trusted as "now".
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Events older than this are refused (``services.time_problems``); a received id is
+# remembered for MAX_AGE + FUTURE_TOLERANCE after its event (``batch_insert``).
+MAX_AGE = timedelta(days=7)
 
 
 def fit(column: str, value: str | None) -> str:

@@ -7,14 +7,12 @@ when the visitor's analytics consent allows it under the site's mode
 who accepted. Events of an erased visitor id (a tombstone, ``persx.privacy.tombstones``) are
 dropped, also when they were queued before the erasure.
 
-Batches are inserted with one prepared ``INSERT ... ON CONFLICT (event_id) DO NOTHING`` run
-over all rows (``executemany``; SQLite ≥ 3.24 and PostgreSQL): the unique ``event_id``
-makes a replay a no-op, and the driver's summed ``rowcount`` says how many rows were new.
-(On PostgreSQL the events table is partitioned by month, so the unique id lives in
-``ReceivedEventId`` and the statement is a two-step CTE: see ``_postgresql_insert_sql``.)
-``bulk_create(ignore_conflicts=True)`` does the same but prepares every field of every row
-through the ORM and, on SQLite, splits a batch into 58-row statements: 3–4× slower per batch
-of 500 (``bench/ingestion.py``), and it cannot say how many rows were new.
+Every batch is stored by ``persx.events.batch_insert.insert_batch``: one statement per batch
+on PostgreSQL (``unnest`` of one array per column), one prepared ``executemany`` on SQLite;
+a replayed ``event_id`` (stored earlier, or repeated inside the batch) is skipped and the
+count of new rows comes back. ``bulk_create(ignore_conflicts=True)`` would prepare every
+field of every row through the ORM, split a batch into many statements and could not say
+how many rows were new.
 """
 
 from __future__ import annotations
@@ -22,17 +20,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
-
 from persx.engine.visitor.profile import ConsentState, VisitorProfile
+from persx.events.batch_insert import insert_batch
 from persx.events.durable_write import write_durably
 from persx.events.event_row import (
-    EVENT_COLUMNS,
-    FUTURE_TOLERANCE,
+    MAX_AGE,
     EventRow,
     VisitorColumns,
     client_event_params,
@@ -40,14 +35,11 @@ from persx.events.event_row import (
     row_params,
 )
 from persx.events.event_types import EventType
-from persx.events.models import Event, ReceivedEventId
+from persx.events.models import Event
 from persx.events.schemas import ClientEvent
 from persx.privacy.consent import measurement_allowed
 from persx.privacy.mode import consent_mode
 from persx.privacy.tombstones import erased_among, event_write_guard
-
-# Events older than MAX_AGE are refused (a client clock ahead: see event_row.FUTURE_TOLERANCE).
-MAX_AGE = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,61 +89,9 @@ def _without_erased(rows: Sequence[EventRow]) -> list[EventRow]:
     return [r for r in rows if r.visitor.visitor_id not in erased] if erased else list(rows)
 
 
-@cache
-def _insert_sql(vendor: str) -> str:
-    if vendor == "postgresql":
-        return _postgresql_insert_sql()
-    quote = connection.ops.quote_name
-    meta = Event._meta
-    column = {f.name: str(f.column) for f in meta.concrete_fields}
-    columns = ", ".join(quote(column[name]) for name in EVENT_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
-    unique = quote(column["event_id"])
-    return (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({unique}) DO NOTHING"
-    )
-
-
-def _postgresql_insert_sql() -> str:
-    """PostgreSQL: the events table is partitioned by month (``persx.events.partitions``)
-    and cannot keep ``event_id`` unique itself, so the id goes into ``ReceivedEventId``
-    first and the event is stored only when that insert added the id. Same parameters, in
-    the same order, as the SQLite statement; typed, since they are read in a SELECT."""
-    quote = connection.ops.quote_name
-    fields = {f.name: f for f in Event._meta.concrete_fields}
-    column = {name: quote(str(fields[name].column)) for name in fields}
-    typed = ", ".join(
-        f"%s::{fields[name].db_type(connection)} AS {column[name]}" for name in EVENT_COLUMNS
-    )
-    columns = ", ".join(column[name] for name in EVENT_COLUMNS)
-    event_id, occurred_at = column["event_id"], column["occurred_at"]
-    window = int((MAX_AGE + FUTURE_TOLERANCE).total_seconds())
-    received = ReceivedEventId._meta
-    return (
-        f"WITH incoming AS (SELECT {typed}), "
-        f"received AS (INSERT INTO {quote(received.db_table)} "
-        f"({quote(str(received.pk.column))}, replayable_until) "
-        f"SELECT {event_id}, {occurred_at} + interval '{window} seconds' FROM incoming "
-        f"ON CONFLICT DO NOTHING RETURNING 1) "
-        f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) "
-        f"SELECT {columns} FROM incoming WHERE EXISTS (SELECT 1 FROM received)"
-    )
-
-
-def _execute_insert(params: list[tuple[Any, ...]]) -> int:
-    """One ``executemany`` of the insert; the rows actually added (conflicts skipped)."""
-    if not params:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(connection.vendor), params)
-        inserted = cursor.rowcount
-    return inserted if inserted >= 0 else len(params)
-
-
 def insert_rows(rows: Sequence[EventRow]) -> int:
     """Insert ``rows`` in the current transaction, skipping known ``event_id``s; rows added."""
-    return _execute_insert(row_params(rows))
+    return insert_batch(row_params(rows))
 
 
 def time_problems(events: Sequence[ClientEvent], received_at: datetime) -> list[TimeProblem]:
@@ -186,7 +126,7 @@ def store_client_events(
         event_write_guard(exclusive=False)
         if who.visitor_id and erased_among([who.visitor_id]):
             return None
-        return _execute_insert(params)
+        return insert_batch(params)
 
     stored = write_durably(write, visitor_ids=(who.visitor_id,))
     if stored is None:

@@ -1,0 +1,91 @@
+"""The one statement that stores a batch of event rows: every write of the event log ends here.
+
+:func:`insert_batch` takes the parameter tuples of :mod:`persx.events.event_row` (one per
+event, in :data:`~persx.events.event_row.EVENT_COLUMNS` order) and stores them in the
+caller's transaction, skipping every ``event_id`` already stored or repeated earlier in the
+same batch; it returns how many rows were new. Callers make it durable
+(``persx.events.durable_write``) and decide consent and tombstones before
+(``persx.events.services``).
+
+PostgreSQL: **one statement per batch**, whatever its size. The rows travel as one array per
+column and come back as rows through ``unnest`` (no per-row statement, no per-row parse or
+plan); the events table is partitioned by month (``persx.events.partitions``), so the unique
+id lives in ``ReceivedEventId``::
+
+    WITH incoming AS (SELECT DISTINCT ON (event_id) … FROM unnest(%s::uuid[], …)
+                      WITH ORDINALITY … ORDER BY event_id, n),   -- first of repeated ids
+         received AS (INSERT INTO received_ids … SELECT … FROM incoming
+                      ON CONFLICT DO NOTHING RETURNING event_id) -- the ids new to the site
+    INSERT INTO events (…) SELECT … FROM incoming JOIN received USING (event_id)
+
+Each row is routed to its month's partition by PostgreSQL itself. One statement is atomic:
+when any row fails (a constraint), nothing of the batch is stored.
+
+SQLite: one prepared ``INSERT … ON CONFLICT (event_id) DO NOTHING`` run over all rows
+(``executemany``, a single prepared statement in SQLite's own loop); its events table keeps
+the unique index, and the driver's summed ``rowcount`` is the number of new rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from django.db import connection
+
+from persx.events.event_row import EVENT_COLUMNS, FUTURE_TOLERANCE, MAX_AGE
+from persx.events.models import Event, ReceivedEventId
+
+
+def insert_batch(params: Sequence[tuple[Any, ...]]) -> int:
+    """Store ``params`` (rows in ``EVENT_COLUMNS`` order) in the current transaction with one
+    statement on PostgreSQL, skipping known and repeated ``event_id``s; the rows added."""
+    if not params:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [list(column) for column in zip(*params, strict=True)]
+            cursor.execute(_postgresql_sql(), columns)
+        else:
+            cursor.executemany(_sqlite_sql(), params)
+        inserted = cursor.rowcount
+    return inserted if inserted >= 0 else len(params)
+
+
+@cache
+def _sqlite_sql() -> str:
+    quote = connection.ops.quote_name
+    meta = Event._meta
+    column = {f.name: str(f.column) for f in meta.concrete_fields}
+    columns = ", ".join(quote(column[name]) for name in EVENT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
+    unique = quote(column["event_id"])
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({unique}) DO NOTHING"
+    )
+
+
+@cache
+def _postgresql_sql() -> str:
+    """The unnest statement: one array parameter per column of ``EVENT_COLUMNS``, typed."""
+    quote = connection.ops.quote_name
+    fields = {f.name: f for f in Event._meta.concrete_fields}
+    column = {name: quote(str(fields[name].column)) for name in fields}
+    arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in EVENT_COLUMNS)
+    names = ", ".join(column[name] for name in EVENT_COLUMNS)
+    picked = ", ".join(f"i.{column[name]}" for name in EVENT_COLUMNS)
+    event_id, occurred_at = column["event_id"], column["occurred_at"]
+    window = int((MAX_AGE + FUTURE_TOLERANCE).total_seconds())  # a replay is accepted until
+    received = ReceivedEventId._meta
+    received_id = quote(str(received.pk.column))
+    return (
+        f"WITH incoming AS (SELECT DISTINCT ON ({event_id}) {names} "
+        f"FROM unnest({arrays}) WITH ORDINALITY AS t({names}, n) ORDER BY {event_id}, n), "
+        f"received AS (INSERT INTO {quote(received.db_table)} ({received_id}, replayable_until) "
+        f"SELECT {event_id}, {occurred_at} + interval '{window} seconds' FROM incoming "
+        f"ON CONFLICT DO NOTHING RETURNING {received_id}) "
+        f"INSERT INTO {quote(Event._meta.db_table)} ({names}) "
+        f"SELECT {picked} FROM incoming i JOIN received r ON r.{received_id} = i.{event_id}"
+    )
