@@ -24,7 +24,17 @@ from typing import Any
 
 from persx.outcomes.vocabulary import STAGES, Stage
 
-FIELDS = ("outcome_id", "stage", "amount", "currency", "occurred_at", "lead_id", "email", "account")
+FIELDS = (
+    "outcome_id",
+    "record_id",
+    "stage",
+    "amount",
+    "currency",
+    "occurred_at",
+    "lead_id",
+    "email",
+    "account",
+)
 
 
 def stage_key(name: str) -> str:
@@ -37,6 +47,9 @@ class CsvMapping:
     label: str
     columns: Mapping[str, tuple[str, ...]]  # field -> accepted headers, first present wins
     stages: Mapping[str, str]  # stage_key(CRM stage) -> vocabulary stage
+    # The CRM's id is the record; the outcome id is "<record>:<stage>", so a later export
+    # with the deal at a further stage adds that stage instead of conflicting.
+    record_ids: bool = True
 
     def column_for(self, field: str, headers: list[str]) -> str | None:
         present = {h.strip().lower(): h for h in headers}
@@ -116,6 +129,7 @@ MAPPINGS: dict[str, CsvMapping] = {
         label="PersX's own columns",
         columns={field: (field,) for field in FIELDS},
         stages={stage_key(s): s for s in STAGES},
+        record_ids=False,
     ),
 }
 
@@ -164,6 +178,9 @@ def record_of_row(
             record[field] = parse_timestamp(value)
         else:
             record[field] = value
+    if mapping.record_ids and record.get("outcome_id"):
+        record["record_id"] = record["outcome_id"]
+        record["outcome_id"] = f"{record['outcome_id']}:{record.get('stage', '')}"
     if "amount" in record and "currency" not in record and default_currency:
         record["currency"] = default_currency
     return record

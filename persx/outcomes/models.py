@@ -80,6 +80,8 @@ class MatchReason(models.TextChoices):
 class Outcome(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="outcomes")
     outcome_id = models.CharField(max_length=MAX_OUTCOME_ID)
+    # The CRM record (deal) whose stage this is; "" when it is the outcome id itself.
+    record_id = models.CharField(max_length=MAX_OUTCOME_ID, blank=True)
     stage = models.CharField(max_length=20, choices=[(s.value, s.value) for s in Stage])
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
@@ -111,6 +113,10 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration_id}/{self.outcome_id}: {self.stage}"
+
+    @property
+    def record(self) -> str:
+        return self.record_id or self.outcome_id
 
 
 class AttributionWindow(models.Model):

@@ -109,6 +109,7 @@ def _stored_content(outcome: Outcome) -> tuple[object, ...]:
         outcome.lead_id,
         outcome.email,
         outcome.account_domain,
+        outcome.record_id,
     )
 
 
@@ -197,6 +198,7 @@ def _outcome(
     return Outcome(
         integration=integration,
         outcome_id=record.outcome_id,
+        record_id=record.record_id or "",
         stage=record.stage,
         amount=record.amount,
         currency=record.currency or "",

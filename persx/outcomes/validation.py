@@ -79,6 +79,12 @@ class OutcomeRecord(BaseModel):
         description="The CRM's id of the record (e.g. a HubSpot Deal ID). Unique per "
         "integration: sending it again with the same content changes nothing."
     )
+    record_id: Annotated[str, Field(max_length=MAX_OUTCOME_ID)] | None = Field(
+        default=None,
+        description="The CRM record (deal) this outcome is a stage of, when one record sends "
+        "several stages under different outcome ids (e.g. 9001:opportunity, 9001:won): its "
+        "amount then counts once, at its furthest stage. Default: the outcome id.",
+    )
     stage: StageName = Field(description=f"One of {', '.join(STAGES)}.")
     amount: Decimal | None = Field(
         default=None,
@@ -160,10 +166,20 @@ class OutcomeRecord(BaseModel):
             self.lead_id,
             self.email or "",
             self.account or "",
+            self.record_id or "",
         )
 
 
-CONTENT_FIELDS = ("stage", "amount", "currency", "occurred_at", "lead_id", "email", "account")
+CONTENT_FIELDS = (
+    "stage",
+    "amount",
+    "currency",
+    "occurred_at",
+    "lead_id",
+    "email",
+    "account",
+    "record_id",
+)
 
 
 def _problems_of(row: int, exc: ValidationError) -> list[RowProblem]:

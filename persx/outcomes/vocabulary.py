@@ -32,6 +32,13 @@ REACHED_QUALIFIED_LEAD = frozenset(STAGES)
 REACHED_OPPORTUNITY = frozenset({Stage.OPPORTUNITY, Stage.WON, Stage.LOST})
 PIPELINE_STAGES = REACHED_OPPORTUNITY  # amounts that count as pipeline created
 REVENUE_STAGES = frozenset({Stage.WON})
+# How far a CRM record got (won and lost both close it).
+STAGE_ORDER: dict[str, int] = {
+    Stage.QUALIFIED_LEAD: 0,
+    Stage.OPPORTUNITY: 1,
+    Stage.WON: 2,
+    Stage.LOST: 2,
+}
 
 # The largest amount one outcome may carry: no B2B deal is worth a billion in any currency
 # that matters here; anything above is a typo (an extra digit, cents for units) or a test.

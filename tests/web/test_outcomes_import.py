@@ -55,7 +55,13 @@ def test_a_hubspot_deal_export_is_imported_and_a_rerun_changes_nothing(
     output = run(str(HUBSPOT), "--mapping", "hubspot")
     assert "4 rows; stored 4 new outcomes (2 matched), 0 unchanged" in output
     assert "2 of 4 outcomes matched (50.0%): 1 to a visitor, 1 to an account only" in output
-    stored = {o.outcome_id: o for o in Outcome.objects.filter(integration__name="hubspot")}
+    stored = {o.record_id: o for o in Outcome.objects.filter(integration__name="hubspot")}
+    assert sorted(o.outcome_id for o in stored.values()) == [
+        "9001:won",
+        "9002:opportunity",
+        "9003:qualified_lead",
+        "9004:lost",
+    ]
     won = stored["9001"]
     assert (won.stage, won.amount, won.currency) == ("won", Decimal("24000.00"), "EUR")
     assert won.occurred_at == datetime(2026, 11, 3, 14, 22, tzinfo=UTC)
@@ -77,11 +83,11 @@ def test_a_hubspot_deal_export_is_imported_and_a_rerun_changes_nothing(
 def test_a_salesforce_opportunity_export_is_imported(site_visitors: None) -> None:
     output = run(str(SALESFORCE), "--mapping", "salesforce", "--integration", "sfdc")
     assert "3 rows; stored 3 new outcomes (1 matched)" in output
-    acme = Outcome.objects.get(outcome_id="0065g00000AbCdE")
+    acme = Outcome.objects.get(outcome_id="0065g00000AbCdE:opportunity")
     assert (acme.stage, acme.amount, acme.currency) == ("opportunity", Decimal("31500"), "USD")
     assert acme.account_domain == "acme-industries.com"  # from https://www.acme-industries.com
     assert acme.integration.name == "sfdc"
-    stark = Outcome.objects.get(outcome_id="0065g00000AbCdG")
+    stark = Outcome.objects.get(record_id="0065g00000AbCdG")
     assert (stark.stage, stark.match_reason) == ("qualified_lead", "account_unknown")
 
 
@@ -111,7 +117,7 @@ GOOD = "1,Closed Won,100,EUR,2026-11-03,ada@acme-industries.com\n"
         ),
         (
             "1,Closed Won,999,EUR,2026-11-03,ada@acme-industries.com",
-            "row 3, column 'Amount' (amount): outcome '1' is also in row 2 with another amount",
+            "row 3, column 'Amount' (amount): outcome '1:won' is also in row 2 with another amount",
         ),
         ("2,Closed Won,100,EUR,2026-11-03,", "row 3, lead_id: give at least one of"),
     ],
@@ -133,10 +139,24 @@ def test_a_changed_row_on_rerun_is_refused_naming_the_field(
     path = tmp_path / "deals.csv"
     path.write_text(HEADER + GOOD)
     run(str(path), "--mapping", "hubspot")
-    path.write_text(HEADER + GOOD.replace("Closed Won", "Closed Lost"))
+    path.write_text(HEADER + GOOD.replace(",100,", ",150,"))
     message = refused(str(path), "--mapping", "hubspot")
-    assert "row 2, column 'Deal Stage' (stage): outcome '1' is already stored" in message
-    assert Outcome.objects.get().stage == "won"
+    assert "row 2, column 'Amount' (amount): outcome '1:won' is already stored" in message
+    assert Outcome.objects.get().amount == 100
+
+
+def test_a_later_export_with_the_deal_further_on_adds_its_new_stage(
+    site_visitors: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text(HEADER + GOOD.replace("Closed Won", "Contract Sent"))
+    run(str(path), "--mapping", "hubspot")
+    path.write_text(HEADER + GOOD)
+    assert "stored 1 new outcomes (1 matched), 0 unchanged" in run(
+        str(path), "--mapping", "hubspot"
+    )
+    stages = Outcome.objects.filter(record_id="1").values_list("outcome_id", "stage")
+    assert sorted(stages) == [("1:opportunity", "opportunity"), ("1:won", "won")]
 
 
 def test_missing_columns_and_an_empty_file_are_refused(tmp_path: Path) -> None:

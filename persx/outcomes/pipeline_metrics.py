@@ -1,0 +1,321 @@
+"""Pipeline metrics of an experiment as sufficient statistics per arm and segment, for the
+reports (docs/outcomes.md, docs/statistics.md).
+
+Call :func:`pipeline_cells` with the experiment's exposed units (the analytics rollup's
+``ExperimentVisitor`` rows satisfy :class:`ExposedUnit`) and a date; it answers, per arm and
+per segment (each industry, and :data:`ALL` for the whole arm):
+
+- ``visitors``: units whose attribution window has closed (first exposure + N days ≤ as_of);
+- ``maturing``: units whose window is still open. They are in no sum (their pipeline may
+  still come), never counted as zeros; reports show them beside the numbers;
+- per visitor (n, Σy, Σy²) of: ``qualified_leads`` and ``opportunities`` (0/1: the visitor
+  has an outcome at least at that stage), ``pipeline_value`` (amounts of opportunity, won
+  and lost outcomes), ``pipeline_value_capped`` (the same, capped at the
+  ``cap_percentile``-th percentile of the positive values, pooled over arms) and
+  ``won_revenue``: what :func:`persx.engine.statistics.ttest.welch_ttest` takes;
+- per account: :class:`~persx.engine.statistics.account_sums.AccountSums` of pipeline value
+  (raw and capped at the same percentile of the positive account totals), for
+  :func:`persx.engine.statistics.clustered.clustered_lift`. A visitor without a known
+  account is an account of one.
+
+An outcome counts for a unit when it is matched to the unit's visitor, or only to the
+unit's account (it then goes to the account's earliest-exposed unit in the experiment),
+and happened within [first exposure, first exposure + N days] and by ``as_of``. N is the
+experiment's :class:`~persx.outcomes.models.AttributionWindow` (default 30 days).
+Amounts count in one currency: ``currency`` (default: the currency most of the counted
+amounts are in); outcomes in other currencies still count for the rates and are reported
+as ``other_currency_outcomes``. Several outcomes of one CRM record (its stages, see
+``record_id``) count the record's amount once, at its furthest stage (qualified lead <
+opportunity < won or lost; the latest when tied).
+
+TODO(accounts): the account of a visitor is the work domain of the visitor's leads until
+``persx.accounts`` (visitor-to-account links with provenance) can be read here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from persx.engine.statistics.account_sums import AccountSums, account_sums
+from persx.engine.statistics.clustered import ClusteredLift, clustered_lift
+from persx.engine.statistics.ttest import TTestResult, welch_ttest
+from persx.engine.statistics.winsorize import (
+    ValueSums,
+    capped,
+    positive_percentile_cap,
+    value_sums,
+)
+from persx.leads.models import Lead
+from persx.outcomes.matching import work_domain
+from persx.outcomes.models import MatchStatus, Outcome
+from persx.outcomes.services import attribution_days
+from persx.outcomes.vocabulary import (
+    PIPELINE_STAGES,
+    REACHED_OPPORTUNITY,
+    REACHED_QUALIFIED_LEAD,
+    REVENUE_STAGES,
+    STAGE_ORDER,
+)
+
+ALL = ""  # the segment of the whole arm
+DEFAULT_CAP_PERCENTILE = 99.0
+VISITOR_METRICS = (
+    "qualified_leads",
+    "opportunities",
+    "pipeline_value",
+    "pipeline_value_capped",
+    "won_revenue",
+)
+
+
+class ExposedUnit(Protocol):
+    """A visitor's first exposure to the experiment (``ExperimentVisitor`` fits)."""
+
+    @property
+    def visitor_id(self) -> str: ...
+    @property
+    def arm(self) -> str: ...
+    @property
+    def industry(self) -> str: ...
+    @property
+    def first_exposed_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineCell:
+    arm: str
+    segment: str  # an industry slug, or ALL
+    visitors: int  # matured units (in the sums)
+    maturing: int  # units whose window is open (in no sum)
+    qualified_leads: ValueSums
+    opportunities: ValueSums
+    pipeline_value: ValueSums
+    pipeline_value_capped: ValueSums
+    won_revenue: ValueSums
+    accounts: AccountSums | None  # pipeline value per account (None without 1 matured unit)
+    accounts_capped: AccountSums | None
+
+    def metric(self, name: str) -> ValueSums:
+        if name not in VISITOR_METRICS:
+            raise ValueError(f"unknown pipeline metric {name!r}; one of {VISITOR_METRICS}")
+        sums: ValueSums = getattr(self, name)
+        return sums
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineCells:
+    experiment: str
+    as_of: datetime
+    window_days: int
+    currency: str  # "" when no amount counted
+    cap_percentile: float
+    visitor_cap: float  # the cap of pipeline value per visitor
+    account_cap: float  # the cap of pipeline value per account
+    other_currency_outcomes: int
+    cells: list[PipelineCell]
+
+    def cell(self, arm: str, segment: str = ALL) -> PipelineCell | None:
+        return next((c for c in self.cells if c.arm == arm and c.segment == segment), None)
+
+    @property
+    def maturing(self) -> int:
+        return sum(c.maturing for c in self.cells if c.segment == ALL)
+
+
+@dataclass
+class _Unit:
+    visitor_id: str
+    arm: str
+    industry: str
+    exposed_at: datetime
+    account: str | None
+    matured: bool
+    reached_ql: bool = False
+    reached_opportunity: bool = False
+    pipeline: float = 0.0
+    revenue: float = 0.0
+
+
+def _progress(outcome: Outcome) -> tuple[int, datetime]:
+    """How far a record got: its furthest stage, then its latest outcome."""
+    return (STAGE_ORDER[outcome.stage], outcome.occurred_at)
+
+
+def _accounts_of_visitors(visitor_ids: Iterable[str]) -> dict[str, str]:
+    """Each visitor's account: the work domain of its earliest lead with one."""
+    accounts: dict[str, str] = {}
+    rows = (
+        Lead.objects.filter(visitor_id__in=sorted(set(visitor_ids)))
+        .order_by("created_at", "pk")
+        .values_list("visitor_id", "email")
+    )
+    for visitor_id, email in rows:
+        domain = work_domain(email)
+        if domain:
+            accounts.setdefault(visitor_id, domain)
+    return accounts
+
+
+def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _outcomes_of(units: dict[str, _Unit], accounts: set[str]) -> list[Outcome]:
+    visitor_ids = sorted(units)
+    found: dict[int, Outcome] = {}
+    matched = Outcome.objects.filter(match_status=MatchStatus.MATCHED)
+    for chunk in _chunks(visitor_ids):
+        found |= {o.pk: o for o in matched.filter(visitor_id__in=chunk)}
+    for chunk in _chunks(sorted(accounts)):
+        found |= {o.pk: o for o in matched.filter(visitor_id="", account__in=chunk)}
+    return sorted(found.values(), key=lambda o: o.pk)
+
+
+def pipeline_cells(
+    experiment_key: str,
+    as_of: datetime,
+    exposures: Iterable[ExposedUnit],
+    *,
+    currency: str | None = None,
+    cap_percentile: float = DEFAULT_CAP_PERCENTILE,
+) -> PipelineCells:
+    """Per arm and segment, the pipeline metrics' sufficient statistics (see the module)."""
+    days = attribution_days(experiment_key)
+    window = timedelta(days=days)
+    units: dict[str, _Unit] = {}
+    for e in exposures:
+        if e.visitor_id and e.first_exposed_at <= as_of:
+            units[e.visitor_id] = _Unit(
+                e.visitor_id,
+                e.arm,
+                e.industry,
+                e.first_exposed_at,
+                None,
+                e.first_exposed_at + window <= as_of,
+            )
+    for visitor_id, account in _accounts_of_visitors(units).items():
+        units[visitor_id].account = account
+    earliest_of_account: dict[str, _Unit] = {}
+    for unit in sorted(units.values(), key=lambda u: (u.exposed_at, u.visitor_id)):
+        if unit.account:
+            earliest_of_account.setdefault(unit.account, unit)
+
+    credited: list[tuple[_Unit, Outcome]] = []
+    for outcome in _outcomes_of(units, set(earliest_of_account)):
+        unit = (
+            units.get(outcome.visitor_id)
+            if outcome.visitor_id
+            else earliest_of_account.get(outcome.account)
+        )
+        if unit is None or not unit.matured:
+            continue
+        if unit.exposed_at <= outcome.occurred_at <= min(unit.exposed_at + window, as_of):
+            credited.append((unit, outcome))
+
+    amounts = Counter(o.currency for _, o in credited if o.amount is not None)
+    chosen = currency or (amounts.most_common(1)[0][0] if amounts else "")
+    other_currency = sum(n for code, n in amounts.items() if code != chosen)
+    furthest: dict[tuple[int, str], tuple[_Unit, Outcome]] = {}
+    for unit, outcome in credited:
+        unit.reached_ql |= outcome.stage in REACHED_QUALIFIED_LEAD
+        unit.reached_opportunity |= outcome.stage in REACHED_OPPORTUNITY
+        key = (outcome.integration_id, outcome.record)
+        earlier = furthest.get(key)
+        if earlier is None or _progress(outcome) > _progress(earlier[1]):
+            furthest[key] = (unit, outcome)
+    for unit, outcome in furthest.values():  # a record's amount counts once
+        if outcome.amount is None or outcome.currency != chosen:
+            continue
+        amount = float(outcome.amount)
+        if outcome.stage in PIPELINE_STAGES:
+            unit.pipeline += amount
+        if outcome.stage in REVENUE_STAGES:
+            unit.revenue += amount
+
+    matured = [u for u in units.values() if u.matured]
+    visitor_cap = positive_percentile_cap([u.pipeline for u in matured] or [0.0], cap_percentile)
+    account_totals: dict[str, float] = defaultdict(float)
+    for unit in matured:  # a visitor without an account is an account of its own
+        account_totals[unit.account or f"visitor:{unit.visitor_id}"] += unit.pipeline
+    account_cap = positive_percentile_cap(list(account_totals.values()) or [0.0], cap_percentile)
+
+    groups: dict[tuple[str, str], list[_Unit]] = defaultdict(list)
+    for unit in units.values():
+        groups[(unit.arm, ALL)].append(unit)
+        groups[(unit.arm, unit.industry)].append(unit)
+    cells = [
+        _cell(arm, segment, members, visitor_cap, account_cap)
+        for (arm, segment), members in sorted(groups.items())
+    ]
+    return PipelineCells(
+        experiment=experiment_key,
+        as_of=as_of,
+        window_days=days,
+        currency=chosen,
+        cap_percentile=cap_percentile,
+        visitor_cap=visitor_cap,
+        account_cap=account_cap,
+        other_currency_outcomes=other_currency,
+        cells=cells,
+    )
+
+
+def _cell(
+    arm: str, segment: str, members: list[_Unit], visitor_cap: float, account_cap: float
+) -> PipelineCell:
+    matured = [u for u in members if u.matured]
+    pipeline = [u.pipeline for u in matured]
+    account_ids = [u.account for u in matured]
+    accounts = account_sums(account_ids, pipeline) if matured else None
+    accounts_capped = None
+    if matured:
+        totals: dict[str | None, float] = defaultdict(float)
+        for unit in matured:
+            if unit.account:
+                totals[unit.account] += unit.pipeline
+        # Capping an account's total: scale its visitors' values so the total is the cap.
+        capped_values = [
+            u.pipeline * min(1.0, account_cap / totals[u.account])
+            if u.account and totals[u.account] > account_cap
+            else min(u.pipeline, account_cap)
+            for u in matured
+        ]
+        accounts_capped = account_sums(account_ids, capped_values)
+    return PipelineCell(
+        arm=arm,
+        segment=segment,
+        visitors=len(matured),
+        maturing=len(members) - len(matured),
+        qualified_leads=value_sums([float(u.reached_ql) for u in matured]),
+        opportunities=value_sums([float(u.reached_opportunity) for u in matured]),
+        pipeline_value=value_sums(pipeline),
+        pipeline_value_capped=value_sums(capped(pipeline, visitor_cap) if matured else []),
+        won_revenue=value_sums([u.revenue for u in matured]),
+        accounts=accounts,
+        accounts_capped=accounts_capped,
+    )
+
+
+def visitor_lift(
+    control: PipelineCell, treatment: PipelineCell, metric: str, alpha: float = 0.05
+) -> TTestResult:
+    """Relative lift of a per-visitor pipeline metric (Welch t-test on the sums; visitors
+    treated as independent: use :func:`account_lift` when visitors share accounts)."""
+    c, t = control.metric(metric), treatment.metric(metric)
+    return welch_ttest(c.total, c.total_sq, c.n, t.total, t.total_sq, t.n, alpha)
+
+
+def account_lift(
+    control: PipelineCell, treatment: PipelineCell, capped_values: bool = False, alpha: float = 0.05
+) -> ClusteredLift:
+    """Cluster-aware lift of pipeline value per visitor (accounts as the independent unit)."""
+    c = control.accounts_capped if capped_values else control.accounts
+    t = treatment.accounts_capped if capped_values else treatment.accounts
+    if c is None or t is None:
+        raise ValueError("both arms need matured visitors")
+    return clustered_lift(c, t, alpha)
