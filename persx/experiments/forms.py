@@ -51,6 +51,7 @@ class ExperimentForm(ExperimentKindForm):
         "coverage": "coverage",
         "namespace": "namespace_start",
         "hash_version": None,  # not editable here: a form-wide error
+        "randomization_unit": "randomization_unit",
     }
     scope_page_help = "For a page scope: the page whose personalizable blocks it covers."
 
@@ -116,6 +117,20 @@ class ExperimentForm(ExperimentKindForm):
         label="Range end",
         error_messages=unit_interval_messages("namespace range end"),
     )
+    randomization_unit = forms.ChoiceField(
+        choices=Experiment.RandomizationUnit.choices,
+        initial=Experiment.RandomizationUnit.VISITOR,
+        required=False,  # not posted (an older form, a script): visitor, as before
+        widget=forms.RadioSelect,
+        label="Randomization unit",
+        help_text=(
+            "Visitor: each visitor gets their own arm. Account: everyone from one company "
+            "(known from a work email, the firmographic lookup, a sign-in or the CRM) sees the "
+            "same arm, so colleagues do not compare two versions; visitors of no known "
+            "company get their own arm, and a visitor whose company becomes known later keeps "
+            "the arm they were shown. Cannot change once the experiment has started."
+        ),
+    )
     sequential_tuning_n = forms.IntegerField(
         min_value=100,
         initial=5000,
@@ -134,6 +149,9 @@ class ExperimentForm(ExperimentKindForm):
         self.initial["arms"] = block.to_python(instance.arms or DEFAULT_ARMS)
         if instance.scope_kind == Experiment.ScopeKind.BLOCK_TYPE:
             self.initial["scope_block_type"] = instance.scope_value
+        if self.has_run and "randomization_unit" in self.fields:
+            # Locked: changing it would move visitors between arms (docs/accounts.md).
+            self.fields["randomization_unit"].disabled = True
 
     def stored_scope_page(self) -> str:
         instance: Experiment = self.instance
@@ -143,6 +161,8 @@ class ExperimentForm(ExperimentKindForm):
         return arms_to_json(self.cleaned_data["arms"])
 
     def clean_kind(self, data: dict[str, Any]) -> None:
+        if not data.get("randomization_unit"):
+            data["randomization_unit"] = Experiment.RandomizationUnit.VISITOR
         self._clean_scope(data)
         self._clean_namespace(data)
         self._protect_a_started_experiment(data)
@@ -232,6 +252,7 @@ class ExperimentForm(ExperimentKindForm):
             primary_metric=data["primary_metric"],
             secondary_metrics=data.get("secondary_metrics") or (),
             target_sources=data.get("target_sources") or (),
+            randomization_unit=data.get("randomization_unit") or "visitor",
         )
 
     def save_row(self) -> Experiment:

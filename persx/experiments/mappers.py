@@ -89,6 +89,7 @@ def build_definition(
     primary_metric: str,
     secondary_metrics: Sequence[str],
     target_sources: Sequence[str] = (),
+    randomization_unit: str = "visitor",
 ) -> ExperimentDefinition:
     """Validate and build the engine definition (raises ``ValueError`` naming the problem)."""
     return ExperimentDefinition.build(
@@ -104,6 +105,7 @@ def build_definition(
         ),
         primary_metric=primary_metric,
         secondary_metrics=tuple(secondary_metrics),
+        unit=randomization_unit,
     )
 
 
@@ -125,6 +127,7 @@ def to_definition(row: Experiment) -> ExperimentDefinition:
         primary_metric=row.primary_metric,
         secondary_metrics=row.secondary_metrics or (),
         target_sources=row.target_sources or (),
+        randomization_unit=row.randomization_unit,
     )
 
 

@@ -64,6 +64,7 @@ class ExperimentViewSet(SnippetViewSet):
             ),
             MultiFieldPanel(
                 [
+                    FieldPanel("randomization_unit"),
                     FieldPanel("namespace"),
                     FieldRowPanel([FieldPanel("namespace_start"), FieldPanel("namespace_end")]),
                     FieldPanel("bucket_version"),

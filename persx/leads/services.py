@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from persx.accounts.services import link_work_email
 from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
@@ -61,7 +62,7 @@ def _store_lead(
             persona=(profile.persona or "") if profile else "",
         )
         if measured:
-            record_visitor_event(
+            recorded = record_visitor_event(
                 EventType.FORM_SUBMISSION,
                 profile,
                 page.split("?", 1)[0],
@@ -69,6 +70,9 @@ def _store_lead(
                 properties={"form": "contact", "lead": lead.pk, "variant": lead.variant},
                 consent=consent,
             )
+            if recorded is not None and profile is not None:
+                # The work address's company (never a free-mail or disposable domain).
+                link_work_email(profile.visitor_id, lead.email, source_detail=f"lead {lead.pk}")
     return lead
 
 

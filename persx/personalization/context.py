@@ -19,15 +19,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Generic, TypeVar, cast
 
 from django.http import HttpRequest
 
+from persx.accounts.services import VisitorUnits, units_of_visitor
 from persx.config import config
 from persx.engine.deciding.bandit_arms import RunningBandit
+from persx.engine.deciding.bucketing import RandomizationUnit
 from persx.engine.deciding.decision import (
     DISABLED,
     ERROR,
@@ -266,6 +268,7 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
     experiments: tuple[ExperimentDefinition, ...] = ()
     bandits: tuple[RunningBandit, ...] = ()
     holdout: Holdout | None = None
+    units = VisitorUnits()
     unavailable = False
     measured = profile is not None and preview is None and conf.personalization_enabled
     if measured:
@@ -274,11 +277,20 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
         try:
             experiments = running_experiments()
             bandits = running_bandits()
+            if profile is not None and any(
+                e.unit is RandomizationUnit.ACCOUNT for e in experiments
+            ):
+                # Only while an account-level experiment runs: two indexed reads.
+                units = units_of_visitor(profile.visitor_id)
         except Exception:
             logger.exception("running experiments unavailable; serving generic")
             unavailable = True
     return PersonalizationContext(
-        visitor=assign_visitor(profile, experiments, holdout, bandits),
+        visitor=replace(
+            assign_visitor(profile, experiments, holdout, bandits),
+            account_key=units.account_key,
+            pinned_units=units.pinned,
+        ),
         enabled=conf.personalization_enabled,
         # Thread CPU time: time this thread waits for a core (or the GIL) under load is
         # not spent by personalization, so it must not exhaust the budget.

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from persx.engine.deciding.bucketing import (
     Assignment,
     ExperimentSpec,
+    RandomizationUnit,
     assign,
     bucket_ranges,
     choose_arm,
@@ -25,7 +26,17 @@ from persx.engine.deciding.bucketing import (
     in_namespace,
     in_range,
     is_valid_weights,
+    unit_id,
 )
+from persx.engine.deciding.experiments import (
+    Arm,
+    ArmKind,
+    ExperimentDefinition,
+    assign_visitor,
+    decide_block,
+)
+from persx.engine.setup_errors import InvalidSetup
+from persx.engine.visitor.profile import VisitorProfile
 from tests.engine.fresh_interpreter import run_in_fresh_interpreters
 
 
@@ -503,3 +514,107 @@ def test_a_weight_too_large_for_a_float_is_invalid_not_an_error() -> None:
     # 10**400 has no float value: GrowthBook's rule cannot accept it, so equal weights apply.
     assert not is_valid_weights([10**400, 0], 2)
     assert bucket_ranges(2, 1.0, [10**400, 0]) == bucket_ranges(2, 1.0, None)
+
+
+# --- randomization unit (docs/hashing.md, "Randomization unit") ----------------------------
+
+# hash_unit(seed, account domain, 2): reference values from the formula above, also
+# produced by GrowthBook with hashAttribute = the account (asserted below).
+ACCOUNT_REFERENCE = [
+    ("pricing-test:v1", "acme.com", 0.359),
+    ("pricing-test:v1", "example-cloud.example", 0.1832),
+]
+
+
+@pytest.mark.parametrize(("seed", "domain", "expected"), ACCOUNT_REFERENCE)
+def test_account_unit_reference_values(seed: str, domain: str, expected: float) -> None:
+    assert hash_unit(seed, unit_id(RandomizationUnit.ACCOUNT, "3f2a9c0e", domain), 2) == expected
+
+
+@pytest.mark.parametrize(("seed", "domain", "expected"), ACCOUNT_REFERENCE)
+def test_account_unit_matches_growthbook_hash_attribute(
+    seed: str, domain: str, expected: float
+) -> None:
+    growthbook = pytest.importorskip("growthbook")
+    for visitor in ("visitor-a", "visitor-b"):
+        result = growthbook.GrowthBook(attributes={"id": visitor, "company": domain}).run(
+            growthbook.Experiment(
+                key="pricing-test",
+                variations=[0, 1],
+                seed=seed,
+                hashVersion=2,
+                hashAttribute="company",
+            )
+        )
+        assert result.bucket == expected
+        assert assign(
+            ExperimentSpec("pricing-test", seed, ("control", "treatment")),
+            unit_id(RandomizationUnit.ACCOUNT, visitor, domain),
+        ) == Assignment(result.variationId, ("control", "treatment")[result.variationId], expected)
+
+
+@pytest.mark.parametrize(
+    ("unit", "account", "pinned", "expected"),
+    [
+        (RandomizationUnit.VISITOR, "", "", "visitor-1"),
+        (RandomizationUnit.VISITOR, "acme.com", "", "visitor-1"),  # visitor unit ignores it
+        (RandomizationUnit.ACCOUNT, "acme.com", "", "acme.com"),
+        (RandomizationUnit.ACCOUNT, "", "", "visitor-1"),  # account unknown: the visitor
+        (RandomizationUnit.ACCOUNT, "acme.com", "visitor-1", "visitor-1"),  # pinned first
+        (RandomizationUnit.ACCOUNT, "globex.com", "acme.com", "acme.com"),
+    ],
+)
+def test_unit_id(unit: RandomizationUnit, account: str, pinned: str, expected: str) -> None:
+    assert unit_id(unit, "visitor-1", account, pinned) == expected
+
+
+def _account_experiment(unit: str = "account") -> ExperimentDefinition:
+    arms = (Arm("control", ArmKind.GENERIC, 0.5), Arm("treatment", ArmKind.PERSONALIZED, 0.5))
+    return ExperimentDefinition.build("pricing-test", arms, "pricing-test:v1", unit=unit)
+
+
+def _arm(experiment: ExperimentDefinition, visitor: str, account: str = "", pin: str = "") -> str:
+    profile = VisitorProfile(visitor, industry="saas")
+    pinned = ((experiment.key, pin),) if pin else ()
+    assignment = dataclasses.replace(
+        assign_visitor(profile, (experiment,)), account_key=account, pinned_units=pinned
+    )
+    return decide_block(assignment, frozenset({"industry:saas"}), "hero").arm
+
+
+def test_every_visitor_of_an_account_gets_the_accounts_arm() -> None:
+    experiment = _account_experiment()
+    rng = random.Random(17)
+    domains = [f"company-{i}.example" for i in range(200)]
+    arms_seen = set()
+    for domain in domains:
+        expected = assign(experiment.spec, domain)
+        assert expected is not None
+        arms = {_arm(experiment, f"{rng.getrandbits(64):016x}", domain) for _ in range(5)}
+        assert arms == {expected.arm}
+        arms_seen |= arms
+    assert arms_seen == {"control", "treatment"}
+
+
+def test_visitor_unit_experiments_ignore_the_account() -> None:
+    experiment = _account_experiment("visitor")
+    visitors = [f"{i:032x}" for i in range(400)]
+    arms = {_arm(experiment, v, "acme.com") for v in visitors}
+    assert arms == {"control", "treatment"}  # one account, yet both arms: per visitor
+    assert all(_arm(experiment, v, "acme.com") == _arm(experiment, v) for v in visitors[:50])
+
+
+def test_a_pinned_visitor_keeps_the_arm_of_their_pinned_unit() -> None:
+    experiment = _account_experiment()
+    visitors = [f"{i:032x}" for i in range(400)]
+    moved = [v for v in visitors if _arm(experiment, v) != _arm(experiment, v, "acme.com")]
+    assert moved  # without the pin, becoming known would move these visitors
+    for visitor in moved:
+        assert _arm(experiment, visitor, "acme.com", pin=visitor) == _arm(experiment, visitor)
+
+
+def test_an_unknown_randomization_unit_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidSetup) as refused:
+        _account_experiment("household")
+    assert refused.value.field == "randomization_unit"
+    assert _account_experiment().unit is RandomizationUnit.ACCOUNT

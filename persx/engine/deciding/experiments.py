@@ -32,7 +32,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from persx.engine.deciding.bandit_arms import RunningBandit, choose, holdback_key
-from persx.engine.deciding.bucketing import ExperimentSpec, assign, holdout
+from persx.engine.deciding.bucketing import (
+    ExperimentSpec,
+    RandomizationUnit,
+    assign,
+    holdout,
+    unit_id,
+)
 from persx.engine.deciding.decision import NO_PROFILE, Decision, Reason, match_reason
 from persx.engine.deciding.selection import select_variant
 from persx.engine.setup_errors import InvalidSetup
@@ -103,6 +109,7 @@ class ExperimentDefinition:
     targeting: Targeting = Targeting()
     primary_metric: str = "form_submission"
     secondary_metrics: tuple[str, ...] = ()
+    unit: RandomizationUnit = RandomizationUnit.VISITOR
 
     @staticmethod
     def build(
@@ -116,13 +123,15 @@ class ExperimentDefinition:
         targeting: Targeting = Targeting(),
         primary_metric: str = "form_submission",
         secondary_metrics: Sequence[str] = (),
+        unit: str = RandomizationUnit.VISITOR,
     ) -> ExperimentDefinition:
         """Validate and precompute bucketing (raises ``InvalidSetup``, naming the field).
 
         Beyond what :class:`ExperimentSpec` checks (two or more arms, weights summing to 1,
         coverage and namespace range within [0, 1], known hash version): the key must not be
         the global holdout's, arm keys must be non-empty and unique, every arm kind must be
-        an :class:`ArmKind`, and a ``variant`` arm must name the variant it serves.
+        an :class:`ArmKind`, a ``variant`` arm must name the variant it serves, and the
+        randomization unit must be a :class:`RandomizationUnit`.
         """
         if key == HOLDOUT_EXPERIMENT:
             raise InvalidSetup("key", f"experiment key {key!r} is reserved for the global holdout")
@@ -130,6 +139,12 @@ class ExperimentDefinition:
             checked = tuple(replace(a, kind=ArmKind(a.kind)) for a in arms)
         except ValueError as exc:
             raise InvalidSetup("arms", f"experiment {key!r}: {exc}") from None
+        try:
+            checked_unit = RandomizationUnit(unit)
+        except ValueError:
+            raise InvalidSetup(
+                "randomization_unit", f"experiment {key!r}: unknown randomization unit {unit!r}"
+            ) from None
         keys = [a.key for a in checked]
         if any(not k for k in keys):
             raise InvalidSetup("arms", f"experiment {key!r}: every arm needs a key")
@@ -150,7 +165,14 @@ class ExperimentDefinition:
             namespace=namespace,
         )
         return ExperimentDefinition(
-            key, checked, spec, scope, targeting, primary_metric, tuple(secondary_metrics)
+            key,
+            checked,
+            spec,
+            scope,
+            targeting,
+            primary_metric,
+            tuple(secondary_metrics),
+            checked_unit,
         )
 
     def arm_for(self, visitor_id: str) -> Arm | None:
@@ -176,6 +198,15 @@ class VisitorAssignment:
     experiments: tuple[ExperimentDefinition, ...] = ()
     held_out: bool = False
     bandits: tuple[RunningBandit, ...] = ()
+    # The visitor's account key ("" when unknown) and, per experiment key, the unit pinned
+    # at their first exposure (docs/hashing.md, "Randomization unit").
+    account_key: str = ""
+    pinned_units: tuple[tuple[str, str], ...] = ()
+
+    def unit_id_for(self, experiment: ExperimentDefinition, visitor_id: str) -> str:
+        """What ``experiment`` hashes for this visitor (:func:`bucketing.unit_id`)."""
+        pinned = dict(self.pinned_units).get(experiment.key, "")
+        return unit_id(experiment.unit, visitor_id, self.account_key, pinned)
 
 
 def assign_visitor(
@@ -236,7 +267,7 @@ def decide_block(
             continue
         if not experiment.targeting.admits(profile):
             continue
-        arm = experiment.arm_for(profile.visitor_id)
+        arm = experiment.arm_for(visitor.unit_id_for(experiment, profile.visitor_id))
         if arm is None:
             continue
         if arm.kind is ArmKind.GENERIC:
