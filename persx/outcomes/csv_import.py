@@ -20,7 +20,13 @@ from django.db import transaction
 from persx.outcomes.csv_mapping import MAPPINGS, CsvMapping, record_of_row
 from persx.outcomes.models import Integration
 from persx.outcomes.services import check_and_store
-from persx.outcomes.validation import MAX_BATCH, RowProblem, duplicate_problems, validate_records
+from persx.outcomes.validation import (
+    MAX_BATCH,
+    OutcomeRecord,
+    RowProblem,
+    duplicate_problems,
+    validate_records,
+)
 
 FIRST_DATA_LINE = 2  # line 1 is the header
 REQUIRED_FIELDS = ("outcome_id", "stage", "occurred_at")
@@ -85,7 +91,7 @@ def import_csv(
 
 
 def _store(
-    records: list, integration_name: str, dry_run: bool, result: ImportResult
+    records: list[OutcomeRecord], integration_name: str, dry_run: bool, result: ImportResult
 ) -> list[RowProblem]:
     problems: list[RowProblem] = []
     try:

@@ -207,13 +207,14 @@ def pipeline_cells(
 
     credited: list[tuple[_Unit, Outcome]] = []
     for outcome in _outcomes_of(units, set(earliest_of_account)):
-        unit = (
+        credit = (
             units.get(outcome.visitor_id)
             if outcome.visitor_id
             else earliest_of_account.get(outcome.account)
         )
-        if unit is None or not unit.matured:
+        if credit is None or not credit.matured:
             continue
+        unit = credit
         if unit.exposed_at <= outcome.occurred_at <= min(unit.exposed_at + window, as_of):
             credited.append((unit, outcome))
 
