@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from persx.demo.planted_accounts import PlantedAccount
 from persx.demo.planted_browsing import planted_paths
 from persx.demo.simulated_browser import Browser, Page
 from persx.demo.traffic_plan import (
@@ -88,6 +89,7 @@ def simulate_visitor(
     days_back: int = 0,
     on_visitor: Callable[[str], None] | None = None,
     posts: Mapping[str, Sequence[str]] | None = None,
+    account: PlantedAccount | None = None,
 ) -> VisitorOutcome:
     """One visitor's visit (see the module docstring); ``days_back`` is where the backfill
     will put it, so a return visit 1-6 days later can still lie in the past. ``on_visitor``
@@ -130,7 +132,15 @@ def simulate_visitor(
     if on_visitor is not None:
         on_visitor(visitor_id)
     return _after_contact(
-        browser, plan, industry, rng, days_back, visitor_id, variant, variant != "generic"
+        browser,
+        plan,
+        industry,
+        rng,
+        days_back,
+        visitor_id,
+        variant,
+        variant != "generic",
+        account,
     )
 
 
@@ -180,16 +190,19 @@ def _after_contact(
     visitor_id: str,
     variant: str,
     personalized: bool,
+    account: PlantedAccount | None = None,
 ) -> VisitorOutcome:
     """The rest of a visit after the contact page: another page, events, the form, a return
-    visit; ``personalized`` says whether the planted lift applies."""
+    visit; ``personalized`` says whether the planted lift applies, ``account`` (planted
+    accounts) scales every chance by the account's propensity and gives the work email."""
+    propensity = account.propensity if account is not None else 1.0
     if rng.random() < SECOND_PAGE_SHARE:
         _expect(browser.get("/"), "/")
     converted: list[str] = []
     events: list[dict[str, Any]] = []
     now = datetime.now(UTC).isoformat()
     for metric in ("cta_click", "email_signup"):
-        if rng.random() < plan.probability(industry, metric, personalized):
+        if rng.random() < plan.probability(industry, metric, personalized, propensity):
             converted.append(metric)
             events.append(
                 {"event_id": str(uuid.uuid4()), "type": metric, "occurred_at": now, "page": "/"}
@@ -207,7 +220,7 @@ def _after_contact(
                 "value": round(rng.expovariate(1 / max(mean, 1e-6)), 1),
             }
         )
-    submits = rng.random() < plan.probability(industry, "form_submission", personalized)
+    submits = rng.random() < plan.probability(industry, "form_submission", personalized, propensity)
     if submits or rng.random() < plan.baselines.get("form_abandon", 0.0):
         events.append(
             {
@@ -229,8 +242,12 @@ def _after_contact(
                 {
                     "csrfmiddlewaretoken": token,
                     "name": f"Sim Visitor {visitor_id[:6]}",
-                    "email": f"sim-{visitor_id[:12] or uuid.uuid4().hex[:12]}@example.com",
-                    "company": "Simulated Co",
+                    "email": (
+                        account.email(visitor_id or uuid.uuid4().hex)
+                        if account is not None
+                        else f"sim-{visitor_id[:12] or uuid.uuid4().hex[:12]}@example.com"
+                    ),
+                    "company": account.company if account is not None else "Simulated Co",
                     "message": "Simulated lead (simulate_traffic).",
                     "variant": variant,
                     "next": "/contact/",
@@ -241,7 +258,9 @@ def _after_contact(
             303,
         )
     returned_at, gap = None, 0
-    if days_back >= 1 and rng.random() < plan.probability(industry, "return_visit", personalized):
+    if days_back >= 1 and rng.random() < plan.probability(
+        industry, "return_visit", personalized, propensity
+    ):
         gap = rng.randint(1, min(days_back, RETURN_WITHIN_DAYS - 1))
         returned_at = datetime.now(UTC)
         _expect(browser.get("/contact/"), "/contact/ (return visit)")

@@ -61,6 +61,8 @@ from django.db.models import Max, Min
 from persx.analytics.models import RollupState
 from persx.analytics.services import STATE_NAME, rebuild_rollups, update_rollups
 from persx.content.tagged_index import ranked_entries
+from persx.demo.planted_accounts import PlantedAccount, account_sizes, plant_accounts
+from persx.demo.planted_crm import PlantedCrm, plant_crm_outcomes
 from persx.demo.simulated_browser import Browser, HttpBrowser, InProcessBrowser, visitor_address
 from persx.demo.simulated_visitor import VisitorOutcome, simulate_skipper, simulate_visitor
 from persx.demo.simulation_records import (
@@ -102,6 +104,8 @@ class SimulationResult:
     outcomes: Sequence[VisitorOutcome]
     training: str = ""  # what the inference training between the phases said
     health_since: datetime | None = None  # the health counts were recounted from here
+    accounts: Mapping[str, int] | None = None  # planted account domain → its visitors
+    crm: PlantedCrm | None = None  # the planted CRM outcomes (with planted accounts)
 
     @property
     def skippers(self) -> int:
@@ -185,6 +189,19 @@ def _run(
     posts = industry_posts() if skippers else None
     outcomes: list[VisitorOutcome] = []
     training = ""
+    # Planted accounts come from a generator of their own, so a run without them draws
+    # exactly what it drew before they existed.
+    accounts: list[PlantedAccount] = (
+        plant_accounts(
+            random.Random(plan.seed * 104_729 + 1),
+            plan.visitors - skippers,
+            plan.industries,
+            plan.account_icc,
+            plan.baselines.get("form_submission", 0.0),
+        )
+        if plan.accounts
+        else []
+    )
     with _quiet_page_logs():
         for i in range(plan.visitors):
             if i == plan.visitors - skippers and posts is not None and train is not None:
@@ -192,6 +209,9 @@ def _run(
                 training = train()
                 say(training)
             industry = rng.choices(industries, weights)[0]
+            account = accounts[i] if i < len(accounts) else None
+            if account is not None:
+                industry = account.industry
             days_back = rng.randrange(plan.days)
             if posts is not None and i >= plan.visitors - skippers:
                 outcome = simulate_skipper(
@@ -212,6 +232,7 @@ def _run(
                     days_back,
                     on_visitor=mark_simulated_visitor,
                     posts=posts,
+                    account=account,
                 )
             outcomes.append(outcome)
             if progress:
@@ -231,6 +252,17 @@ def _run(
                 for o in outcomes
                 if o.visitor_id and o.returned_at is not None
             },
+        )
+    crm = None
+    if plan.accounts:
+        say(
+            "Importing the planted CRM's deal export (qualified leads, opportunities, won deals)..."
+        )
+        crm = plant_crm_outcomes(
+            [o.visitor_id for o in outcomes if o.visitor_id],
+            {o.visitor_id: o.variant != "generic" for o in outcomes if o.visitor_id},
+            plan.pipeline_lift,
+            plan.seed,
         )
     state = RollupState.objects.filter(name=STATE_NAME).first()
     rebuild = backfilled > 0 and state is not None and state.last_event_id > first_id
@@ -259,4 +291,6 @@ def _run(
         outcomes=outcomes,
         training=training,
         health_since=health_since,
+        accounts=account_sizes(accounts) if accounts else None,
+        crm=crm,
     )

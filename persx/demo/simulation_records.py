@@ -13,7 +13,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Min
 
+from persx.accounts.models import VisitorAccountLink
+from persx.accounts.services import erase_links
 from persx.demo.models import SimulatedExperiment, SimulatedVisitor
+from persx.demo.planted_crm import clear_crm_outcomes
 from persx.engine.visitor.profile import Provenance
 from persx.events.models import Event
 from persx.experiments.models import Experiment
@@ -123,6 +126,7 @@ class ClearedSimulation:
     profile_records: int
     experiments: tuple[str, ...]  # experiments the simulator created, now deleted
     earliest: datetime | None = None  # the oldest removed event (recount health from here)
+    outcomes: int = 0  # the planted CRM's outcomes
 
 
 def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
@@ -134,6 +138,8 @@ def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
     events = leads = records = 0
     earliest: datetime | None = None
     with transaction.atomic():
+        # The planted CRM's outcomes first: an account an outcome refers to is kept.
+        outcomes = clear_crm_outcomes()
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             oldest = Event.objects.filter(visitor_id__in=part).aggregate(at=Min("occurred_at"))
@@ -141,6 +147,7 @@ def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
                 earliest = oldest["at"]
             events += Event.objects.filter(visitor_id__in=part).delete()[0]
             leads += Lead.objects.filter(visitor_id__in=part).delete()[0]
+            erase_links(frozenset(part))
             records += VisitorProfileRecord.objects.filter(visitor_id__in=part).delete()[0]
         SimulatedVisitor.objects.filter(visitor_id__in=ids).delete()
         removed: list[str] = []
@@ -149,7 +156,7 @@ def clear_simulated_data(chunk: int = 500) -> ClearedSimulation:
                 Experiment.objects.filter(key=marker.key).delete()
                 marker.delete()
                 removed.append(marker.key)
-    return ClearedSimulation(len(ids), events, leads, records, tuple(removed), earliest)
+    return ClearedSimulation(len(ids), events, leads, records, tuple(removed), earliest, outcomes)
 
 
 def shift_visitor_histories(
@@ -176,9 +183,15 @@ def shift_visitor_histories(
         for offset, visitors in sorted(by_offset.items()):
             delta = timedelta(days=offset)
             for start in range(0, len(visitors), chunk):
-                moved += Event.objects.filter(
-                    visitor_id__in=visitors[start : start + chunk]
-                ).update(occurred_at=F("occurred_at") - delta, received_at=F("received_at") - delta)
+                part = visitors[start : start + chunk]
+                moved += Event.objects.filter(visitor_id__in=part).update(
+                    occurred_at=F("occurred_at") - delta, received_at=F("received_at") - delta
+                )
+                # The visitor's leads and account links move with the visit that made them.
+                Lead.objects.filter(visitor_id__in=part).update(created_at=F("created_at") - delta)
+                VisitorAccountLink.objects.filter(visitor_id__in=part).update(
+                    linked_at=F("linked_at") - delta
+                )
         for visitor_id, (since, days) in (later_visits or {}).items():
             shifted_since = since - timedelta(days=days_back.get(visitor_id, 0))
             delta = timedelta(days=days)

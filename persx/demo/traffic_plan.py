@@ -36,6 +36,13 @@ class Plan:
     backfill: bool = False
     # Share of visitors who skip the start form (0: everyone states their industry).
     skippers: float = 0.0
+    # Planted accounts (persx.demo.planted_accounts): visitors come from companies whose
+    # visitors convert alike (intra-account correlation account_icc), leave work emails at
+    # their company's domain, and the CRM later reports their leads' pipeline with a
+    # planted lift for personalized content (persx.demo.planted_crm).
+    accounts: bool = False
+    account_icc: float = 0.1
+    pipeline_lift: float = 0.25
 
     def __post_init__(self) -> None:
         if self.visitors < 1:
@@ -44,6 +51,10 @@ class Plan:
             raise ValueError("skippers: a share between 0 and 1")
         if self.days < 1:
             raise ValueError("days must be at least 1")
+        if not 0.0 <= self.account_icc < 1.0:
+            raise ValueError("icc: an intra-account correlation from 0 up to (not including) 1")
+        if self.pipeline_lift <= -1 or not math.isfinite(self.pipeline_lift):
+            raise ValueError("pipeline-lift: a relative lift above -1")
         if self.url and self.days > 1 and not self.backfill:
             raise ValueError(
                 "with --url, --days > 1 needs --backfill (this process shifts the visitors' "
@@ -56,8 +67,12 @@ class Plan:
                 return self.lifts[key]
         return 0.0
 
-    def probability(self, industry: str, metric: str, personalized: bool) -> float:
-        base = self.baselines.get(metric, 0.0)
+    def probability(
+        self, industry: str, metric: str, personalized: bool, propensity: float = 1.0
+    ) -> float:
+        """The chance to convert on ``metric``; ``propensity`` is the visitor's account's
+        rate relative to the baseline (1 without planted accounts)."""
+        base = self.baselines.get(metric, 0.0) * propensity
         p = base * (1 + self.lift(industry, metric)) if personalized else base
         return min(max(p, 0.0), 1.0)
 

@@ -16,6 +16,7 @@ from persx.analytics.progress import ProgressBar
 from persx.analytics.services import rebuild_rollups
 from persx.catalog.repository import current_catalog
 from persx.demo import simulation
+from persx.demo.planted_crm import INTEGRATION, planted_pipeline_lift
 from persx.demo.simulated_visitor import SimulationError
 from persx.demo.simulation_records import (
     INFERRED_EXPERIMENT,
@@ -79,6 +80,28 @@ class Command(BaseCommand):
             "answers before the skippers arrive (persx_train_inference).",
         )
         parser.add_argument(
+            "--accounts",
+            action="store_true",
+            help="Plant accounts: visitors come from simulated companies (1 to 50 visitors "
+            "each, one industry each) whose visitors convert alike, leave work emails at the "
+            "company's domain, and a planted CRM export (HubSpot columns, "
+            "var/simulated_crm_export.csv) is imported afterwards with the leads' qualified "
+            "leads, opportunities and won deals.",
+        )
+        parser.add_argument(
+            "--icc",
+            type=float,
+            default=0.1,
+            help="With --accounts: the intra-account correlation of conversions (default 0.1).",
+        )
+        parser.add_argument(
+            "--pipeline-lift",
+            type=float,
+            default=0.25,
+            help="With --accounts: the planted relative lift of a lead's chance to qualify "
+            "when the visitor saw personalized content (default 0.25).",
+        )
+        parser.add_argument(
             "--clear",
             action="store_true",
             help="Remove what earlier runs made (their visitors' events, leads and profile "
@@ -122,6 +145,9 @@ class Command(BaseCommand):
                 url=options.get("url") or None,
                 backfill=bool(options["backfill"]),
                 skippers=float(options["skippers"]),
+                accounts=bool(options["accounts"]),
+                account_icc=float(options["icc"]),
+                pipeline_lift=float(options["pipeline_lift"]),
             )
             if options["train"] and not plan.skippers:
                 raise ValueError("--train needs --skippers (it trains between the two phases)")
@@ -173,8 +199,11 @@ class Command(BaseCommand):
             self._health(result.health_since, plan.days)
         if plan.skippers:
             self._skippers(result)
+        if result.accounts:
+            self._accounts(result, plan)
         self.stdout.write(
-            "Simulated leads are in Leads (company 'Simulated Co'); "
+            "Simulated leads are in Leads (company 'Simulated Co', or '… (simulated)' with "
+            "--accounts); "
             "`manage.py simulate_traffic --clear` removes everything the simulation made."
         )
 
@@ -212,6 +241,32 @@ class Command(BaseCommand):
             "personalization vs generic)"
         )
 
+    def _accounts(self, result: simulation.SimulationResult, plan: Plan) -> None:
+        sizes = sorted((result.accounts or {}).values())
+        self.stdout.write(
+            f"Planted accounts: {len(sizes):,} companies, {sizes[0]}-{sizes[-1]} visitors "
+            f"each (median {sizes[len(sizes) // 2]}), intra-account correlation "
+            f"{plan.account_icc:g} (admin: Measurement → Accounts)."
+        )
+        crm = result.crm
+        if crm is None or crm.imported is None:
+            self.stdout.write("Planted CRM: no lead reached a CRM stage yet; nothing imported.")
+            return
+        stages = ", ".join(f"{stage} {n:,}" for stage, n in sorted(crm.by_stage.items()))
+        imported = crm.imported
+        status = (
+            f"{imported.created:,} outcomes stored, {imported.unchanged:,} unchanged"
+            if not imported.problems
+            else "refused: " + "; ".join(imported.problems[:3])
+        )
+        truth = planted_pipeline_lift(plan.lift("*", "form_submission"), plan.pipeline_lift)
+        self.stdout.write(
+            f"Planted CRM: {crm.outcomes:,} deals from {crm.leads:,} leads ({stages}) written "
+            f"to {crm.export} and imported as integration '{INTEGRATION}': {status}. Planted "
+            f"qualified-lead lift per visitor for personalized content: {truth:+.0%}. "
+            f"Match report: manage.py persx_outcomes_match"
+        )
+
     def _clear(self) -> None:
         cleared = clear_simulated_data()
         bar = ProgressBar.for_command(self.stdout, "Rebuilding rollups", "events")
@@ -226,7 +281,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Removed {cleared.visitors:,} simulated visitors: {cleared.events:,} events, "
-                f"{cleared.leads:,} leads, {cleared.profile_records:,} profile records"
+                f"{cleared.leads:,} leads, {cleared.profile_records:,} profile records, "
+                f"{cleared.outcomes:,} planted CRM outcomes"
                 f"{experiments}. Rollups rebuilt from the {run.events:,} remaining events"
                 + (
                     f"; health counts recounted since {cleared.earliest:%Y-%m-%d}."
