@@ -57,6 +57,8 @@ class PersxConfig:
     draft_model: str
     draft_price_input: float  # USD per million tokens
     draft_price_output: float
+    event_store: str  # "relational" or "clickhouse" (persx.eventstore.selection)
+    clickhouse_url: str
 
 
 def _months(value: object) -> int | None:
@@ -145,4 +147,6 @@ def config() -> PersxConfig:
         draft_model=str(raw["DRAFT_MODEL"]),
         draft_price_input=float(raw["DRAFT_PRICE_INPUT"]),
         draft_price_output=float(raw["DRAFT_PRICE_OUTPUT"]),
+        event_store=str(raw["EVENT_STORE"]),
+        clickhouse_url=str(raw["CLICKHOUSE_URL"] or ""),
     )

@@ -1,46 +1,32 @@
-"""What a report reads: experiment designs, rollup counts, the rollup state, labels.
+"""What a report reads: experiment designs, counts, the rollup state, labels.
 
-Three grouped queries on :class:`DailyRollup` per report (cells by arm × industry × metric,
-the primary metric by day, the primary metric by variant), whatever the number of events.
+Three grouped queries per report (cells by arm × industry × metric, the primary metric by
+day, the primary metric by variant), whatever the number of events, from the configured
+event store (``persx.eventstore``): the relational rollups
+(:mod:`~persx.analytics.rollup_statistics`) or ClickHouse.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
 
-from django.db.models import QuerySet, Sum
-
-from persx.analytics.models import DailyRollup, RollupState
+from persx.analytics.models import RollupState
 from persx.analytics.report_model import ArmSpec, Counts, Design
 from persx.analytics.rollup_sql import HOLDOUT_ARM, REST_ARM
+from persx.analytics.rollup_statistics import RollupStatistics, counting_rules
 from persx.analytics.services import STATE_NAME
 from persx.catalog.repository import current_catalog
 from persx.charts.number_format import percent
 from persx.config import config
 from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.engine.statistics import DEFAULT_TUNING_N
-from persx.events.experiment_metrics import METRICS
+from persx.eventstore.port import Scope, StatisticsSource, Sums
+from persx.eventstore.selection import columnar_store
 from persx.experiments.mappers import stored_arms
 from persx.experiments.models import Experiment
 
 DEFAULT_SECONDARY = ("engagement", "form_completion", "email_signup", "bounce", "return_visit")
-
-_SUMS = {
-    "v": Sum("visitors"),
-    "c": Sum("conversions"),
-    "s": Sum("value_sum"),
-    "q": Sum("value_sum_sq"),
-}
-
-
-def _counts(row: Mapping[str, Any]) -> Counts:
-    return Counts(
-        int(row["v"] or 0), int(row["c"] or 0), float(row["s"] or 0.0), float(row["q"] or 0.0)
-    )
-
 
 # --- designs ------------------------------------------------------------------------------
 
@@ -108,47 +94,35 @@ def all_designs() -> list[Design]:
 # --- counts -------------------------------------------------------------------------------
 
 
-def _rollups(design: Design) -> QuerySet[DailyRollup]:
-    return DailyRollup.objects.filter(experiment=design.key)
+def _statistics() -> StatisticsSource:
+    """The configured store's statistics: ClickHouse, or the relational rollups."""
+    return columnar_store() or RollupStatistics()
+
+
+def _scope(design: Design, metrics: tuple[str, ...]) -> Scope:
+    return Scope(design.key, metrics, counting_rules())
+
+
+def _as_counts(sums: Sums) -> Counts:
+    return Counts(*sums)
 
 
 def cell_counts(design: Design) -> dict[tuple[str, str, str], Counts]:
     """Counts by (arm, industry, metric) over every day, for the design's metrics."""
-    rows = (
-        _rollups(design)
-        .filter(metric__in=design.metrics)
-        .values("arm", "industry", "metric")
-        .annotate(**_SUMS)
-        .order_by()
-    )
-    return {(r["arm"], r["industry"], r["metric"]): _counts(r) for r in rows}
+    sums = _statistics().arm_segment_sums(_scope(design, design.metrics))
+    return {key: _as_counts(s) for key, s in sums.items()}
 
 
 def daily_counts(design: Design) -> dict[date, dict[str, Counts]]:
     """The primary metric's counts by day and arm."""
-    by_day: dict[date, dict[str, Counts]] = defaultdict(dict)
-    rows = (
-        _rollups(design)
-        .filter(metric=design.primary_metric)
-        .values("day", "arm")
-        .annotate(**_SUMS)
-        .order_by("day")
-    )
-    for row in rows:
-        by_day[row["day"]][row["arm"]] = _counts(row)
-    return by_day
+    by_day = _statistics().daily_sums(_scope(design, (design.primary_metric,)))
+    return {day: {arm: _as_counts(s) for arm, s in arms.items()} for day, arms in by_day.items()}
 
 
 def variant_counts(design: Design) -> dict[tuple[str, str], Counts]:
     """The primary metric's counts by (arm, variant shown or would-be variant)."""
-    rows = (
-        _rollups(design)
-        .filter(metric=design.primary_metric)
-        .values("arm", "variant")
-        .annotate(**_SUMS)
-        .order_by()
-    )
-    return {(r["arm"], r["variant"]): _counts(r) for r in rows}
+    sums = _statistics().variant_sums(_scope(design, (design.primary_metric,)))
+    return {key: _as_counts(s) for key, s in sums.items()}
 
 
 def rollup_state() -> tuple[datetime | None, int]:
@@ -159,18 +133,7 @@ def rollup_state() -> tuple[datetime | None, int]:
 
 def visitors_per_experiment(keys: Sequence[str]) -> dict[str, dict[str, int]]:
     """Visitors per arm of each experiment (one grouped query), for listings."""
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    if not keys:
-        return out
-    rows = (
-        DailyRollup.objects.filter(experiment__in=keys, metric=METRICS[0].key)
-        .values("experiment", "arm")
-        .annotate(v=Sum("visitors"))
-        .order_by()
-    )
-    for row in rows:
-        out[row["experiment"]][row["arm"]] = int(row["v"] or 0)
-    return out
+    return _statistics().visitors_per_arm(keys, counting_rules())
 
 
 # --- labels (the catalog snapshot) --------------------------------------------------------

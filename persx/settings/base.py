@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "persx.outcomes",
     "persx.experiments",
     "persx.events",
+    "persx.eventstore",
     "persx.privacy",
     "persx.charts",
     "persx.inference",
@@ -274,6 +275,11 @@ PERSX = {
     # are dropped whole by `manage.py persx_events_partitions` (persx/events/partitions.py;
     # their rollups stay). "" or "none" keeps every month.
     "EVENTS_RETENTION_MONTHS": os.environ.get("PERSX_EVENTS_RETENTION_MONTHS", "13"),
+    # Where raw events go and reports are computed (persx/eventstore, docs/scaling.md):
+    # "relational" (this database; rollups) or "clickhouse" (CLICKHOUSE_URL:
+    # clickhouse://user:password@host:8123/persx, https://..., or chdb:// in-process).
+    "EVENT_STORE": os.environ.get("PERSX_EVENT_STORE", "") or "relational",
+    "CLICKHOUSE_URL": os.environ.get("PERSX_CLICKHOUSE_URL", ""),
     # PostgreSQL: a visitor's own writes (events, profile, lead, forget-me) run as the role
     # persx_web under row-level security (persx/http/row_security.py). No effect on SQLite.
     "ROW_SECURITY": os.environ.get("PERSX_ROW_SECURITY", "on") != "off",

@@ -1,0 +1,46 @@
+"""The ClickHouse schema of the event store, from the files in ``deploy/clickhouse/``.
+
+``single_node.sql`` (one server) or ``cluster.sql`` (replicated tables per shard and a
+Distributed table over them) with the database, the table and the retention filled in.
+Retention follows ``PERSX['EVENTS_RETENTION_MONTHS']`` as PostgreSQL's partitions do: the
+current month and that many before it are kept; ClickHouse drops older parts by TTL
+(``ttl_only_drop_parts``: whole parts, no row-by-row rewrite).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "deploy" / "clickhouse"
+DEFAULT_DATABASE = "persx"
+EVENTS_TABLE = "events"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def retention_ttl(months: int | None) -> str:
+    """The table's TTL clause: none when every month is kept."""
+    if months is None:
+        return ""
+    return f"TTL toStartOfMonth(occurred_at) + INTERVAL {int(months) + 1} MONTH DELETE"
+
+
+def _checked(kind: str, name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"{kind} {name!r}: letters, digits and underscores only")
+    return name
+
+
+def schema_statements(
+    database: str, retention_months: int | None, cluster: str | None = None
+) -> list[str]:
+    """The CREATE statements, in order (each ``IF NOT EXISTS``: running them twice is safe)."""
+    template = (SCHEMA_DIR / ("cluster.sql" if cluster else "single_node.sql")).read_text()
+    text = "\n".join(line for line in template.splitlines() if not line.startswith("--"))
+    filled = text.format(
+        database=_checked("database", database),
+        table=EVENTS_TABLE,
+        cluster=_checked("cluster", cluster) if cluster else "",
+        ttl=retention_ttl(retention_months),
+    )
+    return [statement.strip() for statement in filled.split(";") if statement.strip()]
