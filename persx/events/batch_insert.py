@@ -36,6 +36,7 @@ from django.db import connection
 
 from persx.events.event_row import EVENT_COLUMNS, FUTURE_TOLERANCE, MAX_AGE
 from persx.events.models import Event, ReceivedEventId
+from persx.eventstore.selection import columnar_store
 
 
 def insert_batch(params: Sequence[tuple[Any, ...]]) -> int:
@@ -43,6 +44,9 @@ def insert_batch(params: Sequence[tuple[Any, ...]]) -> int:
     statement on PostgreSQL, skipping known and repeated ``event_id``s; the rows added."""
     if not params:
         return 0
+    columnar = columnar_store()
+    if columnar is not None:  # PERSX['EVENT_STORE'] = 'clickhouse': raw events go there
+        return columnar.append(params)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             columns = [list(column) for column in zip(*params, strict=True)]

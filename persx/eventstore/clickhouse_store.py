@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.db import OperationalError
+
 from persx.eventstore import clickhouse_sql
 from persx.eventstore.port import ArmSegmentMetric, ArmVariant, CountingRules, Scope, Sums
 from persx.eventstore.raw_rows import COLUMNS, clickhouse_row
@@ -57,7 +59,14 @@ class ClickHouseEventStore:
         """
         if not rows:
             return 0
-        self.session.insert(self.table, COLUMNS, [clickhouse_row(r) for r in rows])
+        values = [clickhouse_row(r) for r in rows]
+        try:
+            self.session.insert(self.table, COLUMNS, values)
+        except Exception as exc:  # either client's error: the store did not take the rows
+            # As a locked database: the writer retries, then answers 503 with Retry-After
+            # (persx.events.durable_write); a retried batch collapses with any rows the
+            # failed attempt wrote.
+            raise OperationalError(f"ClickHouse insert failed: {exc}") from exc
         return len(rows)
 
     def forget_visitors(self, visitor_ids: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ import threading
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import OperationalError
 
 from persx.config import config
 from persx.eventstore.clickhouse_store import ClickHouseEventStore
@@ -45,7 +46,12 @@ def clickhouse_store(url: str) -> ClickHouseEventStore:
     with _lock:
         store = _stores.get(url)
         if store is None:
-            session, database = session_for(url)
+            try:
+                session, database = session_for(url)
+            except ImproperlyConfigured:
+                raise
+            except Exception as exc:  # unreachable: retried and answered as a busy database
+                raise OperationalError(f"ClickHouse at {urlsplit(url).hostname}: {exc}") from exc
             store = _stores[url] = ClickHouseEventStore(session, database)
         return store
 
