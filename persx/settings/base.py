@@ -127,6 +127,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "EXCLUSIVE",
         "timeout": 20,
     }
+# A read replica for the report pages (docs/operations.md, "A read replica for reports"):
+# the alias "replica", used by persx.database_routing; the primary keeps every write. In
+# tests it mirrors the test database (TEST MIRROR): the same data, through its own connection.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=600, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["persx.database_routing.ReplicaRouter"]
 
 # Background jobs (draft batches, rollups, monitor passes, bandit updates) are django-tasks
 # tasks on its database backend ("jobs"): the queue is a table, a worker is
