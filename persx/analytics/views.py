@@ -27,6 +27,7 @@ from persx.charts.cumulative import cumulative_chart
 from persx.charts.interval import interval_chart
 from persx.charts.number_format import percent
 from persx.config import config
+from persx.database_routing import reports_from_replica
 from persx.events.experiment_metrics import metric
 
 
@@ -38,10 +39,11 @@ def fresh_rollups() -> RollupFreshness:
 
 
 def _report_or_404(key: str) -> ExperimentReport:
-    design = find_design(key)
-    if design is None:
-        raise Http404(f"no experiment '{key}'")
-    return build_report(design)
+    with reports_from_replica():  # the numbers come from the replica when there is one
+        design = find_design(key)
+        if design is None:
+            raise Http404(f"no experiment '{key}'")
+        return build_report(design)
 
 
 class ReportIndexView(MeasurementScreen):
@@ -52,8 +54,9 @@ class ReportIndexView(MeasurementScreen):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["freshness"] = fresh_rollups()
-        designs = all_designs()
-        visitors = visitors_per_experiment([d.key for d in designs])
+        with reports_from_replica():
+            designs = all_designs()
+            visitors = visitors_per_experiment([d.key for d in designs])
         rows = []
         for design in designs:
             by_arm = visitors.get(design.key, {})
@@ -172,7 +175,8 @@ class OverviewView(MeasurementScreen):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["freshness"] = fresh_rollups()
-        overview: Overview = build_overview()
+        with reports_from_replica():
+            overview: Overview = build_overview()
         sources = []
         for report in (overview.holdout, *overview.experiments):
             design = report.design
