@@ -35,6 +35,10 @@ class MatchReport:
     reasons: list[ReasonCount]
 
     @property
+    def unmatched(self) -> int:
+        return self.total - self.matched
+
+    @property
     def matched_share(self) -> float | None:
         return self.matched / self.total if self.total else None
 
@@ -46,7 +50,7 @@ class MatchReport:
             "matched_share": self.matched_share,
             "to_visitor": self.to_visitor,
             "to_account_only": self.to_account_only,
-            "unmatched": self.total - self.matched,
+            "unmatched": self.unmatched,
             "reasons": [
                 {
                     "reason": r.reason,

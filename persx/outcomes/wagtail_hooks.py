@@ -1,0 +1,54 @@
+"""The "CRM integrations" (editors with the permission) and "Pipeline match" (measurement)
+admin screens."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import URLPattern, path, reverse_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from persx.access.measurement import MeasurementOnlyMenuItem
+from persx.outcomes import views
+
+
+class IntegrationsMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return views.can_manage_integrations(request)
+
+
+def register_admin_urls() -> list[URLPattern]:
+    return [
+        path(
+            "outcomes/integrations/",
+            views.IntegrationsView.as_view(),
+            name="persx_outcomes_integrations",
+        ),
+        path("outcomes/match/", views.MatchReportView.as_view(), name="persx_outcomes_match"),
+        path("outcomes/match.json", views.match_report_json, name="persx_outcomes_match_json"),
+    ]
+
+
+def register_integrations_menu_item() -> MenuItem:
+    return IntegrationsMenuItem(
+        "CRM integrations",
+        reverse_lazy("persx_outcomes_integrations"),
+        name="persx-crm-integrations",
+        icon_name="key",
+        order=910,
+    )
+
+
+def register_match_menu_item() -> MenuItem:
+    return MeasurementOnlyMenuItem(
+        "Pipeline match",
+        reverse_lazy("persx_outcomes_match"),
+        name="persx-pipeline-match",
+        icon_name="link",
+        order=340,
+    )
+
+
+hooks.register("register_admin_urls", register_admin_urls)
+hooks.register("register_admin_menu_item", register_integrations_menu_item)
+hooks.register("register_admin_menu_item", register_match_menu_item)
