@@ -31,6 +31,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -65,7 +66,7 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _insert_client(batches: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _insert_client(batches: int, ready: Any, start: Any, out: Any) -> None:
     _setup()
     import uuid
     from datetime import UTC, datetime
@@ -78,6 +79,8 @@ def _insert_client(batches: int, out: multiprocessing.Queue) -> None:  # type: i
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = int(cursor.fetchone()[0])
+    ready.put(pid)
+    start.wait()  # every client set up (Django, connection) before any is timed
     before = _backend_cpu_s(pid)
     started = time.perf_counter()
     stored = 0
@@ -91,29 +94,77 @@ def _insert_client(batches: int, out: multiprocessing.Queue) -> None:  # type: i
     out.put((stored, time.perf_counter() - started, _backend_cpu_s(pid) - before))
 
 
-def bench_inserts(clients: int, batches: int) -> None:
+def bench_inserts(clients: int, batches: int) -> list[dict[str, Any]]:
+    """``clients`` processes storing ``batches`` batches of 500 each, timed together once all
+    are set up: wall events/s, and events per CPU-second of their PostgreSQL backends."""
     spawn = multiprocessing.get_context("spawn")  # a fresh process: no inherited connection
-    queue = spawn.Queue()
-    procs = [spawn.Process(target=_insert_client, args=(batches, queue)) for _ in range(clients)]
-    started = time.perf_counter()
+    ready, out, start = spawn.Queue(), spawn.Queue(), spawn.Event()
+    procs = [
+        spawn.Process(target=_insert_client, args=(batches, ready, start, out))
+        for _ in range(clients)
+    ]
     for p in procs:
         p.start()
-    results = [queue.get() for _ in procs]
+    for _ in procs:
+        ready.get()
+    start.set()
+    results = [out.get() for _ in procs]
     for p in procs:
         p.join()
-    wall = time.perf_counter() - started
+    wall = max(r[1] for r in results)  # all started together: the last one to finish
     stored = sum(r[0] for r in results)
     pg_cpu = sum(r[2] for r in results)
+    per_cpu = stored / max(pg_cpu, 1e-9)
     print(
         f"  inserts, {clients} client(s) x {batches} batches of {BATCH}: {stored:,} events, "
-        f"{stored / wall:,.0f} events/s wall; PostgreSQL backends used {pg_cpu:.1f} CPU-s "
-        f"= {stored / max(pg_cpu, 1e-9):,.0f} events per PostgreSQL CPU-second",
+        f"{stored / wall:,.0f} events/s wall; PostgreSQL backends used {pg_cpu:.2f} CPU-s "
+        f"= {per_cpu:,.0f} events per PostgreSQL CPU-second (load {_load()})",
         flush=True,
     )
+    return [
+        {
+            "name": f"PostgreSQL events stored per backend CPU-second ({clients} client(s))",
+            "measured": per_cpu,
+            "goal": 25_000,
+            "direction": ">=",
+            "kind": "absolute",
+            "unit": "events/CPU-s",
+        },
+        {
+            "name": f"PostgreSQL events stored per second, wall ({clients} client(s))",
+            "measured": stored / wall,
+            "goal": 20_000,
+            "direction": ">=",
+            "kind": "absolute",
+            "unit": "events/s",
+        },
+    ]
 
 
-def _generate(total: int) -> int:
-    """About ``total`` events over the last DAYS days, made by PostgreSQL itself."""
+def prepare_database() -> None:
+    """Create (if missing), migrate and seed the bench's own database; Django set up."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "ensure_database.py")], check=True)
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_demo", verbosity=0)
+
+
+def measure_inserts(clients: int = 2, batches: int = 40) -> list[dict[str, Any]]:
+    """The insert figures for ``bench/run.py`` (fields of ``bench/goals.Goal``): one client,
+    then ``clients`` at once. Needs Django set up on a PostgreSQL database."""
+    _empty()
+    figures = bench_inserts(1, batches) + bench_inserts(clients, batches)
+    _empty()
+    return figures
+
+
+def _generate(total: int, salt: str = "") -> int:
+    """About ``total`` events over the last DAYS days, made by PostgreSQL itself; ``salt``
+    names the visitors (another salt: new visitors). Returns the events now stored."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -160,7 +211,7 @@ def _generate(total: int) -> int:
             f"SELECT * FROM ({' UNION ALL '.join(parts)}) e ORDER BY occurred_at"
         )
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [str(day), first + timedelta(days=day)])
+            cursor.execute(sql, [f"{salt}{day}", first + timedelta(days=day)])
         if (day + 1) % 15 == 0:
             print(f"    generated day {day + 1}/{DAYS}", flush=True)
     with connection.cursor() as cursor:
@@ -247,22 +298,22 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--skip-inserts", action="store_true")
+    parser.add_argument("--inserts-only", action="store_true")
     args = parser.parse_args()
+    from bench.record import recorded_run
 
-    import subprocess
+    with recorded_run(["postgresql_scale", *sys.argv[1:]]):
+        _run(args)
 
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "ensure_database.py")], check=True)
-    _setup()
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("seed_demo", verbosity=0)
+def _run(args: argparse.Namespace) -> None:
+    prepare_database()
     print(f"== PostgreSQL scale (load average {_load()}, {os.cpu_count()} cores) ==", flush=True)
     _empty()
     if not args.skip_inserts:
-        bench_inserts(1, args.batches)
-        bench_inserts(args.clients, args.batches)
-        _empty()
+        measure_inserts(args.clients, args.batches)
+    if args.inserts_only:
+        return
 
     from bench.reporting import _median_seconds, _print_progress
     from persx.analytics.overview import build_overview
