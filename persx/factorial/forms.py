@@ -42,6 +42,7 @@ class FactorialForm(ExperimentKindForm):
         "block_type": "factor_1_block",
         "arms": None,  # the design as a whole: a form-wide error
         "hash_version": None,
+        "randomization_unit": "randomization_unit",
     }
 
     factor_1_block = forms.ChoiceField(choices=block_choices, label="Block 1")
@@ -73,6 +74,16 @@ class FactorialForm(ExperimentKindForm):
         help_text="Share of profiled visitors who enter the experiment (0–1).",
     )
     primary_metric = forms.ChoiceField(choices=[(m.key, m.label) for m in METRICS if m.primary])
+    randomization_unit = forms.ChoiceField(
+        choices=FactorialExperiment.RandomizationUnit.choices,
+        initial=FactorialExperiment.RandomizationUnit.VISITOR,
+        required=False,  # not posted: visitor
+        widget=forms.RadioSelect,
+        label="Randomization unit",
+        help_text="Visitor: each visitor gets their own combination. Account: everyone from "
+        "one known company sees the same combination (visitors of no known company get their "
+        "own). Cannot change once the experiment has started.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,6 +94,9 @@ class FactorialForm(ExperimentKindForm):
         ):
             self.initial[f"factor_{number}_block"] = block
             self.initial[f"factor_{number}_options"] = options
+        if self.has_run and "randomization_unit" in self.fields:
+            # Locked: changing it would move visitors between combinations.
+            self.fields["randomization_unit"].disabled = True
 
     def stored_scope_page(self) -> str:
         return ""  # a factorial covers its blocks wherever they are
@@ -99,6 +113,9 @@ class FactorialForm(ExperimentKindForm):
         return factors
 
     def clean_kind(self, data: dict[str, Any]) -> None:
+        if not data.get("randomization_unit"):
+            data["randomization_unit"] = FactorialExperiment.RandomizationUnit.VISITOR
+        self.instance.randomization_unit = data["randomization_unit"]
         for number in FACTOR_NUMBERS:
             block = data.get(f"factor_{number}_block")
             options = data.get(f"factor_{number}_options") or []
@@ -123,6 +140,7 @@ class FactorialForm(ExperimentKindForm):
                 factors=self.instance.factors,
                 coverage=data["coverage"],
                 bucket_version=data.get("bucket_version") or 1,
+                randomization_unit=data["randomization_unit"],
             )
         )
 

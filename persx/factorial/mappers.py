@@ -43,6 +43,7 @@ def to_definition(row: FactorialExperiment) -> FactorialDefinition:
         seed=row.seed,
         coverage=row.coverage,
         hash_version=row.hash_version,
+        unit=row.randomization_unit,
     )
 
 

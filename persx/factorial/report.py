@@ -137,7 +137,7 @@ def build_report(row: FactorialExperiment) -> FactorialReport:
             f"{waiting}: keep the experiment running before choosing what to ship.",
         )
     else:
-        which = _which_matters(analysis, blocks, main_rows)
+        which = _which_matters(analysis, blocks, options, main_rows)
         interacts = _interaction_sentence(analysis, blocks, interaction_rows)
         ship = _ship_sentence(analysis, blocks, options, cells)
     return FactorialReport(
@@ -158,7 +158,10 @@ def build_report(row: FactorialExperiment) -> FactorialReport:
 
 
 def _which_matters(
-    analysis: FactorialAnalysis, blocks: tuple[str, ...], rows: tuple[EffectRow, ...]
+    analysis: FactorialAnalysis,
+    blocks: tuple[str, ...],
+    options: tuple[tuple[str, ...], ...],
+    rows: tuple[EffectRow, ...],
 ) -> str:
     matters = analysis.factors_that_matter
     if not matters:
@@ -166,24 +169,29 @@ def _which_matters(
             "No block clearly matters yet: every main effect's 95% interval includes zero "
             f"({'; '.join(f'{r.label} {pp(r.contrast.estimate)}' for r in rows)})."
         )
-    parts = []
+    if len(matters) == len(blocks):
+        lead = "Both blocks matter" if len(blocks) == 2 else "All three blocks matter"
+    else:
+        named = " and the ".join(blocks[k] for k in matters)
+        lead = f"The {named} blocks matter" if len(matters) > 1 else f"The {named} block matters"
+    details = []
     for k in matters:
         strongest = max(
             (r for r in rows if r.contrast.factors == (k,) and r.contrast.clear),
             key=lambda r: abs(r.contrast.estimate),
         )
-        direction = "more" if strongest.contrast.estimate > 0 else "fewer"
-        parts.append(
-            f"the {blocks[k]} block matters ({strongest.label}: "
-            f"{pp(abs(strongest.contrast.estimate), signed=False)} {direction} conversions, "
-            f"{_interval(strongest.contrast)})"
+        c = strongest.contrast
+        option, reference = options[k][c.levels[0]], options[k][0]
+        direction = "more" if c.estimate > 0 else "less"
+        details.append(
+            f"{blocks[k]}: {option} converts {pp(abs(c.estimate), signed=False)} {direction} "
+            f"than {reference} ({_interval(c)})"
         )
+    sentence = f"{lead}. {'; '.join(details)}."
     quiet = [blocks[k] for k in range(len(blocks)) if k not in matters]
-    sentence = "; ".join(parts)
-    sentence = sentence[0].upper() + sentence[1:]
     if quiet:
-        sentence += f". No clear effect of the {' or the '.join(quiet)} block"
-    return sentence + "."
+        sentence += f" No clear effect of the {' or the '.join(quiet)} block."
+    return sentence
 
 
 def _interaction_sentence(

@@ -48,6 +48,7 @@ class FactorialViewSet(SnippetViewSet):
             MultiFieldPanel(
                 [
                     FieldPanel("primary_metric"),
+                    FieldPanel("randomization_unit"),
                     FieldPanel("coverage"),
                     FieldPanel("bucket_version"),
                 ],
@@ -61,7 +62,6 @@ class FactorialViewSet(SnippetViewSet):
 register_snippet(FactorialViewSet)
 
 
-@hooks.register("register_admin_urls")
 def register_admin_urls() -> list[URLPattern]:
     return [
         path(
@@ -84,7 +84,6 @@ class FactorialReportsMenuItem(MenuItem):
         return can_view_measurement(request)
 
 
-@hooks.register("register_admin_menu_item")
 def register_reports_menu_item() -> MenuItem:
     return FactorialReportsMenuItem(
         "Factorial reports",
@@ -93,3 +92,7 @@ def register_reports_menu_item() -> MenuItem:
         icon_name="table",
         order=321,
     )
+
+
+hooks.register("register_admin_urls", register_admin_urls)
+hooks.register("register_admin_menu_item", register_reports_menu_item)

@@ -45,10 +45,15 @@ from persx.engine.deciding.experiments import (
     assign_visitor,
     decide_block,
 )
+from persx.engine.deciding.factorial_cells import FactorialDefinition
 from persx.engine.deciding.schedule import Window, availability, decide_scheduled_block
 from persx.engine.ports import WallClock
 from persx.engine.visitor.profile import VisitorProfile
-from persx.experiments.repository import running_bandits, running_experiments
+from persx.experiments.repository import (
+    running_bandits,
+    running_experiments,
+    running_factorials,
+)
 from persx.observability import metrics
 from persx.personalization.preview import Preview, audience_preview, staff_preview
 from persx.visitors.state import VisitorRequest, visitor
@@ -267,6 +272,7 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
         profile = preview.profile
     experiments: tuple[ExperimentDefinition, ...] = ()
     bandits: tuple[RunningBandit, ...] = ()
+    factorials: tuple[FactorialDefinition, ...] = ()
     holdout: Holdout | None = None
     units = VisitorUnits()
     unavailable = False
@@ -277,8 +283,9 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
         try:
             experiments = running_experiments()
             bandits = running_bandits()
+            factorials = running_factorials()
             if profile is not None and any(
-                e.unit is RandomizationUnit.ACCOUNT for e in experiments
+                e.unit is RandomizationUnit.ACCOUNT for e in (*experiments, *factorials)
             ):
                 # Only while an account-level experiment runs: two indexed reads.
                 units = units_of_visitor(profile.visitor_id)
@@ -287,7 +294,7 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
             unavailable = True
     return PersonalizationContext(
         visitor=replace(
-            assign_visitor(profile, experiments, holdout, bandits),
+            assign_visitor(profile, experiments, holdout, bandits, factorials),
             account_key=units.account_key,
             pinned_units=units.pinned,
         ),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "persx.health",
     "persx.monitoring",
     "persx.studio",
+    "persx.factorial",
     "persx.generation",
     "persx.jobs",
     "django_tasks",

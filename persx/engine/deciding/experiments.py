@@ -11,11 +11,13 @@ Order of a block decision for a profiled visitor:
    - a ``variant`` arm → that arm's variant key when the block has it, else normal selection;
      an AI challenger key (``<audience>~ai``) only replaces the audience's own variant: a
      visitor whose normal selection is another variant keeps it;
-3. the first running bandit that covers the block (block type, page, audience, every arm's
+3. the first running factorial experiment with a factor on the block: the option of the
+   visitor's cell (``engine.deciding.factorial_cells``; arm = the cell's key);
+4. the first running bandit that covers the block (block type, page, audience, every arm's
    variant present): the visitor's arm under the current allocation (reason ``bandit``) or,
    in the bandit's fixed holdback, a uniformly random arm (reason ``bandit_holdback``,
    recorded under the holdback's own experiment key so PLI is read from it only);
-4. otherwise normal selection.
+5. otherwise normal selection.
 
 Precedence: an experiment that admits the visitor wins over a bandit on the same block, so
 an experiment's arms stay a fixed randomised design and the bandit never learns from
@@ -40,6 +42,7 @@ from persx.engine.deciding.bucketing import (
     unit_id,
 )
 from persx.engine.deciding.decision import NO_PROFILE, Decision, Reason, match_reason
+from persx.engine.deciding.factorial_cells import FactorialDefinition
 from persx.engine.deciding.selection import select_variant
 from persx.engine.setup_errors import InvalidSetup
 from persx.engine.visitor.audience import GENERIC, challenged_audience
@@ -198,12 +201,15 @@ class VisitorAssignment:
     experiments: tuple[ExperimentDefinition, ...] = ()
     held_out: bool = False
     bandits: tuple[RunningBandit, ...] = ()
+    factorials: tuple[FactorialDefinition, ...] = ()
     # The visitor's account key ("" when unknown) and, per experiment key, the unit pinned
     # at their first exposure (docs/hashing.md, "Randomization unit").
     account_key: str = ""
     pinned_units: tuple[tuple[str, str], ...] = ()
 
-    def unit_id_for(self, experiment: ExperimentDefinition, visitor_id: str) -> str:
+    def unit_id_for(
+        self, experiment: ExperimentDefinition | FactorialDefinition, visitor_id: str
+    ) -> str:
         """What ``experiment`` hashes for this visitor (:func:`bucketing.unit_id`)."""
         pinned = dict(self.pinned_units).get(experiment.key, "")
         return unit_id(experiment.unit, visitor_id, self.account_key, pinned)
@@ -214,6 +220,7 @@ def assign_visitor(
     experiments: Sequence[ExperimentDefinition] = (),
     global_holdout: Holdout | None = None,
     bandits: Sequence[RunningBandit] = (),
+    factorials: Sequence[FactorialDefinition] = (),
 ) -> VisitorAssignment:
     """The visitor's audience keys and global-holdout membership (hashed once per page)."""
     if profile is None:
@@ -224,6 +231,7 @@ def assign_visitor(
         tuple(experiments),
         global_holdout is not None and global_holdout.holds_out(profile.visitor_id),
         tuple(bandits),
+        tuple(factorials),
     )
 
 
@@ -298,6 +306,11 @@ def decide_block(
             experiment=experiment.key,
             would_be=natural.variant_key,
         )
+    for factorial in visitor.factorials:
+        unit = visitor.unit_id_for(factorial, profile.visitor_id)
+        decided = factorial.decide(block_type, profile, available, natural, unit)
+        if decided is not None:
+            return decided
     for bandit in visitor.bandits:
         if not bandit.covers(block_type, page_id, visitor.audience_keys, available):
             continue

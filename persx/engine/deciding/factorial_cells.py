@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import product
 
-from persx.engine.deciding.bucketing import ExperimentSpec, assign
+from persx.engine.deciding.bucketing import ExperimentSpec, RandomizationUnit, assign
 from persx.engine.deciding.decision import VARIANT_MISSING, Decision, Reason
 from persx.engine.setup_errors import InvalidSetup
 from persx.engine.visitor.audience import GENERIC, INDUSTRY_PREFIX
@@ -76,6 +76,7 @@ class FactorialDefinition:
     cell_keys: tuple[str, ...] = field(repr=False)
     # block type → index of its factor
     factor_of: dict[str, int] = field(repr=False, compare=False)
+    unit: RandomizationUnit = RandomizationUnit.VISITOR
 
     @staticmethod
     def build(
@@ -84,12 +85,20 @@ class FactorialDefinition:
         seed: str = "",
         coverage: float = 1.0,
         hash_version: int = 2,
+        unit: str = RandomizationUnit.VISITOR,
     ) -> FactorialDefinition:
         """Validate and precompute the cell grid (raises ``InvalidSetup`` naming the field).
 
         ``factors`` is ``[(block type, [option, ...]), ...]``: 2-3 distinct non-empty block
-        types, each with 2-3 distinct options from :class:`OptionKind`.
+        types, each with 2-3 distinct options from :class:`OptionKind`; ``unit`` a
+        :class:`RandomizationUnit` (what is hashed: ``bucketing.unit_id``).
         """
+        try:
+            checked_unit = RandomizationUnit(unit)
+        except ValueError:
+            raise InvalidSetup(
+                "randomization_unit", f"factorial {key!r}: unknown randomization unit {unit!r}"
+            ) from None
         if not MIN_FACTORS <= len(factors) <= MAX_FACTORS:
             raise InvalidSetup(
                 "arms",
@@ -138,6 +147,7 @@ class FactorialDefinition:
             cells,
             cell_keys,
             {f.block_type: i for i, f in enumerate(checked)},
+            checked_unit,
         )
 
     def cell_for(self, unit_id: str) -> int | None:
@@ -154,7 +164,8 @@ class FactorialDefinition:
         unit_id: str,
     ) -> Decision | None:
         """The block's decision in this factorial (None: the block is not one of its factors,
-        or the unit is outside the coverage)."""
+        or the unit is outside the coverage). ``unit_id`` is what the experiment hashes for
+        this visitor (the visitor id, or their account's key: ``bucketing.unit_id``)."""
         factor = self.factor_of.get(block_type)
         if factor is None:
             return None

@@ -41,34 +41,22 @@ def test_the_worked_two_by_two_example() -> None:
     assert (hero.factors, hero.levels) == ((0,), (1,))
     assert hero.estimate == pytest.approx(0.030)
     assert hero.standard_error == pytest.approx(0.0080467, abs=1e-7)
-    assert (hero.lower, hero.upper) == (
-        pytest.approx(0.01423, abs=1e-5),
-        pytest.approx(0.04577, abs=1e-5),
-    )
+    assert (hero.lower, hero.upper) == pytest.approx((0.01423, 0.04577), abs=1e-5)
     assert form.estimate == pytest.approx(0.020)
-    assert (form.lower, form.upper) == (
-        pytest.approx(0.00423, abs=1e-5),
-        pytest.approx(0.03577, abs=1e-5),
-    )
+    assert (form.lower, form.upper) == pytest.approx((0.00423, 0.03577), abs=1e-5)
     assert (interaction.factors, interaction.levels) == ((0, 1), (1, 1))
     assert interaction.estimate == pytest.approx(0.020)
     assert interaction.standard_error == pytest.approx(0.0160935, abs=1e-7)
-    assert (interaction.lower, interaction.upper) == (
-        pytest.approx(-0.01154, abs=1e-5),
-        pytest.approx(0.05154, abs=1e-5),
-    )
+    assert (interaction.lower, interaction.upper) == pytest.approx((-0.01154, 0.05154), abs=1e-5)
     # In words: both blocks matter, they do not clearly interact, ship industry × industry.
     assert result.factors_that_matter == (0, 1)
     assert result.interacting_pairs == ()
     assert result.combination_to_ship == (1, 1)
-    assert result.marginal_means(0) == (pytest.approx(0.055), pytest.approx(0.085))
+    assert result.marginal_means(0) == pytest.approx((0.055, 0.085))
     best = result.best_cell
     assert (best.levels, best.rate) == ((1, 1), 0.1)
     # The cell's own interval: 10% ± 1.96·√(0.09/1000).
-    assert (best.lower, best.upper) == (
-        pytest.approx(0.08141, abs=1e-5),
-        pytest.approx(0.11859, abs=1e-5),
-    )
+    assert (best.lower, best.upper) == pytest.approx((0.08141, 0.11859), abs=1e-5)
 
 
 @pytest.mark.parametrize("levels", [(2, 2), (3, 2), (2, 3, 2), (3, 3, 3)])
