@@ -1,14 +1,18 @@
 """Firmographic lookup: which industry the company behind a visitor's network is in.
 
 A port (:class:`FirmographicProvider`) with one embedded provider, :class:`CsvProvider`
-(``PERSX["FIRMOGRAPHIC_CSV"]``: ``network,company,industry`` rows, CIDR networks). A
+(``PERSX["FIRMOGRAPHIC_CSV"]``: ``network,company,industry`` rows, CIDR networks, and an
+optional ``domain`` column: the company's web domain, which lets ``persx.accounts`` link the
+visitor to the company's account, docs/accounts.md). A
 commercial reverse-IP service plugs in by implementing ``lookup`` (call it with a short
 timeout and cache answers per network, never per address) and replacing
 :func:`current_provider`.
 
 The IP address is used for the lookup and dropped: only the industry slug travels on
-(into the visitor's signals cookie, and from there into a labelled example). Neither the
-address nor the company name is stored or logged.
+(into the visitor's signals cookie, and from there into a labelled example). The address
+is never stored or logged. When the source knows the company's domain, ``persx.accounts``
+links a measured visitor to the company's account on their first page view (company name,
+domain and industry: a company's facts, kept as the visitor's account link).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ logger = logging.getLogger("persx.inference")
 class Firmographic:
     company: str
     industry: str
+    domain: str = ""  # the company's web domain, when the source knows it
 
 
 class FirmographicProvider(Protocol):
@@ -60,7 +65,11 @@ class CsvProvider:
                         network.version,
                         int(network.network_address),
                         int(network.broadcast_address),
-                        Firmographic(row["company"].strip(), row["industry"].strip()),
+                        Firmographic(
+                            row["company"].strip(),
+                            row["industry"].strip(),
+                            (row.get("domain") or "").strip(),
+                        ),
                     )
                 )
         ranges.sort(key=lambda r: (r[0], r[1]))

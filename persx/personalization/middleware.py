@@ -12,6 +12,7 @@ from typing import cast
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from persx.accounts.firmographic_link import link_on_first_visit
 from persx.events import exposure_writer
 from persx.events.services import may_store_for, visitor_columns
 from persx.observability import metrics
@@ -35,6 +36,10 @@ class PersonalizationMiddleware:
         started = time.perf_counter()
         if PARAM in request.GET:
             update_preview_from_query(request)
+        try:  # first page view only: the firmographic company as the visitor's account
+            link_on_first_visit(request)
+        except Exception:  # an account link must never break the page
+            logger.exception("firmographic account link failed")
         try:
             context = build_context(request)
         except Exception:  # personalization must never break the page

@@ -44,7 +44,9 @@ def test_outside_every_range_or_garbage_is_unknown(provider: CsvProvider) -> Non
 def test_the_shipped_demo_file_loads() -> None:
     shipped = Path(__file__).resolve().parents[2] / "persx/inference/data/firmographic_demo.csv"
     demo = CsvProvider(shipped)
-    assert demo.lookup("203.0.113.9") == Firmographic("Example Hotels Group", "travel")
+    assert demo.lookup("203.0.113.9") == Firmographic(
+        "Example Hotels Group", "travel", "hotels-group.example"
+    )
 
 
 def test_overlapping_ranges_are_refused(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from persx.accounts.contamination import contamination_of, count_contamination
@@ -35,6 +37,7 @@ from persx.events.models import Event
 from persx.experiments.models import Experiment, experiment_seed
 from persx.experiments.repository import invalidate_experiments
 from persx.experiments.services import create_experiment
+from persx.inference.visitor_signals import decode as decode_signals
 from persx.leads.models import Lead
 from tests.web.conftest import client_with_profile
 from tests.web.consent_support import with_consent
@@ -186,6 +189,56 @@ def test_precedence_most_authoritative_provenance_then_earliest() -> None:
     assert (cloud.name, cloud.industry) == ("Example Cloud", "saas")
     assert link_visitor("", "acme.com", Provenance.CRM) is None
     assert account_of_visitor("") is None
+
+
+CLOUD_IP = "198.51.100.7"  # the demo firmographic CSV: Example Cloud Software, saas
+
+
+@pytest.mark.django_db
+def test_the_firmographic_company_becomes_the_account_on_the_first_page_view() -> None:
+    client = with_consent(Client(), ConsentState.GRANTED)
+    assert client.get("/", REMOTE_ADDR=CLOUD_IP).status_code == 200
+    link = VisitorAccountLink.objects.get()
+    assert link.provenance == Provenance.FIRMOGRAPHIC
+    account = link.account
+    assert (account.domain, account.name, account.industry) == (
+        "cloud-software.example",
+        "Example Cloud Software",
+        "saas",
+    )
+    conf = config()
+    signals = decode_signals(
+        client.cookies[conf.signals_cookie_name].value, conf.signals_cookie_max_age
+    )
+    assert signals is not None
+    assert link.visitor_id == signals.visitor_id
+    with CaptureQueriesContext(connection) as later:
+        assert client.get("/contact/", REMOTE_ADDR=CLOUD_IP).status_code == 200
+    assert not [q for q in later.captured_queries if "persx_accounts" in q["sql"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("consent", "address"),
+    [(ConsentState.DENIED, CLOUD_IP), (ConsentState.GRANTED, "127.0.0.1")],
+)
+def test_no_firmographic_link_without_consent_or_a_known_network(
+    consent: ConsentState, address: str
+) -> None:
+    assert with_consent(Client(), consent).get("/", REMOTE_ADDR=address).status_code == 200
+    assert not VisitorAccountLink.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_visitor_from_a_known_network_gets_the_account_arm_from_the_first_exposure() -> None:
+    account_experiment()
+    domain = "cloud-software.example"
+    jo = next(v for v in visitor_ids(40, seed=9) if arm_for(v) != arm_for(domain))
+    client = visitor(jo)
+    client.get("/contact/", REMOTE_ADDR=CLOUD_IP)
+    client.get("/contact/", REMOTE_ADDR=CLOUD_IP)
+    assert shown_arms(jo) == [arm_for(domain)] * 2
+    assert not ExperimentUnitPin.objects.exists()
 
 
 # --- privacy -------------------------------------------------------------------------------
