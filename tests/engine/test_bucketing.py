@@ -579,7 +579,9 @@ def _arm(experiment: ExperimentDefinition, visitor: str, account: str = "", pin:
     assignment = dataclasses.replace(
         assign_visitor(profile, (experiment,)), account_key=account, pinned_units=pinned
     )
-    return decide_block(assignment, frozenset({"industry:saas"}), "hero").arm
+    arm = decide_block(assignment, frozenset({"industry:saas"}), "hero").arm
+    assert arm is not None
+    return arm
 
 
 def test_every_visitor_of_an_account_gets_the_accounts_arm() -> None:
