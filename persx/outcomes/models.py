@@ -71,7 +71,7 @@ class MatchReason(models.TextChoices):
     NO_SUCH_LEAD = "no_such_lead", "No lead with that id"
     LEAD_WITHOUT_VISITOR = "lead_without_visitor", "The lead has no visitor id"
     EMAIL_NEVER_SEEN = "email_never_seen", "No lead was sent with that email"
-    FREE_MAIL = "free_mail", "Free-mail domain: no account"
+    FREE_MAIL = "free_mail", "Free-mail or disposable domain: no account"
     ACCOUNT_UNKNOWN = "account_unknown", "No visitor of that account"
     BEFORE_FIRST_EXPOSURE = "before_first_exposure", "Before the visitor's first exposure"
     NEVER_EXPOSED = "never_exposed", "The visitor was never exposed to an experiment"

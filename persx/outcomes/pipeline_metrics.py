@@ -15,8 +15,9 @@ per segment (each industry, and :data:`ALL` for the whole arm):
   ``won_revenue``: what :func:`persx.engine.statistics.ttest.welch_ttest` takes;
 - per account: :class:`~persx.engine.statistics.account_sums.AccountSums` of pipeline value
   (raw and capped at the same percentile of the positive account totals), for
-  :func:`persx.engine.statistics.clustered.clustered_lift`. A visitor without a known
-  account is an account of one.
+  :func:`persx.engine.statistics.clustered.clustered_lift`. A visitor's account is its
+  account in ``persx.accounts`` (the most authoritative link), else the work domain of its
+  leads; a visitor without one is an account of one.
 
 An outcome counts for a unit when it is matched to the unit's visitor, or only to the
 unit's account (it then goes to the account's earliest-exposed unit in the experiment),
@@ -27,9 +28,6 @@ amounts are in); outcomes in other currencies still count for the rates and are 
 as ``other_currency_outcomes``. Several outcomes of one CRM record (its stages, see
 ``record_id``) count the record's amount once, at its furthest stage (qualified lead <
 opportunity < won or lost; the latest when tied).
-
-TODO(accounts): the account of a visitor is the work domain of the visitor's leads until
-``persx.accounts`` (visitor-to-account links with provenance) can be read here.
 """
 
 from __future__ import annotations
@@ -40,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from persx.accounts.services import accounts_of_visitors
 from persx.engine.statistics.account_sums import AccountSums, account_sums
 from persx.engine.statistics.clustered import ClusteredLift, clustered_lift
 from persx.engine.statistics.ttest import TTestResult, welch_ttest
@@ -146,10 +145,12 @@ def _progress(outcome: Outcome) -> tuple[int, datetime]:
 
 
 def _accounts_of_visitors(visitor_ids: Iterable[str]) -> dict[str, str]:
-    """Each visitor's account: the work domain of its earliest lead with one."""
-    accounts: dict[str, str] = {}
+    """Each visitor's account: its account in ``persx.accounts`` (the most authoritative
+    link), else the work domain of its earliest lead with one."""
+    ids = sorted(set(visitor_ids))
+    accounts = {v: a.domain for v, a in accounts_of_visitors(ids).items()}
     rows = (
-        Lead.objects.filter(visitor_id__in=sorted(set(visitor_ids)))
+        Lead.objects.filter(visitor_id__in=ids)
         .order_by("created_at", "pk")
         .values_list("visitor_id", "email")
     )

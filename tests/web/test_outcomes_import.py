@@ -256,3 +256,38 @@ def test_the_match_report_says_why_outcomes_did_not_match(site_visitors: None) -
     call_command("persx_outcomes_match", "--no-rematch", stdout=out)
     assert "4 of 9 outcomes matched" not in out.getvalue()
     assert "3 of 9 outcomes matched (33.3%)" in out.getvalue()
+
+
+def test_accounts_of_persx_accounts_match_outcomes_and_give_a_visitors_account(
+    site_visitors: None,
+) -> None:
+    """An account known to persx.accounts (no lead needed) matches an account-only outcome;
+    a visitor's most authoritative account link wins over the lead's email domain."""
+    from persx.accounts.models import Account, Provenance, VisitorAccountLink
+
+    Account.objects.create(domain="initech.example", name="Initech")
+    umbrella = Account.objects.create(domain="umbrella.example", name="Umbrella")
+    VisitorAccountLink.objects.create(
+        visitor_id="v-ada",
+        account=umbrella,
+        provenance=Provenance.SIGNED_IN_ORG,
+        linked_at=EXPOSED_AT,
+    )
+    integration = Integration.objects.create(name="crm")
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    rows = [
+        {"account": "initech.example"},
+        {"email": "ada@acme-industries.com"},
+        {"account": "mailinator.com"},  # disposable: never an account
+    ]
+    records = [
+        OutcomeRecord.model_validate(
+            {"outcome_id": f"o{n}", "stage": "opportunity", "occurred_at": when, **key}
+        )
+        for n, key in enumerate(rows)
+    ]
+    assert check_and_store(integration, records).matched == 2
+    stored = {o.outcome_id: o for o in Outcome.objects.all()}
+    assert (stored["o0"].match_reason, stored["o0"].account) == ("account", "initech.example")
+    assert (stored["o1"].visitor_id, stored["o1"].account) == ("v-ada", "umbrella.example")
+    assert stored["o2"].match_reason == "free_mail"
