@@ -115,8 +115,15 @@ test-services: install-dev
 	  exit $$status; \
 	fi
 
+## Benchmarks (not part of `make test`): PersX vs a stock Wagtail project on the production
+## settings (PostgreSQL + Redis: databases persx_bench and stock_bench, Redis dbs 14/15,
+## recreated each run), memory per worker, command start, the in-process figures and the
+## scale benches (PERSX_BENCH_SCALE=full for 10 M / 50 M events). Prints goal vs measured;
+## exits non-zero when a ratio goal fails. Output kept in bench/results/. One part:
+## make bench BENCH_PARTS="page workers" (page | workers | inprocess | scale).
+BENCH_PARTS ?=
 bench: install-dev
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_PARTS)
 
 ## Load and fault tests of the production setup (not part of `make test`; ~50 minutes):
 ## calibrate the sustainable rate, 2x that for 5 minutes, database/Redis cut for 30 s and a

@@ -1,46 +1,49 @@
-"""Speed of a personalized page against plain Wagtail, and HTTP throughput on/off.
+"""Speed of a personalized page against stock Wagtail, and HTTP throughput, on the
+production setup (bench/production_site.py: PersX on ``persx.settings.production`` with
+PostgreSQL + Redis; a stock Wagtail project with the same content on its own PostgreSQL
+database + Redis, no PersX code).
 
-1. In-process (Django test client, full middleware stack, thread CPU time): the demo's
-   home and contact pages for a profiled visitor (industry:healthcare: every block a
-   variant) vs a plain Wagtail page of the same content (bench/plain_wagtail: each
-   block's base content in a plain StructBlock, same templates, same routing), same
-   visitor, same run, interleaved. Goal: personalized / plain <= 1.3.
-2. HTTP throughput, 2 gunicorn workers (deploy/gunicorn.conf.py, gthread): the contact
-   page for the same profiled visitor with personalization on vs the master switch off
-   (PERSX_BENCH_PERSONALIZATION=off), both servers up at once on the bench's database,
-   closed-loop clients alternating between them. Goal: on / off >= 90%.
+1. Per request, in-process: the demo's home and contact pages for a profiled visitor
+   (industry:healthcare: every block a variant) in a PersX process, and the same paths in
+   a stock Wagtail process (the same text as stock pages). Each process runs Django's test
+   client through its full middleware stack and measures the request's thread CPU time;
+   the two processes take turns (15 rounds of 40 requests each), so load on the machine
+   hits both alike. SQL queries per page are counted on each side. Goal (ratio): PersX
+   personalized / stock Wagtail <= 1.3.
+2. HTTP throughput, 2 gunicorn workers each (gthread x 4): PersX with personalization on,
+   PersX with the master switch off (PERSX_BENCH_PERSONALIZATION=off) and stock Wagtail,
+   all three up at once, closed-loop keep-alive clients taking turns between them, the
+   contact page for the same profiled visitor. Goal (ratio): on / off >= 90%. PersX on /
+   stock Wagtail is printed beside it.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
-import re
 import statistics
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
-from harness.site_process import ROOT, free_port, gunicorn_argv, running
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-PAGES = (("home", "/", "/plain-home/"), ("contact", "/contact/", "/plain-contact/"))
+from bench.goals import goals  # noqa: E402
+from bench.production_site import Project  # noqa: E402
+from harness.site_process import free_port, running  # noqa: E402
 
-
-def create_plain_pages() -> None:
-    from wagtail.models import Site
-
-    from bench.plain_wagtail.models import PlainPage, plain_copy
-    from persx.content.models import HomePage, StandardPage
-
-    home = Site.objects.get(is_default_site=True).root_page.specific
-    sources = {"plain-home": HomePage.objects.get(pk=home.pk)}
-    sources["plain-contact"] = StandardPage.objects.get(slug="contact")
-    for slug, source in sources.items():
-        page = PlainPage(title=source.title, slug=slug, body=plain_copy(source.body.raw_data))
-        home.add_child(instance=page)
-        page.save_revision().publish()
+PAGES = (("home", "/"), ("contact", "/contact/"))
+ROUNDS, PER_ROUND = 15, 40
+GOAL_PAGE_RATIO = 1.3
+GOAL_ON_OFF = 0.9
 
 
 def load_average() -> str:
@@ -48,52 +51,132 @@ def load_average() -> str:
     return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min, 2 cores)"
 
 
-def bench_personalized_vs_plain() -> None:
+def timing_server() -> None:
+    """(In a PersX or stock process) answer timing requests read as JSON lines on stdin.
+
+    {"cookie": "healthcare"} -> the profile cookie ("" in stock Wagtail);
+    {"path": "/", "cookie": "...", "n": 40} -> thread CPU ms of each of n requests and the
+    SQL queries of one more request.
+    """
+    import django
+
+    django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from bench.timing import per_call_ms
+    setup_test_environment()
+    persx = os.environ["DJANGO_SETTINGS_MODULE"].startswith("bench.production_settings")
+    clients: dict[str, Client] = {}
+    for line in sys.stdin:
+        ask = json.loads(line)
+        if "path" not in ask:
+            print(json.dumps(_cookie(ask["cookie"]) if persx else {"cookie": ""}), flush=True)
+            continue
+        client = clients.setdefault(ask["cookie"], Client(HTTP_HOST="127.0.0.1"))
+        if persx:
+            from persx.config import config
+
+            client.cookies[config().profile_cookie_name] = ask["cookie"]
+        ms = []
+        for _ in range(ask["n"]):
+            started = time.thread_time()
+            response = client.get(ask["path"])
+            ms.append((time.thread_time() - started) * 1000)
+            assert response.status_code == 200, (ask["path"], response.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(ask["path"])
+        print(json.dumps({"ms": ms, "queries": len(queries.captured_queries)}), flush=True)
+
+
+def _cookie(industry: str) -> dict[str, str]:
     from persx.config import config
-    from persx.content.fragment_cache import fragments
     from tests.web.conftest import profile_cookie
 
-    create_plain_pages()
-    client = Client()
-    client.cookies[config().profile_cookie_name] = profile_cookie("healthcare")
+    return {"cookie": profile_cookie(industry), "name": config().profile_cookie_name}
 
-    def getter(path: str) -> Callable[[], None]:
-        def get() -> None:
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
 
-        return get
+class TimingProcess:
+    """A timing server in its own process (the project's settings, database and cache)."""
 
-    print("\n== A personalized page vs a plain Wagtail page of the same content ==")
-    print("   (in-process, full middleware, same visitor; thread CPU time; interleaved)")
-    print(f"   {load_average()}")
-    for name, personalized, plain in PAGES:
-        html = client.get(personalized).content.decode()
-        variants = set(re.findall(r'data-variant="([^"]+)"', html))
-        on, off = getter(personalized), getter(plain)
-        counts = []
-        for get in (on, off):
-            get()
-            with CaptureQueriesContext(connection) as ctx:
-                get()
-            counts.append(len(ctx.captured_queries))
-        on_ms: list[float] = []
-        off_ms: list[float] = []
-        for _ in range(15):
-            on_ms += per_call_ms(on, 1, 40, time.thread_time)
-            off_ms += per_call_ms(off, 1, 40, time.thread_time)
-        med_on, med_off = statistics.median(on_ms), statistics.median(off_ms)
-        print(f"  {name}: personalized {personalized:<11} {med_on:7.3f} ms  {counts[0]} SQL")
-        print(f"  {name}: plain Wagtail {plain:<15} {med_off:7.3f} ms  {counts[1]} SQL")
-        print(f"  {name}: ratio personalized / plain   {med_on / med_off:7.3f}   (goal <= 1.3)")
-        print(f"  {name}: variants served              {', '.join(sorted(variants))}")
-    print(f"  fragment cache: {len(fragments)} entries, {fragments.hits} hits, ")
-    print(f"                  {fragments.misses} misses (renders) in this run")
+    def __init__(self, project: Project, log: Path) -> None:
+        with log.open("a") as errors:  # its logging (a line per personalized page) and errors
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bench.page_speed", "timing-server"],
+                cwd=ROOT,
+                env=project.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
+        self.log = log
+
+    def ask(self, **question: Any) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(question) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(
+                f"the timing server stopped (exit {self.proc.wait()}); see {self.log}"
+            )
+        result: dict[str, Any] = json.loads(answer)
+        return result
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def profile_cookie_header(folder: Path, persx: Project) -> str:
+    """The ``Cookie`` header of a visitor stated as industry:healthcare, signed by PersX."""
+    timing = TimingProcess(persx, folder / "timing-persx.log")
+    try:
+        answer = timing.ask(cookie="healthcare")
+    finally:
+        timing.close()
+    return f"{answer['name']}={answer['cookie']}"
+
+
+def bench_personalized_vs_stock(folder: Path, persx: Project, stock: Project) -> None:
+    ours = TimingProcess(persx, folder / "timing-persx.log")
+    theirs = TimingProcess(stock, folder / "timing-stock.log")
+    try:
+        cookie = ours.ask(cookie="healthcare")["cookie"]
+        print("\n== A personalized page vs a stock Wagtail page of the same content ==")
+        print("   (production settings, PostgreSQL + Redis on both sides; each in its own")
+        print("    process, full middleware, thread CPU time; 15 rounds taking turns)")
+        print(f"   {load_average()}")
+        for name, path in PAGES:
+            for side in (ours, theirs):  # warm: caches, connections, templates
+                side.ask(path=path, cookie=cookie, n=5)
+            on_ms: list[float] = []
+            off_ms: list[float] = []
+            for _ in range(ROUNDS):
+                got_on = ours.ask(path=path, cookie=cookie, n=PER_ROUND)
+                got_off = theirs.ask(path=path, cookie="", n=PER_ROUND)
+                on_ms += got_on["ms"]
+                off_ms += got_off["ms"]
+            med_on, med_off = statistics.median(on_ms), statistics.median(off_ms)
+            print(f"  {name}: PersX personalized {path:<11} {med_on:7.3f} ms  ", end="")
+            print(f"{got_on['queries']} SQL")
+            print(f"  {name}: stock Wagtail      {path:<11} {med_off:7.3f} ms  ", end="")
+            print(f"{got_off['queries']} SQL")
+            ratio = med_on / med_off
+            print(f"  {name}: ratio PersX / stock         {ratio:7.3f}   (goal <= 1.3)")
+            goals.record(
+                f"{name} page CPU, PersX personalized / stock Wagtail",
+                ratio,
+                GOAL_PAGE_RATIO,
+                "<=",
+                "ratio",
+            )
+    finally:
+        ours.close()
+        theirs.close()
 
 
 def server_cpu_seconds(master: int) -> float:
@@ -108,19 +191,12 @@ def server_cpu_seconds(master: int) -> float:
 
 
 @contextmanager
-def _gunicorn(personalization: str, log: Path) -> Iterator[tuple[int, int]]:
+def _gunicorn(project: Project, log: Path, **env: str) -> Iterator[tuple[int, int]]:
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "PERSX_BENCH_PERSONALIZATION": personalization,
-        "PERSX_EVENTS_WRITER_THREAD": "on",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    ready = f"http://127.0.0.1:{port}/api/catalog"
-    with running(gunicorn_argv(port, workers=2), env, log, ready) as proc:
+    argv = [*project.argv[:-1], "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    argv += ["--threads", "4", project.argv[-1]]
+    ready = f"http://127.0.0.1:{port}/"
+    with running(argv, project.env | env, log, ready) as proc:
         yield port, proc.pid
 
 
@@ -136,7 +212,7 @@ def closed_loop(
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while time.monotonic() < stop_at:
             try:
-                conn.request("GET", path, headers={"Cookie": cookie})
+                conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
                 response = conn.getresponse()
                 body = response.read()
                 if response.status != 200 or expect not in body:
@@ -157,54 +233,73 @@ def closed_loop(
     return sum(done) / (time.monotonic() - started), sum(errors)
 
 
-def bench_http_throughput(var_dir: Path) -> None:
-    from persx.config import config
-    from tests.web.conftest import profile_cookie
-
-    cookie = f"{config().profile_cookie_name}={profile_cookie('healthcare')}"
+def bench_http_throughput(folder: Path, persx: Project, stock: Project) -> None:
+    cookie = profile_cookie_header(folder, persx)
     seconds = float(os.environ.get("PERSX_BENCH_HTTP_SECONDS", "6"))
     rounds, clients = 5, 8
-    print("\n== HTTP throughput, 2 gunicorn workers (gthread x4), /contact/, profiled visitor ==")
+    print("\n== HTTP throughput, 2 gunicorn workers each (gthread x4), /contact/ ==")
+    print("   production settings, PostgreSQL + Redis; a visitor stated as industry:healthcare")
     print(
-        f"   {clients} keep-alive clients, {rounds} alternating rounds of {seconds:.0f} s each side"
+        f"   {clients} keep-alive clients, {rounds} rounds of {seconds:.0f} s per server, in turn"
     )
     print(f"   before: {load_average()}")
-    rates: dict[str, list[float]] = {"on": [], "off": []}
-    cpu_ms: dict[str, list[float]] = {"on": [], "off": []}
-    errors = {"on": 0, "off": 0}
-    expect = {"on": b'data-variant="industry:healthcare"', "off": b'data-variant="generic"'}
-    with (
-        _gunicorn("on", var_dir / "gunicorn-on.log") as (port_on, master_on),
-        _gunicorn("off", var_dir / "gunicorn-off.log") as (port_off, master_off),
-    ):
-        ports = {"on": port_on, "off": port_off}
-        masters = {"on": master_on, "off": master_off}
-        for side in ("on", "off"):  # warm both (fragment and route caches, connections)
-            closed_loop(ports[side], "/contact/", cookie, 2, clients, expect[side])
+    sides = ("on", "off", "stock")
+    rates: dict[str, list[float]] = {side: [] for side in sides}
+    cpu_ms: dict[str, list[float]] = {side: [] for side in sides}
+    errors = dict.fromkeys(sides, 0)
+    expect = {
+        "on": b'data-variant="industry:healthcare"',
+        "off": b'data-variant="generic"',
+        "stock": b"<html",
+    }
+    with ExitStack() as stack:
+        servers = {
+            "on": stack.enter_context(_gunicorn(persx, folder / "gunicorn-on.log")),
+            "off": stack.enter_context(
+                _gunicorn(persx, folder / "gunicorn-off.log", PERSX_BENCH_PERSONALIZATION="off")
+            ),
+            "stock": stack.enter_context(_gunicorn(stock, folder / "gunicorn-stock.log")),
+        }
+        for side in sides:  # warm (fragment and route caches, connections)
+            closed_loop(servers[side][0], "/contact/", cookie, 2, clients, expect[side])
         for _ in range(rounds):
-            for side in ("on", "off"):
-                cpu_before = server_cpu_seconds(masters[side])
+            for side in sides:
+                port, master = servers[side]
+                cpu_before = server_cpu_seconds(master)
                 rate, failed = closed_loop(
-                    ports[side], "/contact/", cookie, seconds, clients, expect[side]
+                    port, "/contact/", cookie, seconds, clients, expect[side]
                 )
                 served = rate * seconds
-                cpu = server_cpu_seconds(masters[side]) - cpu_before
+                cpu = server_cpu_seconds(master) - cpu_before
                 rates[side].append(rate)
                 cpu_ms[side].append(cpu * 1000 / served if served else float("nan"))
                 errors[side] += failed
-    on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
-    print(f"  personalization on  : {on:8.1f} requests/s  (rounds {_fmt(rates['on'])})")
-    print(f"  switched off        : {off:8.1f} requests/s  (rounds {_fmt(rates['off'])})")
-    print(f"  on / off            : {on / off:8.1%}   (goal >= 90%)")
-    cpu_on, cpu_off = statistics.median(cpu_ms["on"]), statistics.median(cpu_ms["off"])
-    print(f"  server CPU / request: on {cpu_on:.2f} ms, off {cpu_off:.2f} ms (workers, /proc)")
+    on, off, theirs = (statistics.median(rates[side]) for side in sides)
+    print(f"  PersX, personalization on : {on:8.1f} requests/s  (rounds {_fmt(rates['on'])})")
+    print(f"  PersX, switched off       : {off:8.1f} requests/s  (rounds {_fmt(rates['off'])})")
+    print(f"  stock Wagtail             : {theirs:8.1f} requests/s  ", end="")
+    print(f"(rounds {_fmt(rates['stock'])})")
+    print(f"  on / off                  : {on / off:8.1%}   (goal >= 90%)")
+    print(f"  PersX on / stock Wagtail  : {on / theirs:8.2f}x")
+    medians = {side: statistics.median(cpu_ms[side]) for side in sides}
     print(
-        f"  throughput bound by CPU, off / on: {cpu_off / cpu_on:8.1%}   (the same ratio "
-        "with other load on the machine factored out)"
+        "  server CPU / request      : "
+        + ", ".join(f"{side} {medians[side]:.2f} ms" for side in sides)
+        + " (workers, /proc)"
     )
-    print(f"  wrong or failed responses: on {errors['on']}, off {errors['off']}")
+    print(f"  wrong or failed responses : {errors}")
     print(f"   after: {load_average()}")
+    goals.record("HTTP throughput, personalization on / off", on / off, GOAL_ON_OFF, ">=", "ratio")
+    if any(errors.values()):
+        goals.record("HTTP wrong or failed responses", sum(errors.values()), 0, "<=", "ratio")
 
 
 def _fmt(values: list[float]) -> str:
     return ", ".join(f"{v:.0f}" for v in values)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["timing-server"]:
+        timing_server()
+    else:
+        sys.exit("usage: python -m bench.page_speed timing-server (make bench runs the rest)")

@@ -1,29 +1,26 @@
-"""`make bench`: figures, each against a baseline measured in the same process.
+"""`make bench`: every figure beside its goal; the run exits non-zero when a ratio goal fails.
 
-1. Contact page, rendered in-process through the full middleware stack: personalized
-   (industry cookie) vs the same request with personalization switched off. Ratio and
-   SQL query counts.
-1b. Variant scheduling: the contact page with a live_from/live_until window on every
-   variant vs the same page without windows (same run, interleaved). Ratio and SQL counts.
-1c. Variant studio: the coverage matrix admin page for the whole demo site (goal < 300 ms),
-    as seeded and again with a running experiment's results inline in its cells.
-1d. Inference: the contact page of an inferred visitor vs a stated one (ratio, scoring share
-    of the page, SQL counts).
-1e. Bandit: the contact page with a running bandit choosing the contact form's variant vs the
-    same page with the bandit stopped (same process, interleaved; ratio and SQL counts).
-2. The engine alone: block decisions per second for a 10-block page.
-3. Experiment assignment: our bucketing vs the `growthbook` package evaluating the same
-   experiment (same hashing), evaluations per second.
-4. Event ingestion through POST /api/events vs a raw bulk insert (bench/ingestion.py).
-5. Rollup build throughput and report latency at 10 million events (bench/reporting.py;
-   PERSX_BENCH_EVENTS=1000000 for a quicker run).
-0. A personalized page vs a plain Wagtail page of the same content, and HTTP throughput
-   with 2 gunicorn workers on vs off (bench/page_speed.py; `bench/run.py page` runs only
-   these).
-6. Monitoring: metrics overhead on a personalized page, persx_monitor pass and health
-   dashboard at scale (bench/monitoring.py; PERSX_BENCH_MONITOR_EVENTS, default 1 million).
+Parts (``bench/run.py [page] [workers] [inprocess] [scale]``; all of them by default):
 
-Runs on a fresh SQLite database in a temporary folder (migrate + seed take ~20 s). Each
+page      PersX vs a stock Wagtail project with the same content and no PersX code
+          (bench/stock_wagtail), both on the production settings with PostgreSQL + Redis
+          (bench/production_site.py): a page's CPU per request in-process, and HTTP
+          throughput with 2 gunicorn workers, personalization on / off / stock Wagtail
+          (bench/page_speed.py).
+workers   Memory per gunicorn worker (PSS) against stock Wagtail, worker start, a
+          management command's start in CPU (bench/worker_memory.py), on the same sites.
+inprocess PersX against itself in this process, on a fresh SQLite database (migrate + seed
+          ~20 s; bench/settings.py): the contact page personalized vs switched off,
+          variant scheduling, the studio's coverage matrix, inference, a running bandit,
+          the engine alone, assignment vs the growthbook package, the page editor, event
+          ingestion, rollups and reports (PERSX_BENCH_EVENTS), monitoring.
+scale     Ingestion, rollups and reports on PostgreSQL and the columnar event store at
+          scale: quick sizes by default, PERSX_BENCH_SCALE=full for 10 M / 50 M events.
+
+Every figure with a goal is recorded in bench/goals.py's table, printed at the end (goal,
+measured, measured / goal). Ratio goals (PersX against a baseline measured in the same run)
+decide the exit status; absolute goals (seconds, events per second: the machine's as much
+as the code's) are marked "not met" and fail the run only with PERSX_BENCH_STRICT=1. Each
 run's output is kept with its commit and machine load in bench/results/ (bench/record.py).
 """
 
@@ -40,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.django_setup import setup_django  # noqa: E402
+from bench.goals import goals  # noqa: E402
 from bench.timing import per_call_ms  # noqa: E402
 
 
@@ -84,6 +82,7 @@ def bench_contact_page() -> None:
     print(f"  personalized (industry:healthcare) : {med_on:7.3f} ms/request  {q_on} SQL queries")
     print(f"  personalization switched off       : {med_off:7.3f} ms/request  {q_off} SQL queries")
     print(f"  ratio personalized / off           : {med_on / med_off:7.3f}   (goal <= 1.05)")
+    goals.record("contact page, personalized / switched off", med_on / med_off, 1.05, "<=", "ratio")
     print(f"  identical query counts             : {'yes' if q_on == q_off else 'NO'}")
 
 
@@ -145,6 +144,7 @@ def bench_scheduling() -> None:
     print(f"  without windows : {med_plain:7.3f} ms/request  {q_plain} SQL queries")
     print(f"  every variant   : {med_timed:7.3f} ms/request  {q_timed} SQL queries")
     print(f"  ratio           : {med_timed / med_plain:7.3f}   (goal <= 1.01)")
+    goals.record("variant scheduling, windows / none", med_timed / med_plain, 1.01, "<=", "ratio")
     print(f"  no added SQL    : {'yes' if q_timed == q_plain else 'NO'}")
 
 
@@ -216,6 +216,14 @@ def bench_coverage_matrix() -> None:
             wall.append((time.perf_counter() - started_wall) * 1000)
         print(f"\n== Variant studio: coverage matrix page, {title} ==")
         print(f"  median wall time : {statistics.median(wall):7.1f} ms   (goal < 300 ms)")
+        goals.record(
+            f"coverage matrix page, {title[:28]}",
+            statistics.median(wall),
+            300,
+            "<=",
+            "absolute",
+            "ms",
+        )
         print(f"  median CPU time  : {statistics.median(cpu):7.1f} ms   (this thread; a busy")
         print("                               machine inflates wall time, not CPU time)")
         print(
@@ -264,6 +272,14 @@ def bench_engine_decisions() -> None:
         f"  block decisions per second  : {blocks_per_page / t_engine * 1000:12,.0f}"
         "   (goal >= 100,000)"
     )
+    goals.record(
+        "engine: block decisions per second",
+        blocks_per_page / t_engine * 1000,
+        100_000,
+        ">=",
+        "absolute",
+        "/s",
+    )
     print(f"  per 10-block page           : {t_engine * 1000:8.2f} µs")
     print(
         f"  baseline (bare dict lookups): {t_base * 1000:8.2f} µs"
@@ -308,6 +324,7 @@ def bench_assignment() -> None:
     print(f"  persx.engine.deciding.bucketing.assign : {ours_rate:12,.0f} evaluations/s")
     print(f"  growthbook GrowthBook.run     : {gb_rate:12,.0f} evaluations/s")
     print(f"  speed-up                      : {ours_rate / gb_rate:12.1f}x   (goal >= 3x)")
+    goals.record("assignment speed, PersX / growthbook", ours_rate / gb_rate, 3, ">=", "ratio")
     print(f"  same arm as growthbook        : {same}/{len(ids)}")
 
 
@@ -370,6 +387,8 @@ def bench_inference() -> None:
     print(f"  inferred visitor (signals cookie) : {med_inf:7.3f} ms/request  {q_inferred} SQL")
     print(f"  stated visitor (profile cookie)   : {med_stated:7.3f} ms/request  {q_stated} SQL")
     print(f"  ratio inferred / stated           : {med_inf / med_stated:7.3f}   (goal <= 1.03)")
+    goals.record("inference, inferred / stated visitor", med_inf / med_stated, 1.03, "<=", "ratio")
+    goals.record("inference, scoring / page", score_ms / med_stated, 0.03, "<=", "ratio")
     print(
         f"  scoring alone (engine.infer)      : {score_ms * 1000:7.1f} us/visitor = "
         f"{score_ms / med_stated:.2%} of the page   (goal <= 3%)"
@@ -446,24 +465,69 @@ def bench_bandit() -> None:
     print(f"  bandit running (3 arms; same variant): {med_on:7.3f} ms/request  {q_on} SQL")
     print(f"  bandit stopped                  : {med_off:7.3f} ms/request  {q_off} SQL")
     print(f"  ratio bandit / none             : {med_on / med_off:7.3f}   (goal <= 1.01)")
+    goals.record(
+        "bandit on the contact form, running / none", med_on / med_off, 1.01, "<=", "ratio"
+    )
     print(f"  no extra SQL for the bandit     : {'yes' if q_on <= q_off else 'NO'}")
 
 
-def main() -> None:
+PARTS = ("page", "workers", "inprocess", "scale")
+
+
+def main() -> int:
     from bench.record import recorded_run
 
+    parts = sys.argv[1:] or list(PARTS)
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        sys.exit(f"unknown part(s) {unknown}: bench/run.py [{' | '.join(PARTS)} ...]")
     with recorded_run(sys.argv[1:]):
-        run_benchmarks()
+        print(f"Parts: {', '.join(parts)}; scale sizes: {scale_mode()} (PERSX_BENCH_SCALE)")
+        run_benchmarks(parts)
+        print(goals.render())
+        status = goals.exit_status()
+        print(
+            f"\n{len(goals.failed())} ratio goal(s) failed; absolute goals not met: "
+            f"{sum(1 for g in goals.goals if not g.met and g.kind == 'absolute')} "
+            "(they fail the run only with PERSX_BENCH_STRICT=1)"
+        )
+    return status
 
 
-def run_benchmarks() -> None:
+def scale_mode() -> str:
+    """ "quick" (default): the scale benches' short sizes; "full": 10 M / 50 M events."""
+    return "full" if os.environ.get("PERSX_BENCH_SCALE", "") == "full" else "quick"
+
+
+def run_benchmarks(parts: list[str]) -> None:
+    if "page" in parts or "workers" in parts:
+        run_production_benchmarks(parts)
+    if "inprocess" in parts:
+        run_inprocess_benchmarks()
+    if "scale" in parts:
+        run_scale_benchmarks(scale_mode())
+
+
+def run_production_benchmarks(parts: list[str]) -> None:
+    """PersX vs stock Wagtail on the production setup (PostgreSQL + Redis on both sides)."""
+    import tempfile
+
+    from bench.page_speed import bench_http_throughput, bench_personalized_vs_stock
+    from bench.production_site import prepare
+    from bench.worker_memory import bench_worker_memory
+
+    folder = Path(tempfile.mkdtemp(prefix="persx-bench-production-"))
+    persx, stock = prepare(folder)
+    if "page" in parts:
+        bench_personalized_vs_stock(folder, persx, stock)
+        bench_http_throughput(folder, persx, stock)
+    if "workers" in parts:
+        bench_worker_memory(folder, persx, stock)
+
+
+def run_inprocess_benchmarks() -> None:
+    """PersX against itself, in this process, on a fresh SQLite database (bench/settings.py)."""
     setup_django()
-    from bench.page_speed import bench_http_throughput, bench_personalized_vs_plain
-
-    bench_personalized_vs_plain()
-    bench_http_throughput(Path(os.environ["PERSX_VAR_DIR"]))
-    if sys.argv[1:] == ["page"]:  # `bench/run.py page`: only the page-speed figures
-        return
     bench_contact_page()
     bench_scheduling()
     bench_coverage_matrix()
@@ -483,5 +547,10 @@ def run_benchmarks() -> None:
     bench_monitoring()  # PERSX_BENCH_MONITOR_EVENTS (default 1 million) raw events
 
 
+def run_scale_benchmarks(mode: str) -> None:
+    """Ingestion, rollups, reports and the columnar store at scale (quick or full sizes)."""
+    print(f"\n== Scale benches ({mode} sizes) ==")
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,8 +1,12 @@
 """Settings of the stock Wagtail project: ``wagtail start``'s base settings (the same apps,
-middleware and templates), DEBUG off, SQLite in ``STOCK_WAGTAIL_DIR``."""
+middleware and templates), DEBUG off. The database is PostgreSQL when STOCK_DATABASE_URL
+names one (the benches' production comparison, bench/production_site.py), else SQLite in
+``STOCK_WAGTAIL_DIR``; STOCK_REDIS_URL gives it Django's Redis cache."""
 
 import os
 from pathlib import Path
+
+import dj_database_url
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("STOCK_WAGTAIL_DIR", PROJECT_DIR / "var"))
@@ -62,8 +66,20 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "bench.stock_wagtail.wsgi.application"
 DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "stock.sqlite3"}
+    "default": dj_database_url.config(
+        env="STOCK_DATABASE_URL",
+        default=f"sqlite:///{DATA_DIR / 'stock.sqlite3'}",
+        conn_max_age=600,
+        conn_health_checks=True,
+    )
 }
+if os.environ.get("STOCK_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["STOCK_REDIS_URL"],
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
