@@ -74,9 +74,12 @@ def _sort_key(row: VariantRow) -> tuple[bool, float]:
 
 
 def build_overview() -> Overview:
-    holdout = build_report(holdout_design())
+    # Unadjusted, visitor-level reports: the per-visitor analyses are each report's own page.
+    holdout = build_report(holdout_design(), with_adjustment=False)
     experiments = tuple(
-        build_report(d) for d in all_designs() if not d.is_holdout and d.status == "running"
+        build_report(d, with_adjustment=False)
+        for d in all_designs()
+        if not d.is_holdout and d.status == "running"
     )
     variants = [
         v for report in (holdout, *experiments) for v in report.variants if v.lift is not None

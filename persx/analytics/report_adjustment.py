@@ -11,8 +11,9 @@ first exposure (docs/statistics.md, "Regression adjustment in the reports"):
    arm's outcomes only** and **cross-fitted** over two folds split by a hash of the visitor
    id: a visitor's covariate never includes a treated outcome nor their own;
 3. CUPED (:func:`~persx.engine.statistics.adjusted_lift`) at the report's unit: accounts
-   when the experiment randomises by account or visitors share accounts (account-level
-   sums, delta method), else visitors. The unadjusted result of the same call is the
+   when the experiment randomises by account or visitors share accounts as known at their
+   first exposure (:mod:`~persx.analytics.account_links`; account-level sums, delta
+   method), else visitors. The unadjusted result of the same call is the
    cluster-aware unadjusted estimate shown beside it.
 
 For a new visitor the prediction rests on attributes alone; for a returning one their prior
@@ -91,11 +92,16 @@ def predictions(
     return np.where(np.isnan(predicted), fallback, predicted)
 
 
-def _interval(result: ClusteredLift) -> EstimateInterval:
+def _interval(result: ClusteredLift, floor: float | None = None) -> EstimateInterval:
+    """The lift and its Fieller bounds; ``floor`` clips the lower bound (-100% for a ratio
+    of rates, which cannot fall below it; an adjusted ratio can)."""
     finite = math.isfinite(result.lift)
+    lower = result.lift_lower
+    if floor is not None:
+        lower = max(lower, floor)
     return EstimateInterval(
         lift=result.lift if finite else None,
-        lower=result.lift_lower if result.interval_exists else None,
+        lower=lower if result.interval_exists else None,
         upper=result.lift_upper if result.interval_exists else None,
     )
 
@@ -147,7 +153,7 @@ def _estimate(
         units=int(float(np.asarray(c_sums.accounts)) + float(np.asarray(t_sums.accounts))),
         returning_share=sum(r.prior_page_views > 0 for r, _ in both) / len(both),
         covariate=COVARIATE,
-        unadjusted=_interval(result.unadjusted),
+        unadjusted=_interval(result.unadjusted, floor=-1.0),
         adjusted=_interval(result.adjusted),
         variance_reduction=reduction if math.isfinite(reduction) else None,
         theta=result.theta if math.isfinite(result.theta) else None,
@@ -185,7 +191,7 @@ def adjusted_estimates(
     """The report's unit, the adjusted estimates (pooled and per industry, per treatment arm)
     and, when there are none, why."""
     rows = unit_rows(design.key, design.primary_metric)
-    accounts = accounts_of(r.visitor_id for r in rows)
+    accounts = accounts_of(design.key)
     unit = report_unit(design, accounts)
     if not rows:
         return unit, [], "No visitors yet."

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from persx.access.measurement import measurement_required
 from persx.access.measurement_screen import MeasurementScreen
@@ -22,6 +23,7 @@ from persx.analytics.report_export import report_csv, report_json
 from persx.analytics.report_model import ALL_INDUSTRIES, TARGET_PLI, ExperimentReport
 from persx.analytics.report_queries import all_designs, find_design, visitors_per_experiment
 from persx.analytics.reports import build_report
+from persx.analytics.scorecard import scorecard
 from persx.analytics.services import refresh_stale_rollups
 from persx.charts.cumulative import cumulative_chart
 from persx.charts.interval import interval_chart
@@ -198,6 +200,7 @@ class OverviewView(MeasurementScreen):
         context.update(
             {
                 "overview": overview,
+                "scorecard": scorecard(overview, timezone.now()),
                 "sources": sources,
                 "reports_url": reverse("persx_analytics_reports"),
                 "target": percent(TARGET_PLI, 0, signed=True),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
 
@@ -22,6 +23,7 @@ from persx.analytics.overview import Overview, build_overview
 from persx.analytics.report_model import ALL_INDUSTRIES, Design, ExperimentReport, VariantRow
 from persx.analytics.report_queries import design_of
 from persx.analytics.reports import build_report
+from persx.analytics.scorecard import ScoreLine, scorecard
 from persx.charts.number_format import percent
 from persx.config import config
 from persx.engine.alerting.judgement import Interval, wilson_interval
@@ -78,6 +80,8 @@ class WeeklyReportContent:
     stale_variants: tuple[content_audit.StaleVariant, ...]
     next_steps: tuple[str, ...]
     dashboard: str
+    scorecard: tuple[ScoreLine, ...] = ()  # the seed's success criteria, with evidence
+    site_root: str = ""  # prefix of the scorecard's evidence links
 
     @property
     def subject(self) -> str:
@@ -292,6 +296,8 @@ def build_weekly_report(week_start: date) -> WeeklyReportContent:
         stale_variants=tuple(stale),
         next_steps=steps,
         dashboard=dashboard_url(),
+        scorecard=scorecard(overview, end_at),
+        site_root=settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
     )
 
 

@@ -103,6 +103,6 @@ def test_group_sums_are_the_visitor_level_sums_of_the_expanded_visitors() -> Non
 
 
 def test_group_sums_keep_the_runs_axis() -> None:
-    s = group_sums([[2, 3], [1, 1]], [[1, 2], [0, 1]], [[1, 2], [0, 1]], [[0.5, 1.0], [1, 2]])
+    s = group_sums([[2, 3], [1, 1]], [[1, 2], [0, 1]], [[1, 2], [0, 1]], [[0.5, 1.0], [1.0, 2.0]])
     assert np.asarray(s.covariate_outcome).tolist() == [2.5, 2.0]
     assert np.asarray(s.accounts).tolist() == [5.0, 2.0]
