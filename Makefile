@@ -120,7 +120,7 @@ test-services: install-dev
 ## recreated each run), memory per worker, command start, the in-process figures and the
 ## scale benches (PERSX_BENCH_SCALE=full for 10 M / 50 M events). Prints goal vs measured;
 ## exits non-zero when a ratio goal fails. Output kept in bench/results/. One part:
-## make bench BENCH_PARTS="page workers" (page | workers | inprocess | scale).
+## make bench BENCH_PARTS="page workers" (page | workers | commands | inprocess | scale).
 BENCH_PARTS ?=
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_PARTS)

@@ -1,14 +1,16 @@
 """`make bench`: every figure beside its goal; the run exits non-zero when a ratio goal fails.
 
-Parts (``bench/run.py [page] [workers] [inprocess] [scale]``; all of them by default):
+Parts (``bench/run.py [page] [workers] [commands] [inprocess] [scale]``; all by default):
 
 page      PersX vs a stock Wagtail project with the same content and no PersX code
           (bench/stock_wagtail), both on the production settings with PostgreSQL + Redis
           (bench/production_site.py): a page's CPU per request in-process, and HTTP
           throughput with 2 gunicorn workers, personalization on / off / stock Wagtail
           (bench/page_speed.py).
-workers   Memory per gunicorn worker (PSS) against stock Wagtail, worker start, a
-          management command's start in CPU (bench/worker_memory.py), on the same sites.
+workers   Memory per gunicorn worker (PSS) against stock Wagtail and worker start
+          (bench/worker_memory.py), on the same sites.
+commands  A management command's start in CPU (manage.py help and check), PersX vs stock
+          Wagtail, bytecode cached (bench/worker_memory.py).
 inprocess PersX against itself in this process, on a fresh SQLite database (migrate + seed
           ~20 s; bench/settings.py): the contact page personalized vs switched off,
           variant scheduling, the studio's coverage matrix, inference, a running bandit,
@@ -471,7 +473,7 @@ def bench_bandit() -> None:
     print(f"  no extra SQL for the bandit     : {'yes' if q_on <= q_off else 'NO'}")
 
 
-PARTS = ("page", "workers", "inprocess", "scale")
+PARTS = ("page", "workers", "commands", "inprocess", "scale")
 
 
 def main() -> int:
@@ -502,6 +504,8 @@ def scale_mode() -> str:
 def run_benchmarks(parts: list[str]) -> None:
     if "page" in parts or "workers" in parts:
         run_production_benchmarks(parts)
+    if "commands" in parts:
+        run_command_start()
     if "inprocess" in parts:
         run_inprocess_benchmarks()
     if "scale" in parts:
@@ -523,6 +527,20 @@ def run_production_benchmarks(parts: list[str]) -> None:
         bench_http_throughput(folder, persx, stock)
     if "workers" in parts:
         bench_worker_memory(folder, persx, stock)
+
+
+def run_command_start() -> None:
+    """A management command's start, PersX vs stock Wagtail (no database needed)."""
+    import tempfile
+
+    from bench.production_site import STOCK_CONFIG, Project, persx_env, stock_env
+    from bench.worker_memory import bench_command_start
+
+    folder = Path(tempfile.mkdtemp(prefix="persx-bench-commands-"))
+    (folder / "stock").mkdir()
+    persx = Project("PersX", persx_env(folder / "persx"), [], [], True)
+    stock = Project("stock Wagtail", stock_env(folder / "stock"), [str(STOCK_CONFIG)], [], False)
+    bench_command_start(folder, persx, stock)
 
 
 def run_inprocess_benchmarks() -> None:
