@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from persx.api.root import api
 from persx.content import views as content_views
+from persx.headless.demo_page import headless_demo
 from persx.health import views as health_views
 from persx.leads import views as lead_views
 from persx.monitoring import views as monitoring_views
@@ -27,6 +28,7 @@ urlpatterns = [
     path("privacy/export/", profile_views.export_me, name="privacy-export"),
     path("privacy/erase/", profile_views.forget_me, name="privacy-erase"),
     path("contact/submit/", lead_views.submit, name="contact-submit"),
+    path("headless-demo/", headless_demo, name="headless-demo"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="profiles/login.html"),

@@ -8,6 +8,8 @@ from ninja import NinjaAPI
 
 from persx.catalog.api import router as catalog_router
 from persx.events.api import router as events_router
+from persx.headless.api import router as decisions_router
+from persx.headless.openapi_choices import document_decision_choices
 from persx.http.csp_report import router as csp_report_router
 from persx.http.errors import ERROR_MEANINGS, install_error_handlers
 from persx.outcomes.api import router as outcomes_router
@@ -28,6 +30,7 @@ class PersxAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         document_catalog_choices(schema)  # the enums PUT /api/personalization enforces
+        document_decision_choices(schema)  # the pages, blocks and slugs POST /api/decisions takes
         error_schema = {"$ref": "#/components/schemas/ApiError"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
@@ -59,3 +62,4 @@ api.add_router("/", events_router)
 api.add_router("/", privacy_router)
 api.add_router("/", csp_report_router)
 api.add_router("/", outcomes_router)
+api.add_router("/", decisions_router)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "persx.factorial",
     "persx.generation",
     "persx.jobs",
+    "persx.headless",
     "django_tasks",
     "django_tasks.backends.database",
     "wagtail.contrib.forms",
