@@ -12,7 +12,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.urls import reverse
 
 from persx.access.admin_screen import AdminScreen
@@ -29,7 +35,7 @@ def can_manage_integrations(request: HttpRequest) -> bool:
     return bool(request.user.has_perm(MANAGE_INTEGRATIONS))
 
 
-class IntegrationForm(forms.ModelForm):
+class IntegrationForm(forms.ModelForm[Integration]):
     class Meta:
         model = Integration
         fields = ["name", "description"]
@@ -41,7 +47,7 @@ class IntegrationsView(AdminScreen):
     page_title = "CRM integrations"
     header_icon = "key"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_manage_integrations(request):
             raise PermissionDenied("CRM integrations need the 'change integration' permission")
         return super().dispatch(request, *args, **kwargs)
@@ -66,8 +72,7 @@ class IntegrationsView(AdminScreen):
                 self.get_context_data(new_token=token, new_token_for=integration)
             )
         if action == "create_token":
-            integration = Integration.objects.filter(pk=_int(request.POST.get("integration")))
-            found = integration.first()
+            found = Integration.objects.filter(pk=_int(request.POST.get("integration"))).first()
             if found is None:
                 messages.error(request, "integration: no such integration")
                 return HttpResponseRedirect(reverse("persx_outcomes_integrations"))
