@@ -106,6 +106,9 @@ def test_coverage_leaves_visitors_out() -> None:
     profile = VisitorProfile(outside[0], industry="saas")
     natural = decide_block(assign_visitor(profile), AVAILABLE, "hero")
     assert half.decide("hero", profile, AVAILABLE, natural, outside[0]) is None
+    assert half.decide("faq", profile, AVAILABLE, natural, outside[0]) is None  # no factor
+    outside_decision = decide_block(assign_visitor(profile, factorials=[half]), AVAILABLE, "hero")
+    assert (outside_decision.variant_key, outside_decision.experiment) == ("industry:saas", None)
 
 
 def _in_cell(definition: FactorialDefinition, key: str) -> str:

@@ -307,6 +307,8 @@ def decide_block(
             would_be=natural.variant_key,
         )
     for factorial in visitor.factorials:
+        if block_type not in factorial.factor_of:
+            continue
         unit = visitor.unit_id_for(factorial, profile.visitor_id)
         decided = factorial.decide(block_type, profile, available, natural, unit)
         if decided is not None:
