@@ -151,7 +151,12 @@ class ExperimentForm(ExperimentKindForm):
             self.initial["scope_block_type"] = instance.scope_value
         if self.has_run and "randomization_unit" in self.fields:
             # Locked: changing it would move visitors between arms (docs/accounts.md).
-            self.fields["randomization_unit"].disabled = True
+            unit = self.fields["randomization_unit"]
+            unit.disabled = True
+            unit.help_text = (
+                "Locked: this experiment has run, and changing the unit would move visitors "
+                "between arms. " + str(unit.help_text)
+            )
 
     def stored_scope_page(self) -> str:
         instance: Experiment = self.instance

@@ -391,7 +391,9 @@ def test_the_unit_is_chosen_in_the_admin_and_locked_once_started(admin_client: C
     assert admin_client.post(url, unit_form("visitor")).status_code == 302  # draft: free
     assert admin_client.post(url, unit_form("account", status="running")).status_code == 302
 
-    radios = re.findall(r'<input[^>]*name="randomization_unit"[^>]*>', admin_client.get(url).text)
+    edit = admin_client.get(url).text
+    assert "Locked: this experiment has run" in edit
+    radios = re.findall(r'<input[^>]*name="randomization_unit"[^>]*>', edit)
     assert len(radios) == 2
     assert all(" disabled " in radio for radio in radios)
     assert admin_client.post(url, unit_form("visitor", status="running")).status_code == 302
