@@ -7,16 +7,22 @@ the same machine (PersX vs stock Wagtail, personalization on vs off), so a busy 
 slows both sides alike and a failure means PersX got slower. An *absolute* goal (a
 worker's start in seconds, events per second) depends on the machine as much as on the
 code: it is printed and marked, and fails the run only with ``PERSX_BENCH_STRICT=1``.
+
+A bench that runs in its own process (the scale benches, with their own database) prints
+each goal as one ``make-bench-goal: {json}`` line (``print(goals.emit(goals.record(...)))``)
+and ``bench/run.py`` reads them from its output (``goals.read(output)``).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 Kind = Literal["ratio", "absolute"]
+GOAL_LINE = "make-bench-goal: "  # a goal printed by a bench that runs in its own process
 Direction = Literal["<=", ">="]
 
 
@@ -59,6 +65,19 @@ class GoalTable:
         recorded = Goal(name, float(measured), float(goal), direction, kind, unit)
         self.goals.append(recorded)
         return recorded
+
+    def emit(self, goal: Goal) -> str:
+        """The line a bench run as its own process prints so that make bench records it."""
+        return GOAL_LINE + json.dumps(asdict(goal))
+
+    def read(self, output: str) -> list[Goal]:
+        """Record the goals a bench process printed (its ``emit`` lines); returns them."""
+        read = []
+        for line in output.splitlines():
+            if line.startswith(GOAL_LINE):
+                fields = json.loads(line[len(GOAL_LINE) :])
+                read.append(self.record(**fields))
+        return read
 
     def failed(self, strict: bool = False) -> list[Goal]:
         """The goals that fail the run: every ratio goal not met (and absolute ones if strict)."""

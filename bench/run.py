@@ -479,6 +479,9 @@ PARTS = ("page", "workers", "commands", "inprocess", "scale")
 def main() -> int:
     from bench.record import recorded_run
 
+    if sys.argv[1:2] == ["scale-child"]:
+        scale_child(int(sys.argv[2]), sys.argv[3])
+        return 0
     parts = sys.argv[1:] or list(PARTS)
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
@@ -565,9 +568,90 @@ def run_inprocess_benchmarks() -> None:
     bench_monitoring()  # PERSX_BENCH_MONITOR_EVENTS (default 1 million) raw events
 
 
+SCALE_DATABASE_URL = os.environ.get(
+    "PERSX_BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/persx_scale_bench"
+)
+# (title, module, function, keyword arguments for the quick and the full sizes, PostgreSQL?)
+SCALE_BENCHES: tuple[tuple[str, str, str, dict[str, dict[str, int]], bool], ...] = (
+    (
+        "PostgreSQL inserts, batches of 500",
+        "bench.postgresql_scale",
+        "measure_inserts",
+        {"quick": {"clients": 2, "batches": 20}, "full": {"clients": 2, "batches": 40}},
+        True,
+    ),
+    (
+        "PostgreSQL rollups: rebuild, then an incremental step",
+        "bench.rollup_scale",
+        "measure",
+        {
+            "quick": {"events": 200_000, "incremental": 150_000},
+            "full": {"events": 1_000_000, "incremental": 1_500_000},
+        },
+        True,
+    ),
+    (
+        "PostgreSQL reports at scale",
+        "bench.report_scale",
+        "measure",
+        {"quick": {"events": 1_000_000}, "full": {"events": 10_000_000}},
+        True,
+    ),
+    (
+        "ClickHouse event store (chDB)",
+        "bench.clickhouse_scale",
+        "measure",
+        {"quick": {"events": 2_000_000}, "full": {"events": 50_000_000}},
+        False,
+    ),
+)
+
+
 def run_scale_benchmarks(mode: str) -> None:
-    """Ingestion, rollups, reports and the columnar store at scale (quick or full sizes)."""
-    print(f"\n== Scale benches ({mode} sizes) ==")
+    """Ingestion, rollups, reports and the columnar store at scale, each bench in its own
+    process (PostgreSQL ones on PERSX_BENCH_SCALE_DATABASE_URL, default persx_scale_bench,
+    emptied by the bench): quick sizes by default, PERSX_BENCH_SCALE=full for 10 M / 50 M."""
+    import subprocess
+
+    for index, (title, *_, sizes, _postgres) in enumerate(SCALE_BENCHES):
+        print(f"\n== Scale: {title} ({mode} sizes: {sizes[mode]}) ==", flush=True)
+        argv = [sys.executable, str(Path(__file__)), "scale-child", str(index), mode]
+        with subprocess.Popen(
+            argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as child:
+            assert child.stdout is not None
+            output = []
+            for line in child.stdout:
+                output.append(line)
+                print(line, end="", flush=True)
+        goals.read("".join(output))
+        if child.returncode != 0:
+            goals.record(f"{title}: ran to the end", 0, 1, ">=", "absolute")
+
+
+def scale_child(index: int, mode: str) -> None:
+    """(In its own process) one scale bench; its goals printed as make-bench-goal lines."""
+    from importlib import import_module
+
+    _title, module_name, function, sizes, postgres = SCALE_BENCHES[index]
+    if postgres:
+        os.environ["DATABASE_URL"] = SCALE_DATABASE_URL
+        os.environ.pop("REDIS_URL", None)
+        from bench.postgresql_scale import prepare_database
+
+        prepare_database()
+    result = getattr(import_module(module_name), function)(**sizes[mode])
+    if isinstance(result, list):
+        for fields in result:
+            print(goals.emit(goals.record(**fields)), flush=True)
+        return
+    # The ClickHouse bench returns its figures (ClickHouseScale): no ratio goals, the
+    # issue asks for the figures; the report latency is held to the PostgreSQL reports' goal.
+    for name, seconds in (
+        ("ClickHouse: experiment report statistics", result.report_seconds),
+        ("ClickHouse: holdout report statistics", result.holdout_report_seconds),
+    ):
+        print(goals.emit(goals.record(name, seconds, 0.3, "<=", "absolute", "s")), flush=True)
 
 
 if __name__ == "__main__":

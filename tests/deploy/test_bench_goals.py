@@ -48,3 +48,12 @@ def test_the_ratio_is_measured_over_goal_and_a_missing_figure_fails() -> None:
     assert not page.met
     assert table.exit_status(strict=False) == 1
     assert "n/a" in table.render()
+
+
+def test_goals_printed_by_a_bench_process_are_read_into_the_run() -> None:
+    process = GoalTable()
+    line = process.emit(process.record("events per second", 4_000, 5_000, ">=", "ratio", "/s"))
+    run = GoalTable()
+    (read,) = run.read(f"some output\n{line}\nmore output\n")
+    assert (read.name, read.measured, read.goal, read.unit) == ("events per second", 4e3, 5e3, "/s")
+    assert run.exit_status(strict=False) == 1
