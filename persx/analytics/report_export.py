@@ -18,6 +18,7 @@ from persx.analytics.report_model import (
     Comparison,
     EstimateInterval,
     ExperimentReport,
+    PipelineRow,
 )
 
 CSV_COLUMNS = (
@@ -53,6 +54,7 @@ CSV_COLUMNS = (
     "unit",
     "metric_family",
     "adjusted",
+    "maturing_visitors",
     "population",
 )
 
@@ -108,6 +110,7 @@ def report_json(report: ExperimentReport) -> dict[str, Any]:
         "adjustment_note": report.adjustment_note,
         "when_will_we_know": plain(list(report.forecast)),
         "traffic_days": report.traffic_days,
+        "pipeline": plain(report.pipeline),
     }
 
 
@@ -154,6 +157,7 @@ def _row(report: ExperimentReport, c: Comparison, population: str) -> list[str]:
         c.unit,
         c.metric_family,
         "yes" if c.adjusted else "no",
+        "",
         population,
     ]
 
@@ -186,6 +190,33 @@ def _estimate_row(
     return [values.get(column, "") for column in CSV_COLUMNS]
 
 
+def _pipeline_row(report: ExperimentReport, p: PipelineRow, population: str) -> list[str]:
+    """A pipeline metric: matured visitors in the sums, maturing ones counted apart."""
+    values: dict[str, str] = {
+        "experiment": report.design.key,
+        "treatment_arm": p.arm,
+        "control_arm": report.design.control,
+        "segment": p.segment,
+        "metric": p.metric,
+        "kind": "mean",
+        "lower_is_better": "no",
+        "control_visitors": _number(p.control_visitors),
+        "control_value": _number(p.control_value),
+        "treatment_visitors": _number(p.treatment_visitors),
+        "treatment_value": _number(p.treatment_value),
+        "pli": _number(p.lift),
+        "pli_lower_95": _number(p.lower),
+        "pli_upper_95": _number(p.upper),
+        "interval_method": "fieller-delta" if p.unit == "account" else "welch",
+        "unit": p.unit,
+        "metric_family": p.metric_family,
+        "adjusted": "yes" if p.adjusted else "no",
+        "maturing_visitors": _number(p.control_maturing + p.treatment_maturing),
+        "population": population,
+    }
+    return [values.get(column, "") for column in CSV_COLUMNS]
+
+
 def report_csv(report: ExperimentReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -196,4 +227,6 @@ def report_csv(report: ExperimentReport) -> str:
     for a in report.adjusted:  # the unit-level analyses: unadjusted and adjusted side by side
         writer.writerow(_estimate_row(report, a, a.unadjusted, False, population))
         writer.writerow(_estimate_row(report, a, a.adjusted, True, population))
+    for p in report.pipeline.rows if report.pipeline else ():
+        writer.writerow(_pipeline_row(report, p, population))
     return out.getvalue()

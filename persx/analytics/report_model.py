@@ -293,6 +293,42 @@ class WhenWeKnow:
 
 
 @dataclass(frozen=True, slots=True)
+class PipelineRow:
+    """One pipeline metric of one treatment arm vs the control in one segment."""
+
+    arm: str
+    segment: str
+    segment_label: str
+    metric: str
+    metric_label: str
+    metric_family: str  # always "pipeline"
+    unit: str  # visitor | account
+    adjusted: bool  # always False
+    control_visitors: int  # matured visitors, in the sums
+    treatment_visitors: int
+    control_maturing: int  # window still open: in no sum
+    treatment_maturing: int
+    control_value: float | None  # mean per visitor (a rate for the 0/1 metrics)
+    treatment_value: float | None
+    lift: float | None
+    lower: float | None
+    upper: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSection:
+    window_days: int
+    currency: str
+    cap_percentile: float
+    visitor_cap: float
+    account_cap: float
+    maturing: int
+    other_currency_outcomes: int
+    rows: tuple[PipelineRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ExperimentReport:
     design: Design
     generated_at: datetime
@@ -313,6 +349,7 @@ class ExperimentReport:
     adjustment_note: str = ""  # why there is no adjusted estimate, when there is none
     forecast: tuple[WhenWeKnow, ...] = field(default=())
     traffic_days: int = 14
+    pipeline: PipelineSection | None = None  # CRM outcomes (None: no visitors, or off)
 
     def comparison(self, arm: str, segment: str, metric_key: str) -> Comparison | None:
         return next(

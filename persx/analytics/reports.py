@@ -21,7 +21,9 @@ industry, on the experiment's primary and secondary metrics:
   accounts), with the balance test and the sign-disagreement flag
   (:mod:`~persx.analytics.report_adjustment`);
 - when will we know: per industry, the day +15% becomes detectable at current traffic
-  (:mod:`~persx.analytics.forecast`).
+  (:mod:`~persx.analytics.forecast`);
+- pipeline metrics from CRM outcomes, maturing visitors marked
+  (:mod:`~persx.analytics.report_pipeline`).
 
 The global holdout is reported like an experiment (key ``global-holdout``): control = the
 held-out visitors, treatment = every other profiled visitor (arm ``rest``).
@@ -56,6 +58,7 @@ from persx.analytics.report_model import (
     WhenWeKnow,
     sum_counts,
 )
+from persx.analytics.report_pipeline import pipeline_section
 from persx.events.experiment_metrics import metric
 
 
@@ -174,6 +177,11 @@ def build_report(
         forecast_rows, traffic_days = forecast.when_we_know(
             design, comparisons, adjusted, timezone.now().date()
         )
+    pipeline = (
+        pipeline_section(design, segments, timezone.now())
+        if with_adjustment and not design.is_holdout
+        else None
+    )
     return ExperimentReport(
         design=design,
         generated_at=timezone.now(),
@@ -194,6 +202,7 @@ def build_report(
         adjustment_note=adjustment_note,
         forecast=tuple(forecast_rows),
         traffic_days=traffic_days,
+        pipeline=pipeline,
     )
 
 

@@ -192,6 +192,31 @@ def render_text(report: ExperimentReport, arm: str) -> str:
             ],
             {1, 2, 4},
         )
+    pipeline = report.pipeline
+    if pipeline and pipeline.rows:
+        out += [
+            "",
+            f"Pipeline from the CRM — metric family: pipeline, unadjusted, attribution window "
+            f"{pipeline.window_days} days; maturing visitors (window open) are in no sum: "
+            f"{count(pipeline.maturing)} now",
+        ]
+        out += _table(
+            ["Metric", "Unit", "Ctrl", "Trt", "Lift", "95% interval", "Maturing"],
+            [
+                [
+                    p.metric_label,
+                    p.unit,
+                    f"{p.control_value:,.4g}" if p.control_value is not None else "maturing",
+                    f"{p.treatment_value:,.4g}" if p.treatment_value is not None else "maturing",
+                    percent(p.lift, signed=True),
+                    p.note or lift_interval(p.lower, p.upper),
+                    count(p.control_maturing + p.treatment_maturing),
+                ]
+                for p in pipeline.rows
+                if p.arm == arm and p.segment == ALL_INDUSTRIES
+            ],
+            {2, 3, 4, 6},
+        )
     series = next((s for s in report.series if s.arm == arm), None)
     if series and series.points:
         out += ["", f"Cumulative PLI by day — {design.primary_metric}, all industries"]
