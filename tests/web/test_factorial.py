@@ -306,3 +306,24 @@ def test_the_report_without_interaction_or_data(admin_client: Client) -> None:
     assert "No clear effect of the Contact form block" in html
     assert "Ship Hero: Industry with Contact form: Generic" in html
     assert admin_client.get("/cms/measurement/factorial/nope/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_reports_need_the_measurement_permission() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    factorial(status="running")
+    _planted_history(50, PLANTED)
+    clients = {}
+    for name, group in (("eddie", "Editors"), ("ana", "Analysts")):
+        user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw-12345")
+        user.groups.add(Group.objects.get(name=group))
+        clients[name] = Client()
+        clients[name].force_login(user)
+    assert "Factorial reports" not in clients["eddie"].get("/cms/").content.decode()
+    for url in ("/cms/measurement/factorial/", "/cms/measurement/factorial/hero-form/"):
+        refused = clients["eddie"].get(url)
+        assert refused.status_code in (302, 403), url
+        assert b"What to ship" not in refused.content
+        assert clients["ana"].get(url).status_code == 200, url
