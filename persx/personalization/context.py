@@ -284,9 +284,8 @@ def _new_context(profile: VisitorProfile | None, preview: Preview | None) -> Per
             experiments = running_experiments()
             bandits = running_bandits()
             factorials = running_factorials()
-            if profile is not None and any(
-                e.unit is RandomizationUnit.ACCOUNT for e in (*experiments, *factorials)
-            ):
+            units_in_use = [e.unit for e in experiments] + [f.unit for f in factorials]
+            if profile is not None and RandomizationUnit.ACCOUNT in units_in_use:
                 # Only while an account-level experiment runs: two indexed reads.
                 units = units_of_visitor(profile.visitor_id)
         except Exception:
