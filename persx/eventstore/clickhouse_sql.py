@@ -3,17 +3,19 @@
 It counts what the relational rollup (``persx/analytics/rollup_sql.py``) counts, over the
 whole history at query time instead of incrementally:
 
-1. ``entered``: each visitor's first exposure to each experiment (ties broken by arrival,
-   then event id), with the arm, industry, variant (the would-be variant for a control
-   visitor) and consent of that exposure; the global holdout also enters every profiled
-   visitor exposed outside it, in the "rest" arm. Only counted consent states stay.
-2. ``per_visitor``: the entered visitors' events, one aggregation per (experiment,
-   visitor): for each counted metric its first day, number of events and Σ value after the
-   exposure; bounce (exactly one page view, no interaction, ever) and form completion
-   (started and submitted the form).
-3. ``cells``: numerators from those rows by the conversion's day, denominators (every
-   entered visitor, per metric) by the entry day: the rollup's (day, arm, industry,
-   variant, metric) rows.
+1. One pass over the events grouped by visitor (the table's sort order, so the grouping
+   streams): the visitor's first exposure to the experiment (ties broken by arrival, then
+   event id) with its arm, industry, variant (the would-be variant for a control visitor)
+   and consent; the global holdout also enters every profiled visitor exposed outside it,
+   in the "rest" arm. Only entered visitors in counted consent states stay, each with the
+   events the metrics read (an array) and their page-view and interaction counts.
+2. Per visitor, one tuple per metric (``ARRAY JOIN``): its first day, number of events and
+   Σ value after the exposure; bounce (exactly one page view, no interaction, ever), form
+   completion (started and submitted the form), and the denominators (every entered
+   visitor, per metric, on the entry day).
+3. ``cells``: those summed by (day, arm, industry, variant, metric): the rollup's rows.
+
+``visitors_sql`` (listings: visitors per arm of several experiments) reads exposures only.
 
 The same text runs through ``clickhouse-connect`` (a server or cluster) and chDB (ClickHouse
 in-process, for tests and the bench): the statements take server-side parameters
@@ -27,7 +29,6 @@ from persx.eventstore.port import CountingRules
 
 ENTERED_PARAMETERS = "{experiments:Array(String)}"
 CONSENTS = "{counted:Array(String)}"
-METRICS = "{metrics:Array(String)}"
 
 
 def _literal(value: str) -> str:
@@ -66,107 +67,115 @@ def _entered(table: str, rules: CountingRules) -> str:
     )
 
 
-def _per_visitor_metrics(rules: CountingRules) -> list[tuple[str, str, str]]:
-    """(metric, condition on one event row, the value it adds) for each counted metric."""
-    after = "occurred_at >= first_at"
-    day = "toDate(occurred_at, 'UTC')"
-    metrics = [(t, f"type = {_literal(t)} AND {after}", "value") for t in rules.fact_types]
+EXPERIMENT = "{experiment:String}"
+
+
+def _visitors(table: str, rules: CountingRules) -> str:
+    """One pass over the events, grouped by visitor (the table's sort order): each entered
+    visitor's first exposure to the experiment and the events the metrics read."""
+    holdout = _literal(rules.holdout_experiment)
+    exposure = _literal(rules.exposure)
+    relevant = _array((*rules.fact_types, rules.exposure, rules.page_view))
+    entry = (
+        f"type = {exposure} AND ((experiment = {EXPERIMENT} AND arm != '') OR "
+        f"({EXPERIMENT} = {holdout} AND industry != '' AND experiment != {holdout}))"
+    )
+    rows = (
+        f"SELECT visitor_id, type, occurred_at, received_at, event_id, "
+        f"industry AS its_industry, consent AS its_consent, variant AS its_variant, "
+        f"ifNull(value, 0) AS amount, if(would_be != '', would_be, variant) AS shown, "
+        f"{entry} AS entry, if(experiment = {EXPERIMENT}, arm, {_literal(rules.rest_arm)}) "
+        f"AS entry_arm FROM {table} FINAL WHERE visitor_id != ''"
+    )
+    return (
+        f"SELECT minIf(occurred_at, entry) AS first_at, toDate(first_at, 'UTC') AS first_day, "
+        f"argMinIf((entry_arm, its_industry, shown, its_consent), "
+        f"(occurred_at, received_at, event_id), entry) AS first, "
+        f"first.1 AS arm, first.2 AS industry, first.3 AS variant, "
+        f"groupArrayIf((type, occurred_at, amount, its_variant), type IN {relevant}) AS evs, "
+        f"countIf(type = {_literal(rules.page_view)}) AS page_views, "
+        f"countIf(type IN {_array(rules.interaction_types)}) AS interactions "
+        f"FROM ({rows}) GROUP BY visitor_id "
+        f"HAVING countIf(entry) > 0 AND has({CONSENTS}, first.4)"
+    )
+
+
+def _metric_conditions(rules: CountingRules) -> list[tuple[str, str, bool]]:
+    """(metric, condition on one collected event ``e``, whether its value is summed)."""
+    after = "e.2 >= first_at"
+    day = "toDate(e.2, 'UTC')"
+    metrics = [(t, f"e.1 = {_literal(t)} AND {after}", True) for t in rules.fact_types]
     metrics.append(
         (
             rules.personalized,
-            f"experiment = {_literal(rules.holdout_experiment)} "
-            f"AND type = {_literal(rules.exposure)} AND {after} "
-            f"AND shown != '' AND shown != {_literal(rules.generic_variant)}",
-            "0",
+            f"{EXPERIMENT} = {_literal(rules.holdout_experiment)} "
+            f"AND e.1 = {_literal(rules.exposure)} AND {after} "
+            f"AND e.4 != '' AND e.4 != {_literal(rules.generic_variant)}",
+            False,
         )
     )
     metrics.append(
         (
             rules.return_visit,
-            f"type = {_literal(rules.page_view)} AND {day} > first_day "
+            f"e.1 = {_literal(rules.page_view)} AND {day} > first_day "
             f"AND {day} <= first_day + {int(rules.return_window_days)}",
-            "0",
+            False,
         )
     )
     return metrics
 
 
-def _per_visitor(table: str, rules: CountingRules) -> tuple[str, list[str]]:
-    """One row per (experiment, visitor) with arrays of (day, events, Σ value) per metric,
-    and the metric names in array order."""
-    metrics = _per_visitor_metrics(rules)
-    days = [f"toDate(minIf(occurred_at, {cond}), 'UTC')" for _, cond, _ in metrics]
-    counts = [f"countIf({cond})" for _, cond, _ in metrics]
-    sums = [f"toFloat64(sumIf({value}, {cond}))" for _, cond, value in metrics]
-    names = [name for name, _, _ in metrics]
-    start = names.index(rules.form_start)
+def _contributions(rules: CountingRules) -> str:
+    """Per entered visitor, one tuple (metric, day, events, Σ value, is denominator) per
+    metric: what the rollup's VisitorConversion rows and denominators hold."""
+    conditions = _metric_conditions(rules)
+    names = [name for name, _, _ in conditions]
+    matched = [f"arrayFilter(e -> {cond}, evs)" for _, cond, _ in conditions]
+    days = [
+        f"if(empty({m}), first_day, toDate(arrayMin(arrayMap(e -> e.2, {m})), 'UTC'))"
+        for m in matched
+    ]
+    items = [
+        f"({_literal(name)}, {day}, length({m}), "
+        f"toFloat64({f'arraySum(arrayMap(e -> e.3, {m}))' if summed else '0'}), 0)"
+        for name, m, day, (_, _, summed) in zip(names, matched, days, conditions, strict=True)
+    ]
+    started = matched[names.index(rules.form_start)]
     submitted = names.index(rules.form_submission)
-    interactions = _array(rules.interaction_types)
-    bounced = (
-        f"countIf(type = {_literal(rules.page_view)}) = 1 AND countIf(type IN {interactions}) = 0"
+    bounced = "page_views = 1 AND interactions = 0"
+    # Bounce: on the entry day; form completion: the submission's, when the form was started.
+    items.append(f"({_literal(rules.bounce)}, first_day, toUInt64({bounced}), toFloat64(0), 0)")
+    items.append(
+        f"({_literal(rules.form_completion)}, {days[submitted]}, "
+        f"if(empty({started}), 0, length({matched[submitted]})), toFloat64(0), 0)"
     )
-    # Bounce: the entry day, one "event"; form completion: the submission's row.
-    days += ["any(first_day)", days[submitted]]
-    counts += [f"toUInt64({bounced})", f"if({counts[start]} > 0, {counts[submitted]}, 0)"]
-    sums += ["toFloat64(0)", "toFloat64(0)"]
-    names += [rules.bounce, rules.form_completion]
-    events = (
-        f"SELECT n.experiment AS experiment, n.visitor_id AS visitor_id, n.arm AS arm, "
-        f"n.industry AS industry, n.variant AS variant, n.first_at AS first_at, "
-        f"n.first_day AS first_day, e.type AS type, e.variant AS shown, "
-        f"e.occurred_at AS occurred_at, ifNull(e.value, 0) AS value "
-        f"FROM (SELECT visitor_id, type, variant, occurred_at, value FROM {table} FINAL "
-        f"WHERE visitor_id IN (SELECT visitor_id FROM entered)) AS e "
-        f"INNER JOIN entered AS n ON e.visitor_id = n.visitor_id"
-    )
-    query = (
-        f"SELECT experiment, visitor_id, any(arm) AS arm, any(industry) AS industry, "
-        f"any(variant) AS variant, [{', '.join(days)}] AS days, "
-        f"[{', '.join(counts)}] AS counts, [{', '.join(sums)}] AS sums "
-        f"FROM ({events}) GROUP BY experiment, visitor_id"
-    )
-    return query, names
+    holdout = _literal(rules.holdout_experiment)
+    for metric in (*rules.all_visitor_metrics, rules.personalized):
+        counted = "1" if metric != rules.personalized else f"{EXPERIMENT} = {holdout}"
+        items.append(f"({_literal(metric)}, first_day, toUInt64({counted}), toFloat64(0), 1)")
+    return "[" + ", ".join(items) + "]"
 
 
 def cells_sql(table: str, rules: CountingRules) -> str:
-    """The WITH clause defining ``cells`` (day, experiment, arm, industry, variant, metric,
-    v, c, s, q) for the parameters ``experiments``, ``counted`` and ``metrics``."""
-    per_visitor, names = _per_visitor(table, rules)
+    """The WITH clause defining ``cells`` (day, arm, industry, variant, metric, v, c, s, q)
+    of one experiment, for the parameters ``experiment`` and ``counted``: the
+    rollup's rows, numerators by the conversion's day and denominators by the entry day."""
     start = _literal(rules.form_start)
-    numerators = (
-        f"SELECT day, experiment, arm, industry, variant, "
-        f"if(fact = {start}, {_literal(rules.form_completion)}, fact) AS metric, "
-        f"countIf(fact = {start}) AS v, countIf(fact != {start}) AS c, "
-        f"sum(total) AS s, sum(total * total) AS q "
-        f"FROM per_visitor ARRAY JOIN {_array(tuple(names))} AS fact, days AS day, "
-        f"counts AS n, sums AS total WHERE n > 0 "
-        f"GROUP BY day, experiment, arm, industry, variant, metric"
-    )
-    holdout = _literal(rules.holdout_experiment)
-    denominators = (
-        f"SELECT first_day AS day, experiment, arm, industry, variant, metric, "
-        f"count() AS v, toUInt64(0) AS c, toFloat64(0) AS s, toFloat64(0) AS q "
-        f"FROM entered ARRAY JOIN arrayConcat({_array(rules.all_visitor_metrics)}, "
-        f"if(experiment = {holdout}, [{_literal(rules.personalized)}], [])) AS metric "
-        f"GROUP BY day, experiment, arm, industry, variant, metric"
-    )
+    numerator = f"x.5 = 0 AND x.1 = {start}"
     return (
-        f"WITH entered AS ({_entered(table, rules)}), "
-        f"per_visitor AS ({per_visitor}), "
-        f"cells AS (SELECT day, experiment, arm, industry, variant, metric, sum(v) AS v, "
-        f"sum(c) AS c, sum(s) AS s, sum(q) AS q FROM ({denominators} UNION ALL {numerators}) "
-        f"WHERE has({METRICS}, metric) "
-        f"GROUP BY day, experiment, arm, industry, variant, metric) "
+        f"WITH cells AS (SELECT x.2 AS day, arm, industry, variant, "
+        f"if(x.1 = {start}, {_literal(rules.form_completion)}, x.1) AS metric, "
+        f"countIf(x.5 = 1 OR {numerator}) AS v, countIf(x.5 = 0 AND x.1 != {start}) AS c, "
+        f"sumIf(x.4, x.5 = 0) AS s, sumIf(x.4 * x.4, x.5 = 0) AS q "
+        f"FROM ({_visitors(table, rules)}) "
+        f"ARRAY JOIN {_contributions(rules)} AS x WHERE x.3 > 0 "
+        f"GROUP BY day, arm, industry, variant, metric) "
     )
 
 
-def grouped_sql(table: str, rules: CountingRules, keys: tuple[str, ...]) -> str:
-    """The cells' sums grouped by ``keys`` (column names of ``cells``)."""
-    group = ", ".join(keys)
-    return (
-        f"{cells_sql(table, rules)}SELECT {group}, sum(v), sum(c), sum(s), sum(q) "
-        f"FROM cells GROUP BY {group} ORDER BY {group}"
-    )
+def cells_query(table: str, rules: CountingRules) -> str:
+    """Every cell of one experiment: (day, arm, industry, variant, metric, v, c, s, q)."""
+    return f"{cells_sql(table, rules)}SELECT * FROM cells"
 
 
 def visitors_sql(table: str, rules: CountingRules) -> str:

@@ -8,9 +8,12 @@ Session`: a server or cluster through ``clickhouse-connect``, or chDB in-process
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -41,12 +44,40 @@ def _sums(row: Sequence[Any]) -> Sums:
     return Sums(int(v), int(c), float(s), float(q))
 
 
+def _added(held: Sums | None, more: Sums) -> Sums:
+    if held is None:
+        return more
+    return Sums(
+        held.visitors + more.visitors,
+        held.conversions + more.conversions,
+        held.value_sum + more.value_sum,
+        held.value_sum_sq + more.value_sum_sq,
+    )
+
+
+CELLS_FRESH_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One rollup-shaped row: a day × arm × industry × variant × metric and its sums."""
+
+    day: date
+    arm: str
+    industry: str
+    variant: str
+    metric: str
+    sums: Sums
+
+
 class ClickHouseEventStore:
     """Raw events in ClickHouse; statistics computed there at query time."""
 
     def __init__(self, session: Session, database: str = DEFAULT_DATABASE) -> None:
         self.session = session
         self.table = f"{database}.{EVENTS_TABLE}"
+        self._lock = threading.Lock()
+        self._recent: dict[tuple[str, CountingRules], tuple[float, list[Cell]]] = {}
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -60,6 +91,7 @@ class ClickHouseEventStore:
         if not rows:
             return 0
         values = [clickhouse_row(r) for r in rows]
+        self._forget_recent()
         try:
             self.session.insert(self.table, COLUMNS, values)
         except Exception as exc:  # either client's error: the store did not take the rows
@@ -72,6 +104,7 @@ class ClickHouseEventStore:
     def forget_visitors(self, visitor_ids: Sequence[str]) -> None:
         """An erasure: a lightweight delete (rows hidden at once, removed at the next merge)."""
         ids = [v for v in visitor_ids if v]
+        self._forget_recent()
         if ids:
             self.session.command(
                 f"DELETE FROM {self.table} WHERE has({{ids:Array(String)}}, visitor_id)",
@@ -90,30 +123,57 @@ class ClickHouseEventStore:
 
     # --- statistics ----------------------------------------------------------------------
 
-    def _grouped(self, scope: Scope, keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
-        sql = clickhouse_sql.grouped_sql(self.table, scope.rules, keys)
-        return self.session.rows(
-            sql,
-            {
-                "experiments": [scope.experiment],
-                "counted": list(scope.rules.counted_consents),
-                "metrics": list(scope.metrics),
-            },
+    def _cells(self, scope: Scope) -> list[Cell]:
+        """Every metric's cells of the scope's experiment (the methods pick the asked
+        metrics): one query per report.
+
+        A report asks three times (by segment, by day, by variant); the cells of the first
+        answer the other two while they are younger than ``CELLS_FRESH_S`` (and no write
+        of this process came in between). Rollup-based reports are minutes old by design.
+        """
+        key = (scope.experiment, scope.rules)
+        now = time.monotonic()
+        with self._lock:
+            held = self._recent.get(key)
+            if held is not None and now - held[0] < CELLS_FRESH_S:
+                return held[1]
+        rows = self.session.rows(
+            clickhouse_sql.cells_query(self.table, scope.rules),
+            {"experiment": scope.experiment, "counted": list(scope.rules.counted_consents)},
         )
+        cells = [
+            Cell(_day(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), _sums(r[5:])) for r in rows
+        ]
+        with self._lock:
+            self._recent = {key: (now, cells)}
+        return cells
+
+    def _forget_recent(self) -> None:
+        with self._lock:
+            self._recent = {}
 
     def arm_segment_sums(self, scope: Scope) -> dict[ArmSegmentMetric, Sums]:
-        rows = self._grouped(scope, ("arm", "industry", "metric"))
-        return {(str(r[0]), str(r[1]), str(r[2])): _sums(r[3:]) for r in rows}
+        out: dict[ArmSegmentMetric, Sums] = {}
+        for c in self._cells(scope):
+            if c.metric in scope.metrics:
+                key = (c.arm, c.industry, c.metric)
+                out[key] = _added(out.get(key), c.sums)
+        return out
 
     def daily_sums(self, scope: Scope) -> dict[date, dict[str, Sums]]:
         by_day: dict[date, dict[str, Sums]] = defaultdict(dict)
-        for row in self._grouped(scope, ("day", "arm")):
-            by_day[_day(row[0])][str(row[1])] = _sums(row[2:])
+        for c in sorted(self._cells(scope), key=lambda c: c.day):
+            if c.metric in scope.metrics:
+                by_day[c.day][c.arm] = _added(by_day[c.day].get(c.arm), c.sums)
         return by_day
 
     def variant_sums(self, scope: Scope) -> dict[ArmVariant, Sums]:
-        rows = self._grouped(scope, ("arm", "variant"))
-        return {(str(r[0]), str(r[1])): _sums(r[2:]) for r in rows}
+        out: dict[ArmVariant, Sums] = {}
+        for c in self._cells(scope):
+            if c.metric in scope.metrics:
+                key = (c.arm, c.variant)
+                out[key] = _added(out.get(key), c.sums)
+        return out
 
     def visitors_per_arm(
         self, experiments: Sequence[str], rules: CountingRules

@@ -1,0 +1,246 @@
+"""The ClickHouse event store at scale: ingestion, report latency, bytes per event.
+
+Run: ``.venv/bin/python bench/clickhouse_scale.py [--events 50000000]`` (the output is kept
+under ``bench/results/`` by :mod:`bench.record`); ``measure()`` returns the figures for
+``make bench``.
+
+Against chDB (the ClickHouse engine in this process, ``chdb-core``) with the schema of
+``deploy/clickhouse/single_node.sql`` in a temporary directory:
+
+1. **history**: ``--events`` events generated inside ClickHouse (``INSERT … SELECT … FROM
+   numbers(N)``: no Python loop): 25 events per visitor over 60 days, page views,
+   exposures of one experiment (two arms) and of the global holdout, natural exposures,
+   engagement seconds, clicks, form starts and submissions. Its rate is the engine's own
+   ingestion rate (generation included), an upper bound for any client.
+2. **the writers' path**: ``ClickHouseEventStore.append`` with batches of 500 rows as the
+   API hands them over (driver-ready values → ClickHouse values → chDB's insert with
+   ``async_insert``), on top of that history.
+3. **reports**: the statistics of one report (arm × industry × metric, by day, by variant:
+   one query, ``ClickHouseEventStore._cells``) for the experiment and for the global
+   holdout, computed from the raw events (``FINAL``: replayed ids collapse), from cold,
+   once each (at 50 M events a run takes minutes on a busy 2-core machine).
+4. **storage**: ``system.parts`` (active parts): bytes on disk per event, compressed and not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+EXPERIMENT = "exp-scale"
+EVENTS_PER_VISITOR = 25
+APPEND_BATCH = 500
+APPEND_BATCHES = 100
+GENERATE_CHUNK = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ClickHouseScale:
+    events: int
+    visitors: int
+    generate_seconds: float
+    generated_events_per_second: float
+    append_events: int
+    append_events_per_second: float  # the writers' path, batches of APPEND_BATCH
+    report_seconds: float  # one experiment's report statistics (one query), from cold; NaN
+    holdout_report_seconds: float  # the global holdout's (NaN: not measured)
+    bytes_per_event: float  # on disk, compressed
+    uncompressed_bytes_per_event: float
+    parts: int
+
+
+def _generate_sql(table: str, first: int, events: int, visitors: int) -> str:
+    """The history as one INSERT … SELECT (deterministic but the event ids)."""
+    v = f"n % {visitors}"
+    k = f"intDiv(n, {visitors})"  # the visitor's k-th event
+    h = f"cityHash64(n, {v})"
+    industry = (
+        f"['saas', 'fintech', 'healthcare', 'ecommerce', 'travel', ''][cityHash64({v}, 1) % 6 + 1]"
+    )
+    in_experiment = f"cityHash64({v}, 2) % 2 = 0"
+    held_out = f"cityHash64({v}, 3) % 10 = 0"
+    arm = f"if(cityHash64({v}, 4) % 2 = 0, 'control', 'personalized')"
+    kind = (
+        f"multiIf({k} = 0, 'page_view', {k} = 1 AND {in_experiment}, 'experiment', "
+        f"{k} = 1 AND {held_out}, 'holdout', {k} = 1, 'natural', "
+        f"{h} % 100 < 45, 'page_view', {h} % 100 < 65, 'engagement', {h} % 100 < 70, 'cta_click', "
+        f"{h} % 100 < 75, 'form_start', {h} % 100 < 79, 'form_submission', 'natural')"
+    )
+    start = "toDateTime64(now() - INTERVAL 60 DAY, 6, 'UTC')"
+    occurred = (
+        f"{start} + toIntervalSecond(cityHash64({v}, 5) % (50 * 86400) + {k} * 1800 + {h} % 600)"
+    )
+    return (
+        f"INSERT INTO {table} SELECT generateUUIDv4(n) AS event_id, "
+        f"if(kind IN ('experiment', 'holdout', 'natural'), 'exposure', kind) AS type, "
+        f"concat('v', hex(cityHash64({v}))) AS visitor_id, {occurred} AS occurred_at, "
+        f"occurred_at AS received_at, concat('/page-', toString({h} % 200)) AS page, "
+        f"{industry} AS industry, '' AS persona, "
+        f"if(cityHash64({v}, 6) % 5 = 0, 'granted', 'unknown') AS consent, "
+        f"if(type = 'exposure', 'hero', '') AS block, "
+        f"multiIf(kind = 'experiment' AND {arm} = 'control', 'generic', "
+        f"kind IN ('experiment', 'natural') AND industry != '', concat('industry:', industry), "
+        f"type = 'exposure', 'generic', '') AS variant, '' AS reason, "
+        f"multiIf(kind = 'experiment', '{EXPERIMENT}', kind = 'holdout', 'global-holdout', '') "
+        f"AS experiment, "
+        f"multiIf(kind = 'experiment', {arm}, kind = 'holdout', 'holdout', '') AS arm, "
+        f"if(kind = 'experiment' AND industry != '', concat('industry:', industry), '') "
+        f"AS would_be, "
+        f"if(type = 'engagement', toFloat64({h} % 12000) / 100, NULL) AS value, "
+        f"'{{}}' AS properties "
+        f"FROM (SELECT number AS n, {kind} AS kind FROM numbers({first}, {events}))"
+    )
+
+
+def _append_rows(count: int) -> list[list[Any]]:
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(count):
+        at = now - timedelta(seconds=i)
+        rows.append(
+            [
+                uuid.uuid4(),
+                "page_view",
+                f"append-{i % 997}",
+                at,
+                at,
+                "/pricing/",
+                "saas",
+                "",
+                "granted",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                None,
+                "{}",
+            ]
+        )
+    return rows
+
+
+def measure(
+    events: int = 50_000_000, echo: Callable[[str], None] = print, reports: bool = True
+) -> ClickHouseScale:
+    """Build the history in a temporary chDB database and measure (see the module doc)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "persx.settings.test")
+    import django
+
+    django.setup()
+    from persx.analytics.rollup_statistics import counting_rules
+    from persx.eventstore.clickhouse_store import ClickHouseEventStore
+    from persx.eventstore.port import Scope
+    from persx.eventstore.sessions import InProcessSession
+
+    folder = tempfile.mkdtemp(prefix="persx-chdb-bench-")
+    session = InProcessSession(folder)
+    try:
+        store = ClickHouseEventStore(session)
+        store.create_schema(retention_months=None)
+        visitors = max(1, events // EVENTS_PER_VISITOR)
+        echo(f"  generating {events:,} events of {visitors:,} visitors inside ClickHouse ...")
+        started = time.perf_counter()
+        for first in range(0, events, GENERATE_CHUNK):
+            count = min(GENERATE_CHUNK, events - first)
+            session.command(_generate_sql(store.table, first, count, visitors))
+            echo(f"    {first + count:,} events after {time.perf_counter() - started:.0f} s")
+        generate_seconds = time.perf_counter() - started
+        echo(f"  history: {generate_seconds:.1f} s = {events / generate_seconds:,.0f} events/s")
+
+        batch = _append_rows(APPEND_BATCH)
+        started = time.perf_counter()
+        for _ in range(APPEND_BATCHES):
+            store.append(batch)
+        append_seconds = time.perf_counter() - started
+        appended = APPEND_BATCH * APPEND_BATCHES
+        echo(f"  append, batches of {APPEND_BATCH}: {appended / append_seconds:,.0f} events/s")
+
+        rules = counting_rules()
+        metrics = ("form_submission", "cta_click", "engagement", "form_completion", "bounce",
+                   "return_visit")  # fmt: skip
+
+        def report(key: str) -> float:
+            """One report's statistics (its three asks: one query), from cold."""
+            store._forget_recent()
+            started = time.perf_counter()
+            store.arm_segment_sums(Scope(key, metrics, rules))
+            store.daily_sums(Scope(key, (metrics[0],), rules))
+            store.variant_sums(Scope(key, (metrics[0],), rules))
+            return time.perf_counter() - started
+
+        report_seconds = holdout_seconds = float("nan")
+        if reports:
+            report_seconds = report(EXPERIMENT)
+            echo(f"  report {EXPERIMENT}: {report_seconds:.2f} s")
+            holdout_seconds = report("global-holdout")
+            echo(f"  report global-holdout: {holdout_seconds:.2f} s")
+            sums = store.arm_segment_sums(Scope(EXPERIMENT, (metrics[0],), rules))
+            counted = sum(s.visitors for s in sums.values())
+            echo(f"  (the experiment counts {counted:,} visitors)")
+        else:
+            echo("  reports: not measured in this run (--skip-reports)")
+
+        rows, on_disk, uncompressed, parts = session.rows(
+            "SELECT sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes), count() "
+            "FROM system.parts WHERE database = 'persx' AND table = 'events' AND active"
+        )[0]
+        rows, on_disk, uncompressed = int(rows), int(on_disk), int(uncompressed)
+        echo(
+            f"  storage: {on_disk / rows:.1f} bytes per event on disk "
+            f"({uncompressed / rows:.1f} uncompressed), {int(parts)} parts, {rows:,} rows"
+        )
+        return ClickHouseScale(
+            events=events,
+            visitors=visitors,
+            generate_seconds=generate_seconds,
+            generated_events_per_second=events / generate_seconds,
+            append_events=appended,
+            append_events_per_second=appended / append_seconds,
+            report_seconds=report_seconds,
+            holdout_report_seconds=holdout_seconds,
+            bytes_per_event=on_disk / rows,
+            uncompressed_bytes_per_event=uncompressed / rows,
+            parts=int(parts),
+        )
+    finally:
+        session.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000_000)
+    parser.add_argument("--skip-reports", action="store_true", help="ingestion and storage only")
+    args = parser.parse_args()
+    from bench.record import load_average, recorded_run
+
+    argv = ["bench/clickhouse_scale.py", f"--events={args.events}"]
+    argv += ["--skip-reports"] if args.skip_reports else []
+    with recorded_run(argv):
+        print(f"== ClickHouse scale, chDB in-process ({load_average()}) ==", flush=True)
+        measure(
+            args.events,
+            echo=lambda line: print(line, flush=True),
+            reports=not args.skip_reports,
+        )
+        print(f"== done ({load_average()}) ==", flush=True)
+
+
+if __name__ == "__main__":
+    main()
