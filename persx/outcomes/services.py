@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from persx.outcomes.matching import Match, Matcher, MatchKeys
@@ -166,7 +166,24 @@ def check_and_store(
     received_at: datetime | None = None,
 ) -> StoreResult:
     """Check ``records`` (already valid one by one) against each other and the database;
-    store them all in one transaction when nothing is wrong (unless ``dry_run``)."""
+    store them all in one transaction when nothing is wrong (unless ``dry_run``).
+
+    Two clients sending the same new outcome id at once: the second insert breaks the
+    unique constraint, its transaction rolls back whole, and the batch is checked again,
+    now finding the stored outcome (unchanged, or a conflict)."""
+    try:
+        return _check_and_store(integration, records, first_row, dry_run, received_at)
+    except IntegrityError:
+        return _check_and_store(integration, records, first_row, dry_run, received_at)
+
+
+def _check_and_store(
+    integration: Integration,
+    records: Sequence[OutcomeRecord],
+    first_row: int,
+    dry_run: bool,
+    received_at: datetime | None,
+) -> StoreResult:
     problems = duplicate_problems(records, first_row)
     with transaction.atomic():
         conflicts, same = _conflicts(integration, records, first_row)

@@ -232,3 +232,39 @@ def test_the_openapi_document_lists_every_status(client: Client) -> None:
     record = schema["properties"]["outcomes"]["items"]
     assert record["properties"]["stage"]["enum"] == ["qualified_lead", "opportunity", "won", "lost"]
     assert operation["security"] == [{"IntegrationToken": []}]
+
+
+def test_a_concurrent_insert_of_the_same_id_is_rechecked_not_a_500(
+    client: Client, token: str, integration: Integration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another client stores deal-1 between this batch's check and its insert (injected
+    where the batch is matched): the unique constraint stops the insert and the batch is
+    checked again: a 200, not a 500. (In this one-connection test the injected row is in
+    the first attempt's transaction, so it is rolled back with it and the second attempt
+    stores both; between two real clients the second attempt finds deal-1 unchanged.)"""
+    from persx.outcomes import services
+
+    real_matcher = services.Matcher
+    raced: list[bool] = []
+
+    def matcher_after_a_competing_insert(keys: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            Outcome.objects.create(
+                integration=integration,
+                outcome_id="deal-1",
+                stage="opportunity",
+                amount="12000.00",
+                currency="EUR",
+                occurred_at=datetime.fromisoformat(outcome(1)["occurred_at"]),
+                email="someone@example.org",
+                received_at=NOW,
+            )
+        return real_matcher(keys)
+
+    monkeypatch.setattr(services, "Matcher", matcher_after_a_competing_insert)
+    response = post(client, token, {"outcomes": [outcome(1), outcome(2)]})
+    assert response.status_code == 200, response.content
+    assert raced == [True]
+    assert response.json()["created"] == 2
+    assert Outcome.objects.count() == 2
