@@ -129,3 +129,41 @@ def test_editors_without_the_permissions_are_refused(db: None) -> None:
     assert not Integration.objects.exists()
     assert client.get(MATCH).status_code in (302, 403)
     assert client.get("/cms/outcomes/match.json").status_code in (302, 403)
+
+
+def test_a_data_request_by_email_exports_and_erases_the_persons_outcomes(
+    admin_client: Client,
+) -> None:
+    from persx.leads.models import Lead
+
+    Lead.objects.create(name="Ann", email="ann@acme.example", visitor_id="v-ann")
+    integration = Integration.objects.create(name="crm")
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    keys = [
+        {"lead_id": Lead.objects.get().pk},
+        {"email": "ANN@acme.example"},
+        {"email": "o@x.example"},
+    ]
+    records = [
+        OutcomeRecord.model_validate(
+            {"outcome_id": f"o{n}", "stage": "won", "occurred_at": when, **key}
+        )
+        for n, key in enumerate(keys)
+    ]
+    assert check_and_store(integration, records).created == 3
+    admin = get_user_model().objects.get(username="boss")
+    assert admin.is_superuser
+
+    export = admin_client.post(
+        "/cms/data-requests/", {"email": "ann@acme.example", "action": "export"}
+    )
+    document = json.loads(export.content)
+    assert sorted(o["outcome_id"] for o in document["crm_outcomes"]) == ["o0", "o1"]
+
+    erased = admin_client.post(
+        "/cms/data-requests/", {"email": "ann@acme.example", "action": "erase", "confirm": "on"}
+    )
+    assert erased.status_code == 302
+    from persx.outcomes.models import Outcome
+
+    assert list(Outcome.objects.values_list("outcome_id", flat=True)) == ["o2"]
