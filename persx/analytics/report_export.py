@@ -111,6 +111,7 @@ def report_json(report: ExperimentReport) -> dict[str, Any]:
         "when_will_we_know": plain(list(report.forecast)),
         "traffic_days": report.traffic_days,
         "pipeline": plain(report.pipeline),
+        "contamination": plain(report.contamination),
     }
 
 

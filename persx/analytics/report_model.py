@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from persx.accounts.contamination import Contamination
+
 ALPHA = 0.05
 TARGET_PLI = 0.15  # the north star: PLI above 15% per industry
 UNDERPERFORMING_BELOW = 0.10
@@ -350,6 +352,7 @@ class ExperimentReport:
     forecast: tuple[WhenWeKnow, ...] = field(default=())
     traffic_days: int = 14
     pipeline: PipelineSection | None = None  # CRM outcomes (None: no visitors, or off)
+    contamination: Contamination | None = None  # account-randomised experiments only
 
     def comparison(self, arm: str, segment: str, metric_key: str) -> Comparison | None:
         return next(

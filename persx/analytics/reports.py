@@ -42,6 +42,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from persx.accounts.contamination import contamination_of
 from persx.analytics import forecast
 from persx.analytics import report_maths as maths
 from persx.analytics import report_queries as queries
@@ -203,6 +204,9 @@ def build_report(
         forecast=tuple(forecast_rows),
         traffic_days=traffic_days,
         pipeline=pipeline,
+        contamination=contamination_of(design.key)
+        if with_adjustment and randomised_by == "account"
+        else None,
     )
 
 

@@ -159,7 +159,12 @@ def test_exports_say_unit_family_and_adjustment(admin_client) -> None:  # type: 
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
     adjusted_rows = [r for r in rows if r["adjusted"] == "yes"]
     assert adjusted_rows
-    assert all(r["unit"] == "visitor" and r["metric_family"] == "conversion" for r in rows)
+    conversion = [r for r in rows if r["metric_family"] == "conversion"]
+    pipeline = [r for r in rows if r["metric_family"] == "pipeline"]
+    assert len(conversion) + len(pipeline) == len(rows)
+    assert {r["unit"] for r in conversion} == {"visitor"}
+    assert {r["unit"] for r in pipeline} == {"visitor", "account"}  # all still maturing
+    assert {r["adjusted"] for r in pipeline} == {"no"}
     pooled = next(r for r in adjusted_rows if r["segment"] == ALL_INDUSTRIES)
     assert float(pooled["pli"]) == pytest.approx(data["adjusted"][0]["adjusted"]["lift"], 1e-5)
     page = admin_client.get(reverse("persx_analytics_report", args=["exp-export"]))
@@ -208,3 +213,57 @@ def test_quarter_end(day: str, end: str) -> None:
     from datetime import date
 
     assert quarter_end(date.fromisoformat(day)) == date.fromisoformat(end)
+
+
+def test_shared_accounts_make_the_interval_account_level() -> None:
+    # 60 accounts of 8 visitors per arm, all known before exposure; an account's visitors
+    # convert together (all or none), the strongest intra-account correlation.
+    from persx.accounts.models import Account, Provenance, VisitorAccountLink
+
+    make_experiment("exp-acct")
+    rng = np.random.default_rng(11)
+    log = EventLog()
+    links = []
+    start = timezone.now().replace(microsecond=0) - timedelta(days=3)
+    for arm, rate in (("control", 0.2), ("personalized", 0.3)):
+        for a in range(60):
+            account = Account.objects.create(domain=f"{arm[:4]}{a}.example", size="51-200")
+            converts = bool(rng.random() < rate)
+            for v in range(8):
+                name = f"{arm[:4]}a{a}v{v}"
+                links.append(
+                    VisitorAccountLink(
+                        visitor_id=name,
+                        account=account,
+                        provenance=Provenance.FIRMOGRAPHIC,
+                        linked_at=start - timedelta(days=1),
+                    )
+                )
+                log.exposure(name, start, experiment="exp-acct", arm=arm, industry="saas")
+                if converts:
+                    log.event("form_submission", name, start + timedelta(minutes=5))
+    # A link made after exposure (a contact form's work email) is not used for the unit.
+    late = Account.objects.create(domain="late.example")
+    links += [
+        VisitorAccountLink(
+            visitor_id=f"persa{a}v0",
+            account=late,
+            provenance=Provenance.WORK_EMAIL,
+            linked_at=start + timedelta(hours=1),
+        )
+        for a in range(5)
+    ]
+    VisitorAccountLink.objects.bulk_create(links)
+    log.save()
+    update_rollups()
+    report = build_report(find_design("exp-acct"))  # type: ignore[arg-type]
+    assert report.unit == "account"
+    pooled = next(a for a in report.adjusted if a.segment == ALL_INDUSTRIES)
+    assert pooled.unit == "account"
+    assert pooled.units == 120  # the late links did not merge anyone into late.example
+    assert pooled.visitor_level is not None
+    account_width = (pooled.unadjusted.upper or 0) - (pooled.unadjusted.lower or 0)
+    visitor_width = (pooled.visitor_level.upper or 0) - (pooled.visitor_level.lower or 0)
+    # Design effect 1 + (8 - 1)·1 = 8: the visitor-level interval is about √8 too narrow.
+    assert account_width / visitor_width == pytest.approx(8**0.5, rel=0.25)
+    assert report_json(report)["unit"] == "account"
