@@ -25,10 +25,8 @@ def normalized_domain(domain: str) -> str:
         text = text.encode("idna").decode("ascii")
     except UnicodeError:
         return ""
-    labels = text.split(".")
-    if any(not label or len(label) > 63 for label in labels):
-        return ""
-    if any(not (c.isalnum() or c == "-") for label in labels for c in label):
+    # The IDNA codec refuses empty labels and labels over 63 characters.
+    if any(not (c.isalnum() or c == "-") for c in text.replace(".", "")):
         return ""
     return text
 

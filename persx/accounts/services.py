@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from persx.accounts.email_domains import company_domain, domain_of_email
@@ -116,23 +116,13 @@ def link_visitor(
         before = account_of_visitor(visitor_id)
         account, _ = Account.objects.get_or_create(domain=account_domain)
         _fill_in(account, name=name[:160], industry=industry[:40], size=size[:40])
-        link = VisitorAccountLink.objects.filter(
-            visitor_id=visitor_id, account=account, provenance=provenance
-        ).first()
-        if link is None:
-            try:
-                with transaction.atomic():
-                    link = VisitorAccountLink.objects.create(
-                        visitor_id=visitor_id,
-                        account=account,
-                        provenance=provenance,
-                        source_detail=source_detail[:200],
-                        linked_at=at,
-                    )
-            except IntegrityError:  # the same link written at the same moment elsewhere
-                link = VisitorAccountLink.objects.get(
-                    visitor_id=visitor_id, account=account, provenance=provenance
-                )
+        # get_or_create: a concurrent identical link is found, not duplicated.
+        link, _ = VisitorAccountLink.objects.get_or_create(
+            visitor_id=visitor_id,
+            account=account,
+            provenance=provenance,
+            defaults={"source_detail": source_detail[:200], "linked_at": at},
+        )
         after = account_of_visitor(visitor_id)
         if after != before:
             _pin_exposed(visitor_id, before.domain if before else visitor_id, at)

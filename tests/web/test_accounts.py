@@ -21,6 +21,7 @@ from persx.accounts.models import Account, ExperimentUnitPin, Provenance, Visito
 from persx.accounts.services import (
     account_for_email,
     account_of_visitor,
+    erase_links,
     link_crm,
     link_firmographic,
     link_signed_in_org,
@@ -28,6 +29,7 @@ from persx.accounts.services import (
     link_work_email,
     units_of_visitor,
 )
+from persx.accounts.visitor_data import AccountLinksHeld
 from persx.config import config
 from persx.engine.deciding.bucketing import hash_unit
 from persx.engine.deciding.experiments import Holdout
@@ -189,6 +191,10 @@ def test_precedence_most_authoritative_provenance_then_earliest() -> None:
     assert (cloud.name, cloud.industry) == ("Example Cloud", "saas")
     assert link_visitor("", "acme.com", Provenance.CRM) is None
     assert account_of_visitor("") is None
+    link = VisitorAccountLink.objects.filter(provenance=Provenance.CRM).get()
+    assert str(link) == f"{jo} → globex.com (crm)"
+    assert str(cloud) == "Example Cloud"
+    assert str(Account(domain="unnamed.example")) == "unnamed.example"
 
 
 CLOUD_IP = "198.51.100.7"  # the demo firmographic CSV: Example Cloud Software, saas
@@ -276,6 +282,8 @@ def test_export_and_erasure_cover_account_links() -> None:
     # Sam's company stays (Sam is still linked); Initech was known only through Jo.
     assert list(Account.objects.values_list("domain", flat=True)) == ["acme-robotics.com"]
     assert account_of_visitor(sam).domain == "acme-robotics.com"  # type: ignore[union-attr]
+    assert erase_links(frozenset()) == 0
+    assert AccountLinksHeld().visitor_ids_for_email("sam@acme-robotics.com") == set()
 
 
 # --- account-level assignment --------------------------------------------------------------
@@ -331,6 +339,7 @@ def test_a_visitor_who_becomes_known_mid_experiment_keeps_their_arm() -> None:
     visitor(sam).get("/contact/")
     assert shown_arms(sam) == [arm_for(domain)]
     assert not ExperimentUnitPin.objects.filter(visitor_id=sam).exists()
+    assert str(ExperimentUnitPin.objects.get()) == f"{KEY}: {jo} → {jo}"
 
     counted = contamination_of(KEY)
     assert (counted.accounts, counted.split_accounts) == (1, 1)
