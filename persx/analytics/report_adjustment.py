@@ -129,7 +129,10 @@ def _estimate(
     c_sums, t_sums = _sums(control, account_of), _sums(treated, account_of)
     if float(np.asarray(c_sums.accounts)) < 2 or float(np.asarray(t_sums.accounts)) < 2:
         return None
-    result = adjusted_lift(c_sums, t_sums, alpha=ALPHA)
+    try:
+        result = adjusted_lift(c_sums, t_sums, alpha=ALPHA)
+    except ValueError:  # sums no data could produce (rounding at the Cauchy-Schwarz bound)
+        return None
     visitor_level = None
     if unit == "account":
         c_conv = sum(r.converted for r, _ in control)
