@@ -204,7 +204,7 @@ def test_each_visitor_sees_their_cell_on_every_block_and_keeps_it(
     factorial(status="running")
     (definition,) = running_factorials()
     seen: set[str] = set()
-    for visitor_id in visitor_ids(24, seed=1):
+    for visitor_id in visitor_ids(12, seed=1):
         client = client_with_profile("saas", visitor_id=visitor_id)
         served = _served(client, caplog)
         cell = definition.cell_keys[definition.cell_for(visitor_id)]  # type: ignore[index]
@@ -222,7 +222,7 @@ def test_each_visitor_sees_their_cell_on_every_block_and_keeps_it(
 def test_exposures_are_recorded_per_cell(caplog: pytest.LogCaptureFixture) -> None:
     factorial(status="running")
     (definition,) = running_factorials()
-    ids = visitor_ids(12, seed=2)
+    ids = visitor_ids(8, seed=2)
     for visitor_id in ids:
         _served(client_with_profile("saas", visitor_id=visitor_id), caplog)
     exposure_writer.writer().flush()
