@@ -37,6 +37,10 @@ DEFAULT_BATCH_SIZE = 250_000
 # serialises writers, so ids become visible in order there.
 POSTGRES_REREAD_IDS = 2_000
 SQLITE_CACHE_KIB = -262_144  # negative: KiB
+# PostgreSQL: memory for the sorts and hashes of one rollup step (the first-exposure
+# ranking, the per-visitor groupings), set for the step's transaction only; the default
+# 4 MB spills them to disk. One rollup runs at a time (the state row's lock).
+POSTGRES_STEP_WORK_MEM = "256MB"
 
 # (events done, events to do) after each step.
 Progress = Callable[[int, int], None]
@@ -69,6 +73,8 @@ def _fold(lo: int, hi: int) -> None:
     """Fold the events with ``lo < id <= hi`` into the rollups (caller holds a transaction)."""
     dialect = _dialect()
     with connection.cursor() as cursor:
+        if dialect.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_STEP_WORK_MEM}'")
         for statement in rollup_sql.collect(dialect):  # each parameterised one: (lo, hi)
             cursor.execute(statement, [lo, hi] if "%s" in statement else None)
     _execute(rollup_sql.remember_cells_before(dialect))

@@ -41,9 +41,8 @@ def replica() -> Iterator[str]:
     try:
         yield REPLICA
     finally:
-        if hasattr(connections._connections, REPLICA):
-            connections[REPLICA].close()
-            delattr(connections._connections, REPLICA)
+        connections[REPLICA].close()  # this thread's replica connection, if it opened one
+        del connections[REPLICA]
         del connections.settings[REPLICA]
 
 
