@@ -60,11 +60,13 @@ serve: install
 
 ## A small simulated history for the reports (through the real request paths). Size:
 ## make simulate VISITORS=1500 (measured: ~18 visitors/s on an idle 2-core machine,
-## ~5/s when it is busy). Afterwards pli-contact is stopped; undo: simulate_traffic --clear.
+## ~5/s when it is busy). Visitors come from planted companies (--accounts) and a planted CRM
+## export of their leads' pipeline is imported. Afterwards pli-contact is stopped; undo:
+## simulate_traffic --clear.
 VISITORS ?= 400
 DAYS ?= 14
 simulate: seed
-	$(MANAGE) simulate_traffic --visitors $(VISITORS) --days $(DAYS) --lift 0.3 --baseline 0.08
+	$(MANAGE) simulate_traffic --visitors $(VISITORS) --days $(DAYS) --lift 0.3 --baseline 0.08 --accounts
 
 ## Browser tests need Debian's chromium: installed with apt when missing and we are root.
 ## Without it they skip loudly; under CI=true the run fails instead (scripts/test_services.py).
