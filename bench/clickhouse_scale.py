@@ -223,6 +223,22 @@ def measure(
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def goal_figures(events: int = 50_000_000, reports: bool = True) -> list[dict[str, Any]]:
+    """``measure()`` as ``bench.goals`` rows (name, measured, goal, direction, kind, unit).
+
+    Issue 18 asks for the bench at >= 50 M events; it sets no ClickHouse latency goal, so the
+    report is held to the one it sets for reports (< 0.3 s, there at 10 M on PostgreSQL).
+    The other figures (ingestion, bytes per event) have no goal: they are printed.
+    """
+    scale = measure(events, reports=reports)
+    return [
+        {"name": "ClickHouse bench: events in the history", "measured": scale.events,
+         "goal": 50_000_000, "direction": ">=", "kind": "absolute", "unit": "events"},
+        {"name": "ClickHouse: one report's statistics", "measured": scale.report_seconds,
+         "goal": 0.3, "direction": "<=", "kind": "absolute", "unit": "s"},
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000_000)
