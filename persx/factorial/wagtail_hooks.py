@@ -11,9 +11,9 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from persx.access.lazy_view import lazy_view
 from persx.analytics.permissions import can_view_measurement
 from persx.experiments.wagtail_hooks import status_panel
-from persx.factorial import views
 from persx.factorial.forms import FactorialForm
 from persx.factorial.models import FactorialExperiment
 
@@ -66,12 +66,12 @@ def register_admin_urls() -> list[URLPattern]:
     return [
         path(
             "measurement/factorial/",
-            views.FactorialIndexView.as_view(),
+            lazy_view("persx.factorial.views.FactorialIndexView"),
             name="persx_factorial_reports",
         ),
         path(
             "measurement/factorial/<slug:key>/",
-            views.FactorialReportView.as_view(),
+            lazy_view("persx.factorial.views.FactorialReportView"),
             name="persx_factorial_report",
         ),
     ]
