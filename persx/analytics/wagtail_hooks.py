@@ -54,7 +54,9 @@ def register_admin_urls() -> list[URLPattern]:
 
 
 def register_measurement_menu() -> SubmenuMenuItem:
+    # Other apps add entries with hooks.register("register_measurement_menu_item", ...).
     menu = Menu(
+        register_hook_name="register_measurement_menu_item",
         items=[
             MenuItem(
                 "Personalization overview",
