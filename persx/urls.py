@@ -4,12 +4,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from persx.access.lazy_view import lazy_view
 from persx.api.root import api
 from persx.content import views as content_views
 from persx.headless.demo_page import headless_demo
 from persx.health import views as health_views
 from persx.leads import views as lead_views
-from persx.monitoring import views as monitoring_views
 from persx.privacy import views as privacy_views
 from persx.profiles import views as profile_views
 
@@ -19,7 +19,8 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/", api.urls),
-    path("metrics", monitoring_views.metrics, name="metrics"),
+    # Lazy: persx.monitoring.views also holds the health dashboard (charts, statistics).
+    path("metrics", lazy_view("persx.monitoring.views.metrics"), name="metrics"),
     path("start/", profile_views.start, name="start"),
     path("start/industry/", profile_views.set_industry, name="set-industry"),
     path("start/forget/", profile_views.forget_me, name="forget-me"),

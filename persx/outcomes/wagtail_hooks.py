@@ -8,24 +8,34 @@ from django.urls import URLPattern, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from persx.access.lazy_view import lazy_view
 from persx.access.measurement import MeasurementOnlyMenuItem
-from persx.outcomes import views
 
 
 class IntegrationsMenuItem(MenuItem):
     def is_shown(self, request: HttpRequest) -> bool:
-        return views.can_manage_integrations(request)
+        from persx.outcomes.views import can_manage_integrations
+
+        return can_manage_integrations(request)
 
 
 def register_admin_urls() -> list[URLPattern]:
     return [
         path(
             "outcomes/integrations/",
-            views.IntegrationsView.as_view(),
+            lazy_view("persx.outcomes.views.IntegrationsView"),
             name="persx_outcomes_integrations",
         ),
-        path("outcomes/match/", views.MatchReportView.as_view(), name="persx_outcomes_match"),
-        path("outcomes/match.json", views.match_report_json, name="persx_outcomes_match_json"),
+        path(
+            "outcomes/match/",
+            lazy_view("persx.outcomes.views.MatchReportView"),
+            name="persx_outcomes_match",
+        ),
+        path(
+            "outcomes/match.json",
+            lazy_view("persx.outcomes.views.match_report_json"),
+            name="persx_outcomes_match_json",
+        ),
     ]
 
 
