@@ -106,7 +106,7 @@ class GoalTable:
 def _number(value: float, unit: str) -> str:
     if math.isnan(value):
         return "n/a"
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:#.3g}"  # 1.00, not 1
     return f"{text} {unit}".rstrip()
 
 
