@@ -17,6 +17,7 @@ id lives in ``ReceivedEventId``::
          received AS (INSERT INTO received_ids … SELECT … FROM incoming
                       ON CONFLICT DO NOTHING RETURNING event_id) -- the ids new to the site
     INSERT INTO events (…) SELECT … FROM incoming JOIN received USING (event_id)
+        ORDER BY n                                               -- ids in batch order
 
 Each row is routed to its month's partition by PostgreSQL itself. One statement is atomic:
 when any row fails (a constraint), nothing of the batch is stored.
@@ -81,15 +82,16 @@ def _postgresql_sql() -> str:
     names = ", ".join(column[name] for name in EVENT_COLUMNS)
     picked = ", ".join(f"i.{column[name]}" for name in EVENT_COLUMNS)
     event_id, occurred_at = column["event_id"], column["occurred_at"]
-    window = int((MAX_AGE + FUTURE_TOLERANCE).total_seconds())  # a replay is accepted until
+    window = int((MAX_AGE + FUTURE_TOLERANCE).total_seconds())  # replays accepted this long
     received = ReceivedEventId._meta
     received_id = quote(str(received.pk.column))
     return (
-        f"WITH incoming AS (SELECT DISTINCT ON ({event_id}) {names} "
+        f"WITH incoming AS (SELECT DISTINCT ON ({event_id}) {names}, n "
         f"FROM unnest({arrays}) WITH ORDINALITY AS t({names}, n) ORDER BY {event_id}, n), "
         f"received AS (INSERT INTO {quote(received.db_table)} ({received_id}, replayable_until) "
         f"SELECT {event_id}, {occurred_at} + interval '{window} seconds' FROM incoming "
         f"ON CONFLICT DO NOTHING RETURNING {received_id}) "
         f"INSERT INTO {quote(Event._meta.db_table)} ({names}) "
-        f"SELECT {picked} FROM incoming i JOIN received r ON r.{received_id} = i.{event_id}"
+        f"SELECT {picked} FROM incoming i JOIN received r ON r.{received_id} = i.{event_id} "
+        f"ORDER BY i.n"  # ids in the batch's order: ties of time are ordered by arrival
     )
