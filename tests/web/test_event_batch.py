@@ -56,6 +56,13 @@ def test_a_batch_of_500_is_stored_whole_and_counted() -> None:
     assert (stored.page, stored.visitor_id, stored.industry) == ("/p/7", "b" * 32, "saas")
 
 
+def test_stored_rows_take_their_ids_in_the_batch_s_order() -> None:
+    """Rows of one time are ordered by id (the rollups' tie-break): arrival order."""
+    assert store_rows(rows(50)) == 50
+    pages = list(Event.objects.order_by("id").values_list("page", flat=True))
+    assert pages == [f"/p/{i}" for i in range(50)]
+
+
 def test_an_id_repeated_inside_a_batch_is_stored_once_the_first_time() -> None:
     first, *others = rows(4)
     again = EventRow(first.event_id, "form_submission", first.occurred_at, first.received_at,
