@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from persx.studio.cell_state import CellState
-from persx.studio.coverage import Matrix, Row
+
+if TYPE_CHECKING:  # the studio's tag library imports this module on every page render
+    from persx.studio.coverage import Matrix, Row
 
 SYMBOLS = {
     CellState.GENERIC: ".",

@@ -23,9 +23,9 @@ def test_every_goal_met_exits_zero() -> None:
     assert [g.met for g in table.goals] == [True, True, True]
 
 
-@pytest.mark.parametrize(("page", "http"), [(1.31, 0.95), (1.0, 0.89)])
-def test_a_failing_ratio_goal_exits_non_zero(page: float, http: float) -> None:
-    table = _table(page=page, http=http, start=0.5)
+@pytest.mark.parametrize(("page_ratio", "http"), [(1.31, 0.95), (1.0, 0.89)])
+def test_a_failing_ratio_goal_exits_non_zero(page_ratio: float, http: float) -> None:
+    table = _table(page=page_ratio, http=http, start=0.5)
     assert table.exit_status(strict=False) == 1
     assert len(table.failed()) == 1
     assert "FAILS" in table.render()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import template
 
 from persx.analytics.consent_scope import consent_scope_text
-from persx.analytics.report_wording import lift_interval
 from persx.charts.number_format import number, percent
 
 register = template.Library()
@@ -15,6 +14,10 @@ register = template.Library()
 
 @register.simple_tag
 def interval(lower: float | None, upper: float | None) -> str:
+    # Imported here: Django imports every app's tag library when it renders any template,
+    # and the report wording brings the statistics (numpy) that a public page never needs.
+    from persx.analytics.report_wording import lift_interval
+
     return lift_interval(lower, upper)
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from persx.studio.cell_state import CellState
-from persx.studio.coverage import Cell, Column, Row
 from persx.studio.coverage_export import SYMBOLS
+
+if TYPE_CHECKING:  # Django imports every tag library for any page: no reports here
+    from persx.studio.coverage import Cell, Column, Row
 
 register = template.Library()
 
