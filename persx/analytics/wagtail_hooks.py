@@ -79,7 +79,7 @@ def register_measurement_menu() -> SubmenuMenuItem:
                 icon_name="pick",
                 order=300,
             ),
-        ]
+        ],
     )
     return MeasurementMenuItem(
         "Measurement", menu, name="measurement", icon_name="table", order=320
