@@ -604,6 +604,16 @@ SCALE_BENCHES: tuple[tuple[str, str, str, dict[str, dict[str, int]], bool], ...]
         {"quick": {"events": 2_000_000}, "full": {"events": 50_000_000}},
         False,
     ),
+    (
+        "POST /api/events, 2 gunicorn workers, batches of 100",
+        "bench.events_http_load",
+        "measure",  # takes its command line's arguments (argparse.Namespace)
+        {
+            "quick": {"seconds": 10, "batch": 100, "clients": 4, "workers": 2, "threads": 4},
+            "full": {"seconds": 30, "batch": 100, "clients": 4, "workers": 2, "threads": 4},
+        },
+        True,
+    ),
 )
 
 
@@ -637,10 +647,20 @@ def scale_child(index: int, mode: str) -> None:
     if postgres:
         os.environ["DATABASE_URL"] = SCALE_DATABASE_URL
         os.environ.pop("REDIS_URL", None)
-        from bench.postgresql_scale import prepare_database
+    measure = getattr(import_module(module_name), function)
+    if module_name == "bench.events_http_load":  # its own server, database set-up included
+        import argparse
 
-        prepare_database()
-    result = getattr(import_module(module_name), function)(**sizes[mode])
+        from harness.site_process import free_port
+
+        options = {"port": free_port(), "page": "", "one_address": False, **sizes[mode]}
+        result = measure(argparse.Namespace(**options))
+    else:
+        if postgres:
+            from bench.postgresql_scale import prepare_database
+
+            prepare_database()
+        result = measure(**sizes[mode])
     if isinstance(result, list):
         for fields in result:
             print(goals.emit(goals.record(**fields)), flush=True)
