@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from persx.accounts.models import Provenance, VisitorAccountLink
+from persx.accounts.services import link_crm
 from persx.outcomes.matching import Match, Matcher, MatchKeys
 from persx.outcomes.models import (
     DEFAULT_ATTRIBUTION_DAYS,
     AttributionWindow,
     Integration,
     IntegrationToken,
+    MatchStatus,
     Outcome,
 )
 from persx.outcomes.validation import (
@@ -201,8 +204,33 @@ def _check_and_store(
             new[record.outcome_id] = _outcome(integration, record, match, now)
         if not dry_run:
             Outcome.objects.bulk_create(new.values(), batch_size=500)
+            link_matched_visitors(new.values())
         matched = sum(1 for o in new.values() if o.match_status == "matched")
         return StoreResult(created=len(new), unchanged=len(records) - len(new), matched=matched)
+
+
+def link_matched_visitors(outcomes: Iterable[Outcome]) -> int:
+    """Link each visitor an outcome was matched to with the outcome's account (provenance
+    ``crm``: the CRM says this person is with that company), unless that link exists;
+    returns how many links were made."""
+    pairs = {
+        (o.visitor_id, o.account): o
+        for o in outcomes
+        if o.match_status == MatchStatus.MATCHED and o.visitor_id and o.account
+    }
+    if not pairs:
+        return 0
+    held = set(
+        VisitorAccountLink.objects.filter(
+            visitor_id__in={visitor for visitor, _ in pairs}, provenance=Provenance.CRM
+        ).values_list("visitor_id", "account__domain")
+    )
+    made = 0
+    for (visitor_id, domain), outcome in sorted(pairs.items(), key=lambda item: item[0]):
+        if (visitor_id, domain) not in held:
+            record = f"{outcome.integration.name} {outcome.record}"
+            made += link_crm(visitor_id, domain, record=record) is not None
+    return made
 
 
 def _order(problem: RowProblem) -> tuple[int, str]:
@@ -262,6 +290,7 @@ def rematch_outcomes(batch_size: int = 1000) -> int:
         Outcome.objects.bulk_update(
             updated, ["visitor_id", "account", "match_status", "match_reason", "matched_at"]
         )
+        link_matched_visitors(updated)
         changed += len(updated)
 
 
