@@ -18,6 +18,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from persx.http.errors import ApiError, error_response, error_responses
 from persx.http.openapi_schema import inline_schema
@@ -36,7 +37,9 @@ class IntegrationToken(HttpBearer):
 
 
 class OutcomeBatch(Schema):
-    outcomes: list[OutcomeRecord]
+    # At most MAX_BATCH (413 above, as the 413 description says); not stated as maxItems:
+    # the document's array limit would read as a 422.
+    outcomes: list[OutcomeRecord] = Field(min_length=1)
 
 
 class OutcomesAccepted(Schema):

@@ -106,6 +106,18 @@ class PipelineCell:
 
 
 @dataclass(frozen=True, slots=True)
+class MaturedUnit:
+    """One matured visitor's pipeline metrics (what the sums of its cells add up), for
+    analyses that need per-visitor values such as regression adjustment."""
+
+    visitor_id: str
+    arm: str
+    industry: str
+    account: str | None
+    values: dict[str, float]  # each of VISITOR_METRICS
+
+
+@dataclass(frozen=True, slots=True)
 class PipelineCells:
     experiment: str
     as_of: datetime
@@ -116,6 +128,7 @@ class PipelineCells:
     account_cap: float  # the cap of pipeline value per account
     other_currency_outcomes: int
     cells: list[PipelineCell]
+    matured_units: tuple[MaturedUnit, ...] = ()  # ordered by visitor id
 
     def cell(self, arm: str, segment: str = ALL) -> PipelineCell | None:
         return next((c for c in self.cells if c.arm == arm and c.segment == segment), None)
@@ -264,6 +277,22 @@ def pipeline_cells(
         account_cap=account_cap,
         other_currency_outcomes=other_currency,
         cells=cells,
+        matured_units=tuple(
+            MaturedUnit(
+                u.visitor_id,
+                u.arm,
+                u.industry,
+                u.account,
+                {
+                    "qualified_leads": float(u.reached_ql),
+                    "opportunities": float(u.reached_opportunity),
+                    "pipeline_value": u.pipeline,
+                    "pipeline_value_capped": min(u.pipeline, visitor_cap),
+                    "won_revenue": u.revenue,
+                },
+            )
+            for u in sorted(matured, key=lambda u: u.visitor_id)
+        ),
     )
 
 

@@ -12,7 +12,6 @@ database (the first exposure, a stored outcome with the same id) are in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -48,9 +48,6 @@ if TYPE_CHECKING:
 else:
     StageName = Literal[STAGES]
 
-_EMAIL = re.compile(r"^[^@\s]+@([a-z0-9-]+(\.[a-z0-9-]+)+)$")
-_DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
@@ -73,7 +70,15 @@ def normalized_domain(value: str) -> str:
 class OutcomeRecord(BaseModel):
     """One CRM outcome as a client sends it."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        str_strip_whitespace=True,
+        # At least one match key (the check in _consistent), as the document states it.
+        json_schema_extra={
+            "anyOf": [{"required": ["lead_id"]}, {"required": ["email"]}, {"required": ["account"]}]
+        },
+    )
 
     outcome_id: Annotated[str, Field(min_length=1, max_length=MAX_OUTCOME_ID)] = Field(
         description="The CRM's id of the record (e.g. a HubSpot Deal ID). Unique per "
@@ -86,29 +91,49 @@ class OutcomeRecord(BaseModel):
         "amount then counts once, at its furthest stage. Default: the outcome id.",
     )
     stage: StageName = Field(description=f"One of {', '.join(STAGES)}.")
-    amount: Decimal | None = Field(
+    amount: (
+        Annotated[
+            Decimal,
+            WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)}),
+        ]
+        | None
+    ) = Field(
         default=None,
         ge=0,
         le=MAX_AMOUNT,
         decimal_places=AMOUNT_DECIMAL_PLACES,
-        description=f"The deal's amount, 0 to {MAX_AMOUNT:,} with at most two decimals.",
+        description=f"The deal's amount, 0 to {MAX_AMOUNT:,} with at most two decimals. "
+        "Counted in the value metrics only with a currency.",
     )
-    currency: str | None = Field(
-        default=None,
-        description="ISO 4217 code (e.g. EUR, USD); required with an amount.",
-    )
+    currency: (
+        Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(CURRENCIES)})] | None
+    ) = Field(default=None, description="ISO 4217 code (e.g. EUR, USD).")
     occurred_at: AwareDatetime = Field(
         description="When the record reached this stage (ISO 8601 with offset); not in the "
         "future, not before the matched visitor's first exposure."
     )
-    lead_id: int | None = Field(
+    # The match keys are documented without null: a key sent as null is no key.
+    lead_id: Annotated[int | None, WithJsonSchema({"type": "integer", "minimum": 1})] = Field(
         default=None, ge=1, description="The id of the PersX lead (contact form) it came from."
     )
-    email: Annotated[str, Field(max_length=MAX_EMAIL)] | None = Field(
-        default=None, description="The contact's email address."
+    email: Annotated[
+        str | None,
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_EMAIL}),
+    ] = Field(
+        min_length=1,
+        max_length=MAX_EMAIL,
+        default=None,
+        description="The contact's email address (one that is no address matches nothing).",
     )
-    account: Annotated[str, Field(max_length=MAX_ACCOUNT)] | None = Field(
-        default=None, description="The company's web domain (e.g. acme.com)."
+    account: Annotated[
+        str | None,
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_ACCOUNT}),
+    ] = Field(
+        min_length=1,
+        max_length=MAX_ACCOUNT,
+        default=None,
+        description="The company's web domain (e.g. acme.com; https://www.acme.com/ reads as "
+        "acme.com). One that is no domain matches nothing.",
     )
 
     @field_validator("currency")
@@ -131,27 +156,15 @@ class OutcomeRecord(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        email = value.lower()
-        if not _EMAIL.match(email):
-            raise ValueError(f"{value!r} is not an email address")
-        return email
+        return value.lower() if value else None
 
     @field_validator("account")
     @classmethod
     def _account(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        domain = normalized_domain(value)
-        if not _DOMAIN.match(domain):
-            raise ValueError(f"{value!r} is not a domain name (e.g. acme.com)")
-        return domain
+        return (normalized_domain(value) or value.lower()) if value else None
 
     @model_validator(mode="after")
     def _consistent(self) -> OutcomeRecord:
-        if self.amount is not None and self.currency is None:
-            raise ValueError("currency: required when there is an amount")
         if self.lead_id is None and self.email is None and self.account is None:
             raise ValueError("lead_id: give at least one of lead_id, email or account")
         return self

@@ -417,6 +417,15 @@ def documented_request(
     header and cookie come from the path's GET, as their descriptions say)."""
     client = Client(enforce_csrf_checks=True)
     headers: dict[str, Any] = {}
+    for requirement in document["paths"][path][method].get("security", []) if with_cookies else []:
+        # POST /api/outcomes: a live token of a fresh integration for each request, so
+        # outcome ids sent by earlier requests do not conflict (none without credentials).
+        assert set(requirement) <= {"IntegrationToken"}, f"teach me the security {requirement}"
+        from persx.outcomes.models import Integration
+        from persx.outcomes.services import create_token
+
+        integration = Integration.objects.create(name=f"fuzz-{uuid.uuid4().hex[:12]}")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {create_token(integration)}"
     for parameter in document["paths"][path][method].get("parameters", []):
         if not parameter.get("required"):
             continue
