@@ -2,9 +2,10 @@
 
 The rules (issue 15: "the README tour is a test"):
 
-1. **What is read.** README.md's "A short tour" section and docs/studio.md run in the
-   **demo** context; docs/operations.md, docs/monitoring.md and docs/scaling.md in the
-   **production** context. Commands, settings and URLs are read from the Markdown at test
+1. **What is read.** README.md's "A short tour" section, docs/studio.md, docs/accounts.md,
+   docs/outcomes.md, docs/headless.md and docs/factorial.md run in the **demo** context;
+   docs/operations.md, docs/monitoring.md and docs/scaling.md in the **production**
+   context. Commands, settings and URLs are read from the Markdown at test
    time (``tests/docs/markdown_commands.py`` says what counts), so editing a document
    changes what runs.
 2. **Where it runs.** Each context is a fresh checkout (the repository's files as
@@ -53,6 +54,10 @@ PRODUCTION = "production"
 DOCUMENTS: tuple[tuple[str, tuple[str, ...] | None, str], ...] = (
     ("README.md", ("A short tour",), DEMO),
     ("docs/studio.md", None, DEMO),
+    ("docs/accounts.md", None, DEMO),
+    ("docs/outcomes.md", None, DEMO),
+    ("docs/headless.md", None, DEMO),
+    ("docs/factorial.md", None, DEMO),
     ("docs/operations.md", None, PRODUCTION),
     ("docs/monitoring.md", None, PRODUCTION),
     ("docs/scaling.md", None, PRODUCTION),
@@ -124,6 +129,11 @@ LISTED: dict[str, Listed] = {
     "/srv/persx/.venv/bin/python manage.py persx_worker": instead(
         "{checkout}/.venv/bin/python manage.py persx_worker --batch",
         "the service's worker runs until stopped: --batch runs what waits and exits",
+    ),
+    # docs/outcomes.md
+    "manage.py persx_import_outcomes": not_run(
+        "the heading's synopsis: its concrete form on the demo's planted CRM export runs "
+        "from the section 'Try it on the demo'"
     ),
     # docs/operations.md
     "make serve": server(
