@@ -74,6 +74,23 @@ def predictions(
     rows: Sequence[UnitRow], control: str, accounts: dict[str, AccountOfVisitor]
 ) -> npt.NDArray[np.float64]:
     """Each visitor's cross-fitted predicted outcome (control outcomes of the other fold)."""
+    return predicted_outcomes(
+        rows,
+        np.array([1.0 if r.converted else 0.0 for r in rows]),
+        np.array([r.arm == control for r in rows]),
+        accounts,
+    )
+
+
+def predicted_outcomes(
+    rows: Sequence[UnitRow],
+    outcome: npt.NDArray[np.float64],
+    fitting: npt.NDArray[np.bool_],
+    accounts: dict[str, AccountOfVisitor],
+) -> npt.NDArray[np.float64]:
+    """Each visitor's ``outcome`` (any metric: a conversion, a pipeline amount) predicted
+    from their pre-exposure attributes, cross-fitted on the ``fitting`` visitors (the
+    control arm) of the other fold; the fitting visitors' mean where a fold has none."""
     sizes = [accounts[r.visitor_id].size if r.visitor_id in accounts else "" for r in rows]
     levels = np.column_stack(
         [
@@ -84,11 +101,9 @@ def predictions(
             _codes([r.landing_page for r in rows]),
         ]
     )
-    is_control = np.array([r.arm == control for r in rows])
-    outcome = np.array([1.0 if r.converted else 0.0 for r in rows])
     folds = np.array([_fold(r.visitor_id) for r in rows])
-    predicted = cross_fitted_predictions(levels, folds, is_control * 1.0, outcome * is_control)
-    fallback = float(outcome[is_control].mean()) if is_control.any() else 0.0
+    predicted = cross_fitted_predictions(levels, folds, fitting * 1.0, outcome * fitting)
+    fallback = float(outcome[fitting].mean()) if fitting.any() else 0.0
     return np.where(np.isnan(predicted), fallback, predicted)
 
 

@@ -208,7 +208,11 @@ def _pipeline_row(report: ExperimentReport, p: PipelineRow, population: str) -> 
         "pli": _number(p.lift),
         "pli_lower_95": _number(p.lower),
         "pli_upper_95": _number(p.upper),
-        "interval_method": "fieller-delta" if p.unit == "account" else "welch",
+        "interval_method": "fieller-delta (cuped)"
+        if p.adjusted
+        else "fieller-delta"
+        if p.unit == "account"
+        else "welch",
         "unit": p.unit,
         "metric_family": p.metric_family,
         "adjusted": "yes" if p.adjusted else "no",

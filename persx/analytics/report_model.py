@@ -305,7 +305,7 @@ class PipelineRow:
     metric_label: str
     metric_family: str  # always "pipeline"
     unit: str  # visitor | account
-    adjusted: bool  # always False
+    adjusted: bool  # True: the CUPED-adjusted row beside the unadjusted one
     control_visitors: int  # matured visitors, in the sums
     treatment_visitors: int
     control_maturing: int  # window still open: in no sum
@@ -316,6 +316,8 @@ class PipelineRow:
     lower: float | None
     upper: float | None
     note: str = ""
+    variance_reduction: float | None = None  # adjusted rows: 1 - Var_adj / Var_unadj
+    signs_disagree: bool = False  # adjusted rows: adjusted and unadjusted lifts differ in sign
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,16 +7,32 @@ no sum (their pipeline may still come), counted and shown beside the numbers, ne
 zeros. Per-visitor metrics are compared with Welch's t-test (relative lift, visitors as
 independent); pipeline value is also compared per account (account-level sums, delta method,
 Fieller interval), raw and capped at the stated percentile, since visitors of one company
-share one deal. All pipeline estimates are unadjusted.
+share one deal.
+
+Beside each unadjusted row stands its CUPED-adjusted row (``adjusted=True``) for the five
+per-visitor metrics and for pipeline value per account (raw): the covariate is the same
+pre-exposure prediction as the conversion analysis
+(:func:`persx.analytics.report_adjustment.predicted_outcomes` over
+:mod:`~persx.analytics.unit_rows`: prior page views, industry, persona, company size,
+landing page), fitted for each metric on the matured control visitors' outcomes of the other
+fold, then :func:`~persx.engine.statistics.adjusted_lift` at the row's unit. Maturing
+visitors are in neither the fit nor the sums. The account-capped metric has no adjusted row
+(its capping is per account total, not per visitor).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
+
+from persx.analytics.account_links import accounts_of
 from persx.analytics.models import ExperimentVisitor
+from persx.analytics.report_adjustment import predicted_outcomes
 from persx.analytics.report_model import (
     ALL_INDUSTRIES,
     ALPHA,
@@ -24,9 +40,18 @@ from persx.analytics.report_model import (
     PipelineRow,
     PipelineSection,
 )
-from persx.engine.statistics import ClusteredLift, TTestResult
+from persx.analytics.unit_rows import unit_rows
+from persx.engine.statistics import (
+    AccountSums,
+    ClusteredLift,
+    TTestResult,
+    account_sums,
+    adjusted_lift,
+)
 from persx.outcomes.pipeline_metrics import (
     ALL,
+    VISITOR_METRICS,
+    MaturedUnit,
     PipelineCell,
     PipelineCells,
     account_lift,
@@ -51,11 +76,15 @@ def _from_ttest(result: TTestResult) -> tuple[float | None, float | None, float 
     return _finite(result.estimate), _finite(result.lower), _finite(result.upper)
 
 
-def _from_clustered(result: ClusteredLift) -> tuple[float | None, float | None, float | None]:
+def _from_clustered(
+    result: ClusteredLift, floor: float = -1.0
+) -> tuple[float | None, float | None, float | None]:
+    """The lift and its Fieller bounds, the lower one clipped at ``floor`` (-100% for a ratio
+    of non-negative means; an adjusted ratio can fall below it)."""
     exists = result.interval_exists
     return (
         _finite(result.lift),
-        max(result.lift_lower, -1.0) if exists else None,
+        max(result.lift_lower, floor) if exists else None,
         result.lift_upper if exists else None,
     )
 
@@ -108,6 +137,105 @@ def _row(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Covariates:
+    """The matured visitors with a pre-exposure row, and per metric their outcomes and
+    cross-fitted predictions (the CUPED covariate), in the same order."""
+
+    units: tuple[MaturedUnit, ...]
+    outcomes: dict[str, npt.NDArray[np.float64]]
+    predicted: dict[str, npt.NDArray[np.float64]]
+
+
+def _covariates(design: Design, cells: PipelineCells) -> _Covariates:
+    rows = {r.visitor_id: r for r in unit_rows(design.key, design.primary_metric)}
+    units = tuple(u for u in cells.matured_units if u.visitor_id in rows)
+    facts = [rows[u.visitor_id] for u in units]
+    fitting = np.array([u.arm == design.control for u in units], dtype=bool)
+    accounts = accounts_of(design.key)
+    outcomes = {m: np.array([u.values[m] for u in units], dtype=float) for m in VISITOR_METRICS}
+    predicted = {
+        m: predicted_outcomes(facts, y, fitting, accounts) if units else y
+        for m, y in outcomes.items()
+    }
+    return _Covariates(units, outcomes, predicted)
+
+
+def _adjusted_row(
+    design: Design,
+    arm: str,
+    segment: tuple[str, str],
+    metric: str,
+    unit: str,
+    covariates: _Covariates,
+    maturing: tuple[int, int],
+) -> PipelineRow:
+    """The CUPED-adjusted estimate of ``metric`` at ``unit``, matured visitors only."""
+    chosen = np.array(
+        [
+            u.arm in (design.control, arm) and segment[0] in (ALL_INDUSTRIES, u.industry)
+            for u in covariates.units
+        ],
+        dtype=bool,
+    )
+    members = [u for u, keep in zip(covariates.units, chosen, strict=True) if keep]
+    y = covariates.outcomes[metric][chosen]
+    x = covariates.predicted[metric][chosen]
+    treated = np.array([u.arm == arm for u in members], dtype=bool)
+    ids = [u.account if unit == "account" else None for u in members]
+
+    def sums(mask: npt.NDArray[np.bool_]) -> AccountSums:
+        kept = [account for account, keep in zip(ids, mask, strict=True) if keep]
+        return account_sums(kept, y[mask], x[mask])
+
+    lift: tuple[float | None, float | None, float | None] = (None, None, None)
+    means: tuple[float | None, float | None] = (None, None)
+    reduction, disagree, note = None, False, ""
+    c_sums, t_sums = sums(~treated), sums(treated)
+    if float(np.asarray(c_sums.accounts)) < 2 or float(np.asarray(t_sums.accounts)) < 2:
+        note = "too few matured visitors to adjust"
+    elif not y[~treated].any():
+        note = "no control pipeline yet"
+    else:
+        try:
+            result = adjusted_lift(c_sums, t_sums, alpha=ALPHA)
+        except ValueError:  # sums no data could produce (rounding at the Cauchy-Schwarz bound)
+            note = "no adjusted estimate for these sums"
+        else:
+            lift = _from_clustered(result.adjusted, floor=-math.inf)
+            means = (
+                _finite(result.adjusted.ratio_control),
+                _finite(result.adjusted.ratio_treatment),
+            )
+            reduction = _finite(result.lift_variance_reduction)
+            disagree = result.signs_disagree
+    label = METRIC_LABELS.get(metric, metric)
+    return PipelineRow(
+        arm=arm,
+        segment=segment[0],
+        segment_label=segment[1],
+        metric=metric,
+        metric_label=label
+        + (", account-level interval" if unit == "account" else "")
+        + ", CUPED-adjusted",
+        metric_family="pipeline",
+        unit=unit,
+        adjusted=True,
+        control_visitors=int((~treated).sum()),
+        treatment_visitors=int(treated.sum()),
+        control_maturing=maturing[0],
+        treatment_maturing=maturing[1],
+        control_value=means[0],
+        treatment_value=means[1],
+        lift=lift[0],
+        lower=lift[1],
+        upper=lift[2],
+        note=note,
+        variance_reduction=reduction,
+        signs_disagree=disagree,
+    )
+
+
 METRICS: tuple[tuple[str, str], ...] = (
     ("qualified_leads", "visitor"),
     ("opportunities", "visitor"),
@@ -117,6 +245,9 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("pipeline_value", "account"),
     ("pipeline_value_capped", "account"),
 )
+ADJUSTED: frozenset[tuple[str, str]] = frozenset(
+    (metric, "visitor") for metric in VISITOR_METRICS
+) | {("pipeline_value", "account")}
 
 
 def pipeline_section(
@@ -129,6 +260,7 @@ def pipeline_section(
     cells: PipelineCells = pipeline_cells(design.key, as_of, exposures)
     if not cells.cells:
         return None
+    covariates = _covariates(design, cells)
     rows = []
     for arm in design.treatments:
         for slug, label in segments:
@@ -137,7 +269,20 @@ def pipeline_section(
             if c is None or t is None:
                 continue
             for metric, unit in METRICS:
-                rows.append(_row(arm.key, (slug, label), metric, unit, c, t))
+                row = _row(arm.key, (slug, label), metric, unit, c, t)
+                rows.append(row)
+                if (metric, unit) in ADJUSTED and c.visitors + t.visitors > 0:
+                    rows.append(
+                        _adjusted_row(
+                            design,
+                            arm.key,
+                            (slug, label),
+                            metric,
+                            unit,
+                            covariates,
+                            (c.maturing, t.maturing),
+                        )
+                    )
     return PipelineSection(
         window_days=cells.window_days,
         currency=cells.currency,

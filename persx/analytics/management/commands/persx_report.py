@@ -196,16 +196,20 @@ def render_text(report: ExperimentReport, arm: str) -> str:
     if pipeline and pipeline.rows:
         out += [
             "",
-            f"Pipeline from the CRM — metric family: pipeline, unadjusted, attribution window "
+            f"Pipeline from the CRM — metric family: pipeline, unadjusted and CUPED-adjusted "
+            f"(pre-exposure prediction) side by side, attribution window "
             f"{pipeline.window_days} days; maturing visitors (window open) are in no sum: "
             f"{count(pipeline.maturing)} now",
         ]
         out += _table(
-            ["Metric", "Unit", "Ctrl", "Trt", "Lift", "95% interval", "Maturing"],
+            ["Metric", "Unit", "Adjusted", "Ctrl", "Trt", "Lift", "95% interval", "Maturing"],
             [
                 [
                     p.metric_label,
                     p.unit,
+                    ("yes" + (", signs disagree" if p.signs_disagree else ""))
+                    if p.adjusted
+                    else "no",
                     f"{p.control_value:,.4g}" if p.control_value is not None else "maturing",
                     f"{p.treatment_value:,.4g}" if p.treatment_value is not None else "maturing",
                     percent(p.lift, signed=True),
@@ -215,7 +219,7 @@ def render_text(report: ExperimentReport, arm: str) -> str:
                 for p in pipeline.rows
                 if p.arm == arm and p.segment == ALL_INDUSTRIES
             ],
-            {2, 3, 4, 6},
+            {3, 4, 5, 7},
         )
     series = next((s for s in report.series if s.arm == arm), None)
     if series and series.points:
