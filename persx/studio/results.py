@@ -8,6 +8,11 @@ site, block type or page) whose audience has that variant.
 
 - the cell's inline text, e.g. ``+18% (−2% to +41%), insufficient data: ~3,100 more
   visitors``, is :attr:`VariantResult.text`;
+- what the estimate is, as the report pages say it (:attr:`VariantResult.basis`): its unit
+  (a variant row's counts are per visitor; when the report's unit is the account, its
+  account-level interval is wider), its metric family (conversion: the experiment's primary
+  on-site metric) and that it is unadjusted (the CUPED estimates are per industry, in the
+  report);
 - a variant is *underperforming* only when the verdict says so on evidence;
 - a variant is a *winner* when the verdict says, on evidence, that it is at or above the
   target (``not_underperforming``): winners are the drafting prompt's examples.
@@ -47,6 +52,11 @@ class VariantResult:
     visitors: int
     visitors_still_needed: int | None = None
     message: str = ""  # the report's full verdict sentence
+    metric: str = ""  # the primary metric the PLI is of
+    metric_family: str = "conversion"  # conversion (on-site) | pipeline (CRM outcomes)
+    unit: str = "visitor"  # what the interval counts as independent
+    report_unit: str = "visitor"  # the report's unit (account: visitors share companies)
+    adjusted: bool = False  # regression-adjusted (CUPED) or not
 
     @property
     def underperforming(self) -> bool:
@@ -94,6 +104,16 @@ class VariantResult:
         return f"({interval}), {self.verdict_words}"
 
     @property
+    def basis(self) -> str:
+        """``visitor-level, conversion (form_submission), unadjusted``: the unit, the metric
+        family and whether the estimate is adjusted, as the report pages say them."""
+        unit = f"{self.unit}-level"
+        if self.report_unit != self.unit:
+            unit += f" (the report's {self.report_unit}-level interval is wider)"
+        family = f"{self.metric_family} ({self.metric})" if self.metric else self.metric_family
+        return f"{unit}, {family}, {'adjusted' if self.adjusted else 'unadjusted'}"
+
+    @property
     def text(self) -> str:
         """``+18% (−2% to +41%), insufficient data: ~3,100 more visitors``."""
         if self.lift is None:
@@ -112,7 +132,10 @@ class Underperforming:
     message: str
 
 
-def result_of(row: VariantRow, scope_kind: str, scope_value: str) -> VariantResult:
+def result_of(
+    row: VariantRow, scope_kind: str, scope_value: str, report_unit: str = "visitor"
+) -> VariantResult:
+    """A variant row of a report (visitor counts of the primary metric, unadjusted)."""
     verdict = row.verdict
     return VariantResult(
         audience=row.variant,
@@ -126,6 +149,11 @@ def result_of(row: VariantRow, scope_kind: str, scope_value: str) -> VariantResu
         visitors=row.control.visitors + row.treatment.visitors,
         visitors_still_needed=verdict.visitors_still_needed if verdict is not None else None,
         message=verdict.message if verdict is not None else "",
+        metric=row.metric,
+        metric_family="conversion",
+        unit="visitor",
+        report_unit=report_unit,
+        adjusted=False,
     )
 
 
@@ -151,7 +179,7 @@ def build_results() -> tuple[VariantResult, ...]:
     for design in designs:
         report = build_report(design, with_variants=True)
         kind, value = scopes.get(design.key, ("site", ""))
-        found.extend(result_of(row, kind, value) for row in report.variants)
+        found.extend(result_of(row, kind, value, report.unit) for row in report.variants)
     found.sort(key=lambda r: -r.visitors)
     return tuple(found)
 

@@ -143,6 +143,49 @@ def test_cells_show_pli_interval_and_verdict_linking_to_the_report(
     assert expected in text_of(shown.group(1))
 
 
+def test_results_say_unit_metric_family_and_adjustment(
+    admin_client: Client, measured: Experiment
+) -> None:
+    """As the report pages do: the inline result is a visitor-level, unadjusted estimate of
+    the conversion metric (the variant rows count visitors of the primary metric)."""
+    basis = "visitor-level, conversion (form_submission), unadjusted"
+    html = admin_client.get("/cms/studio/coverage/?industry=healthcare").content.decode()
+    cell = matrix_cell(html, contact_block("hero"), "industry:healthcare")
+    assert f'data-result-basis="{basis}"' in cell
+    assert f"PLI, {basis}:" in text_of(cell)  # read out before the number
+    assert basis in re.search(r'title="([^"]*)" data-testid="cell-result"', cell).group(1)  # type: ignore[union-attr]
+    preview = admin_client.get(
+        "/cms/studio/preview/",
+        {"page": contact().pk, "block": contact_block("hero"), "audience": "industry:healthcare"},
+    ).content.decode()
+    shown = re.search(r'data-testid="preview-result-basis">(.*?)</span>', preview, re.S)
+    assert shown is not None
+    assert shown.group(1) == basis
+    # The report's words for the same experiment: unit, family, adjustment.
+    report = admin_client.get("/cms/measurement/experiments/exp-contact/").content.decode()
+    assert "unit: visitor" in text_of(report)
+
+
+def test_basis_names_a_wider_account_level_report() -> None:
+    result = VariantResult(
+        "industry:saas",
+        "exp",
+        "site",
+        "",
+        "",
+        None,
+        None,
+        None,
+        0,
+        metric="form_submission",
+        report_unit="account",
+    )
+    assert result.basis == (
+        "visitor-level (the report's account-level interval is wider), "
+        "conversion (form_submission), unadjusted"
+    )
+
+
 def test_underperforming_comes_from_the_report_and_retire_takes_it_off_the_page(
     admin_client: Client, measured: Experiment
 ) -> None:

@@ -64,12 +64,15 @@ def matrix_cells(
         if result is not None:
             url = escape(report_url.replace("__key__", result.experiment))
             text = escape(result.text)
+            basis = escape(result.basis)
             extra += f' data-result="{text}" data-result-url="{url}"'
+            extra += f' data-result-basis="{basis}"'
             rest = result.detail if result.lift is not None else f"({result.text})"
             result_html = (
                 f'<a class="px-result px-result--{escape(result.status or "none")}" '
-                f'href="{url}" title="{text} ({escape(result.experiment)})" '
-                f'data-testid="cell-result">{escape(result.lift_text)}'
+                f'href="{url}" title="{text} ({escape(result.experiment)}; {basis})" '
+                f'data-testid="cell-result"><span class="px-sr">PLI, {basis}: </span>'
+                f"{escape(result.lift_text)}"
                 f'<span class="px-sr"> {escape(rest)}</span></a>'
             )
         out.append(

@@ -29,7 +29,8 @@
     show(result, Boolean(cell.dataset.result));
     if (cell.dataset.result) {
       var resultLink = result.querySelector("a");
-      resultLink.textContent = "PLI " + cell.dataset.result;
+      resultLink.textContent = "PLI " + cell.dataset.result +
+        (cell.dataset.resultBasis ? " — " + cell.dataset.resultBasis : "");
       resultLink.href = cell.dataset.resultUrl;
     }
     part("preview").href = link.getAttribute("href");
