@@ -68,7 +68,7 @@ class AccountOutcomes:
             OutcomeLine(
                 integration=o.integration.name,
                 record=o.record,
-                stage=o.stage,
+                stage=o.stage.replace("_", " "),
                 amount=o.amount,
                 currency=o.currency,
                 occurred_at=o.occurred_at,
