@@ -31,6 +31,15 @@ def normalized_domain(domain: str) -> str:
     return text
 
 
+def domain_of_website(value: str) -> str:
+    """A web address or a bare domain (``https://www.acme.com/about``, ``acme.com``) as a
+    normalized domain: no scheme, no ``www.``, no path; "" when it cannot be a domain."""
+    text = value.strip().lower()
+    for scheme in ("https://", "http://"):
+        text = text.removeprefix(scheme)
+    return normalized_domain(text.split("/", 1)[0].removeprefix("www."))
+
+
 def domain_of_email(email: str) -> str:
     """The normalized domain after the last ``@``; "" when there is none."""
     local, at, domain = email.strip().rpartition("@")

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from persx.accounts.email_domains import domain_of_website
 from persx.outcomes.vocabulary import (
     AMOUNT_DECIMAL_PLACES,
     CURRENCIES,
@@ -57,14 +58,6 @@ class RowProblem:
     row: int
     field: str
     message: str
-
-
-def normalized_domain(value: str) -> str:
-    """A company domain as stored: lower case, no scheme, no ``www.``, no path."""
-    domain = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    return domain.split("/", 1)[0].removeprefix("www.").rstrip(".")
 
 
 class OutcomeRecord(BaseModel):
@@ -161,7 +154,8 @@ class OutcomeRecord(BaseModel):
     @field_validator("account")
     @classmethod
     def _account(cls, value: str | None) -> str | None:
-        return (normalized_domain(value) or value.lower()) if value else None
+        # A value that is no domain is kept as sent: it matches nothing (docs/outcomes.md).
+        return (domain_of_website(value) or value.strip().lower()) if value else None
 
     @model_validator(mode="after")
     def _consistent(self) -> OutcomeRecord:
