@@ -167,11 +167,19 @@ def _pin_exposed(visitor_id: str, unit_before: str, at: datetime) -> None:
 
 
 def link_work_email(
-    visitor_id: str, email: str, *, source_detail: str = ""
+    visitor_id: str, email: str, *, source_detail: str = "", company: str = "", industry: str = ""
 ) -> VisitorAccountLink | None:
-    """A visitor gave a work address (contact form, newsletter): its domain's account."""
+    """A visitor gave a work address (contact form, newsletter): its domain's account. The
+    company name they typed and their stated industry fill in what the account lacks (a
+    firmographic or signed-in source that knows better is never overwritten by them, and
+    comes first when it is known first)."""
     return link_visitor(
-        visitor_id, domain_of_email(email), Provenance.WORK_EMAIL, source_detail=source_detail
+        visitor_id,
+        domain_of_email(email),
+        Provenance.WORK_EMAIL,
+        source_detail=source_detail,
+        name=company,
+        industry=industry,
     )
 
 

@@ -72,7 +72,13 @@ def _store_lead(
             )
             if recorded is not None and profile is not None:
                 # The work address's company (never a free-mail or disposable domain).
-                link_work_email(profile.visitor_id, lead.email, source_detail=f"lead {lead.pk}")
+                link_work_email(
+                    profile.visitor_id,
+                    lead.email,
+                    source_detail=f"lead {lead.pk}",
+                    company=lead.company,
+                    industry=lead.industry,
+                )
     return lead
 
 

@@ -39,6 +39,7 @@ PERSX = {
     ),
 }
 
+
 # `make test` runs the PostgreSQL + Redis pass in several processes (pytest-xdist): each has
 # its own test database (pytest-django adds the worker's suffix) and here its own Redis
 # database, the next numbers after REDIS_URL's (gw0 keeps it, gw1 takes +1, ...), so one

@@ -76,9 +76,10 @@ def visitor(visitor_id: str, consent: ConsentState = ConsentState.GRANTED) -> Cl
     return with_consent(client_with_profile("saas", visitor_id=visitor_id), consent)
 
 
-def submit_contact(client: Client, email: str) -> None:
+def submit_contact(client: Client, email: str, company: str = "") -> None:
     response = client.post(
-        "/contact/submit/", {"name": "Jo Example", "email": email, "next": "/contact/"}
+        "/contact/submit/",
+        {"name": "Jo Example", "email": email, "company": company, "next": "/contact/"},
     )
     assert response.status_code == 302
 
@@ -129,6 +130,17 @@ def test_a_contact_form_work_email_links_the_visitor_to_its_company() -> None:
     # A second lead from the same visitor and company adds no second link.
     submit_contact(visitor(jo), "jo.other@acme-robotics.com")
     assert VisitorAccountLink.objects.filter(visitor_id=jo).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_typed_company_names_a_new_account_and_never_renames_a_known_one() -> None:
+    jo, sam = visitor_ids(2, seed=5)
+    submit_contact(visitor(jo), "jo@acme-robotics.com", company="Acme Robotics GmbH")
+    account = Account.objects.get(domain="acme-robotics.com")
+    assert account.name == "Acme Robotics GmbH"
+    submit_contact(visitor(sam), "sam@acme-robotics.com", company="acme")
+    account.refresh_from_db()
+    assert account.name == "Acme Robotics GmbH"
 
 
 @pytest.mark.django_db
