@@ -17,6 +17,14 @@ from persx.analytics.reports import report_for
 from persx.charts.number_format import count, p_value, percent, probability
 
 
+def _pipeline_value(value: float | None, visitors: int) -> str:
+    """A pipeline mean; "maturing" only when no visitor's window has closed (an adjusted row
+    without an estimate has matured visitors and no value)."""
+    if not visitors:
+        return "maturing"
+    return f"{value:,.4g}" if value is not None else "—"
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     widths = [len(h) for h in headers]
     for row in rows:
@@ -210,8 +218,8 @@ def render_text(report: ExperimentReport, arm: str) -> str:
                     ("yes" + (", signs disagree" if p.signs_disagree else ""))
                     if p.adjusted
                     else "no",
-                    f"{p.control_value:,.4g}" if p.control_value is not None else "maturing",
-                    f"{p.treatment_value:,.4g}" if p.treatment_value is not None else "maturing",
+                    _pipeline_value(p.control_value, p.control_visitors),
+                    _pipeline_value(p.treatment_value, p.treatment_visitors),
                     percent(p.lift, signed=True),
                     p.note or lift_interval(p.lower, p.upper),
                     count(p.control_maturing + p.treatment_maturing),
