@@ -600,7 +600,7 @@ SCALE_BENCHES: tuple[tuple[str, str, str, dict[str, dict[str, int]], bool], ...]
     (
         "ClickHouse event store (chDB)",
         "bench.clickhouse_scale",
-        "measure",
+        "goal_figures",
         {"quick": {"events": 2_000_000}, "full": {"events": 50_000_000}},
         False,
     ),
