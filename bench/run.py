@@ -14,7 +14,8 @@ commands  A management command's start in CPU (manage.py help and check), PersX 
 inprocess PersX against itself in this process, on a fresh SQLite database (migrate + seed
           ~20 s; bench/settings.py): the contact page personalized vs switched off,
           variant scheduling, the studio's coverage matrix, inference, a running bandit,
-          the engine alone, assignment vs the growthbook package, the page editor, event
+          the engine alone, assignment vs the growthbook package, headless decisions
+          (POST /api/decisions beside the page, 2 gunicorn workers), the page editor, event
           ingestion, rollups and reports (PERSX_BENCH_EVENTS), monitoring.
 scale     Ingestion, rollups and reports on PostgreSQL and the columnar event store at
           scale: quick sizes by default, PERSX_BENCH_SCALE=full for 10 M / 50 M events.
@@ -556,6 +557,9 @@ def run_inprocess_benchmarks() -> None:
     bench_bandit()
     bench_engine_decisions()
     bench_assignment()
+    from bench.decisions_speed import bench_decisions_speed
+
+    bench_decisions_speed(Path(os.environ["PERSX_VAR_DIR"]))  # POST /api/decisions, gunicorn
     from bench.editor import bench_editor
     from bench.ingestion import bench_ingestion
     from bench.monitoring import bench_monitoring
