@@ -45,9 +45,10 @@ _factorials: Snapshot[tuple[FactorialDefinition, ...]] = Snapshot(
 
 
 def load_factorials_with(loader: Callable[[], tuple[FactorialDefinition, ...]]) -> None:
-    """Read running factorial experiments with ``loader`` (``persx.factorial`` at start)."""
+    """Read running factorial experiments with ``loader`` (``persx.factorial`` at start,
+    before any request reads the snapshot, which looks the loader up when it is built: no
+    invalidation, so a process's start does not reach the shared cache)."""
     _factorial_loader.append(loader)
-    _factorials.invalidate()
 
 
 def running_factorials() -> tuple[FactorialDefinition, ...]:
