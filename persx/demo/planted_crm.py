@@ -38,9 +38,11 @@ from persx.events.event_types import EventType
 from persx.events.models import Event
 from persx.leads.models import Lead
 from persx.outcomes.csv_import import ImportResult, import_csv
-from persx.outcomes.models import Integration, Outcome
+from persx.outcomes.models import AttributionWindow, Integration, Outcome
+from persx.outcomes.services import attribution_days, set_attribution_days
 
 INTEGRATION = "simulated-crm"
+DEMO_ATTRIBUTION_DAYS = 7
 QUALIFIED_RATE = 0.5
 OPPORTUNITY_RATE = 0.4
 WIN_RATE = 0.3
@@ -75,6 +77,7 @@ class PlantedCrm:
     by_stage: Mapping[str, int]
     export: Path | None
     imported: ImportResult | None
+    attribution_days: int = 0
 
 
 def planted_pipeline_lift(form_lift: float, pipeline_lift: float) -> float:
@@ -186,6 +189,16 @@ def plant_crm_outcomes(
     )
     imported = import_csv(text.getvalue(), INTEGRATION, "hubspot")
     return PlantedCrm(len(leads), len(rows), by_stage, export, imported)
+
+
+def demo_attribution_window(experiment_key: str) -> int:
+    """The simulation's experiment counts outcomes within :data:`DEMO_ATTRIBUTION_DAYS` of
+    first exposure unless someone has set its window: with the default 30 days every
+    visitor of a two-week history would still be maturing, and the demo's pipeline section
+    would show nothing but that. Returns the window in force."""
+    if not AttributionWindow.objects.filter(experiment_key=experiment_key).exists():
+        set_attribution_days(experiment_key, DEMO_ATTRIBUTION_DAYS)
+    return attribution_days(experiment_key)
 
 
 def clear_crm_outcomes() -> int:

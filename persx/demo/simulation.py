@@ -53,7 +53,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.db.models import Max, Min
@@ -62,11 +62,12 @@ from persx.analytics.models import RollupState
 from persx.analytics.services import STATE_NAME, rebuild_rollups, update_rollups
 from persx.content.tagged_index import ranked_entries
 from persx.demo.planted_accounts import PlantedAccount, account_sizes, plant_accounts
-from persx.demo.planted_crm import PlantedCrm, plant_crm_outcomes
+from persx.demo.planted_crm import PlantedCrm, demo_attribution_window, plant_crm_outcomes
 from persx.demo.simulated_browser import Browser, HttpBrowser, InProcessBrowser, visitor_address
 from persx.demo.simulated_visitor import VisitorOutcome, simulate_skipper, simulate_visitor
 from persx.demo.simulation_records import (
     INFERRED_EXPERIMENT,
+    SIMULATION_EXPERIMENT,
     begin_simulation_experiment,
     end_simulation_experiment,
     mark_simulated_visitor,
@@ -258,11 +259,14 @@ def _run(
         say(
             "Importing the planted CRM's deal export (qualified leads, opportunities, won deals)..."
         )
-        crm = plant_crm_outcomes(
-            [o.visitor_id for o in outcomes if o.visitor_id],
-            {o.visitor_id: o.variant != "generic" for o in outcomes if o.visitor_id},
-            plan.pipeline_lift,
-            plan.seed,
+        crm = replace(
+            plant_crm_outcomes(
+                [o.visitor_id for o in outcomes if o.visitor_id],
+                {o.visitor_id: o.variant != "generic" for o in outcomes if o.visitor_id},
+                plan.pipeline_lift,
+                plan.seed,
+            ),
+            attribution_days=demo_attribution_window(SIMULATION_EXPERIMENT),
         )
     state = RollupState.objects.filter(name=STATE_NAME).first()
     rebuild = backfilled > 0 and state is not None and state.last_event_id > first_id

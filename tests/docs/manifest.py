@@ -135,6 +135,10 @@ LISTED: dict[str, Listed] = {
         "the heading's synopsis: its concrete form on the demo's planted CRM export runs "
         "from the section 'Try it on the demo'"
     ),
+    "manage.py persx_attribution_window KEY [DAYS]": not_run(
+        "a synopsis: its concrete form (`persx_attribution_window pli-contact`) runs from "
+        "'Try it on the demo'"
+    ),
     # docs/operations.md
     "make serve": server(
         "make serve PORT={port}",

@@ -13,18 +13,25 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from persx.accounts.models import Account, VisitorAccountLink
 from persx.demo.planted_accounts import MAX_ACCOUNT_VISITORS, plant_accounts
-from persx.demo.planted_crm import INTEGRATION, export_rows, planted_pipeline_lift
+from persx.demo.planted_crm import (
+    DEMO_ATTRIBUTION_DAYS,
+    INTEGRATION,
+    demo_attribution_window,
+    export_rows,
+    planted_pipeline_lift,
+)
 from persx.events import exposure_writer
 from persx.events.event_types import EventType
 from persx.events.models import Event
 from persx.experiments.repository import invalidate_experiments
 from persx.leads.models import Lead
 from persx.outcomes.models import Outcome
+from persx.outcomes.services import attribution_days, set_attribution_days
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +153,21 @@ def test_simulate_traffic_with_accounts_links_visitors_and_imports_the_crm_expor
     assert not Outcome.objects.filter(integration__name=INTEGRATION).exists()
     assert not VisitorAccountLink.objects.filter(visitor_id__in=linked).exists()
     assert not Account.objects.filter(domain__endswith=".example").exists()
+
+
+def test_the_attribution_window_is_shown_and_set_by_its_command() -> None:
+    out = StringIO()
+    call_command("persx_attribution_window", "pli-contact", stdout=out)
+    assert "within 30 days" in out.getvalue()  # the default
+    call_command("persx_attribution_window", "pli-contact", "730", stdout=out)
+    assert "within 730 days" in out.getvalue()  # the longest window allowed
+    for days, message in (("0", "greater than or equal to 1"), ("731", "less than or equal")):
+        with pytest.raises(CommandError, match=f"days: .*{message}"):
+            call_command("persx_attribution_window", "pli-contact", days, stdout=out)
+    assert attribution_days("pli-contact") == 730  # a refused value changed nothing
+
+
+def test_the_demo_sets_a_short_window_only_where_nobody_set_one() -> None:
+    assert demo_attribution_window("pli-contact") == DEMO_ATTRIBUTION_DAYS
+    set_attribution_days("pli-contact", 21)
+    assert demo_attribution_window("pli-contact") == 21

@@ -264,6 +264,8 @@ class Command(BaseCommand):
             f"Planted CRM: {crm.outcomes:,} deals from {crm.leads:,} leads ({stages}) written "
             f"to {crm.export} and imported as integration '{INTEGRATION}': {status}. Planted "
             f"qualified-lead lift per visitor for personalized content: {truth:+.0%}. "
+            f"The report counts outcomes within {crm.attribution_days} days of first "
+            f"exposure (manage.py persx_attribution_window {SIMULATION_EXPERIMENT}). "
             f"Match report: manage.py persx_outcomes_match"
         )
 
