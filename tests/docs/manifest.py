@@ -130,6 +130,11 @@ LISTED: dict[str, Listed] = {
         "{checkout}/.venv/bin/python manage.py persx_worker --batch",
         "the service's worker runs until stopped: --batch runs what waits and exits",
     ),
+    # docs/scaling.md (and anywhere else a document names the suite)
+    "make test": not_run(
+        "the whole suite, which runs this test: run here it would start the suite again "
+        "inside itself"
+    ),
     # docs/outcomes.md
     "manage.py persx_import_outcomes": not_run(
         "the heading's synopsis: its concrete form on the demo's planted CRM export runs "
