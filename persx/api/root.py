@@ -34,9 +34,17 @@ class PersxAPI(NinjaAPI):
         error_schema = {"$ref": "#/components/schemas/ApiError"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                # One entry per status: django-ninja keys its responses by int, an
+                # operation's openapi_extra by str; both in one dict would be the same JSON
+                # key twice, which Swagger UI's parser refuses (the docs page then lists
+                # nothing). The entries are merged; the operation's own text wins.
+                merged: dict[str, Any] = {}
+                for code, response in operation.get("responses", {}).items():
+                    merged.setdefault(str(code), {}).update(response)
+                operation["responses"] = merged
                 for code in EVERY_OPERATION_STATUSES:
-                    operation.setdefault("responses", {}).setdefault(
-                        code,
+                    operation["responses"].setdefault(
+                        str(code),
                         {
                             "description": "",
                             "content": {"application/json": {"schema": error_schema}},

@@ -58,6 +58,26 @@ def is_error_body(body: dict[str, Any]) -> bool:
     return set(body) == {"message", "detail"} and isinstance(body["detail"], list)
 
 
+def refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not repeated, f"a JSON object of the document repeats the keys {repeated}"
+    return dict(pairs)
+
+
+@pytest.mark.django_db
+def test_the_document_repeats_no_key_so_swagger_ui_can_read_it() -> None:
+    """Python's json keeps the last of two equal keys; Swagger UI's YAML parser refuses the
+    whole document (the docs page then lists no operation). An operation whose
+    openapi_extra named a status django-ninja also keys (int vs str) did exactly that."""
+    text = Client().get("/api/openapi.json").content.decode()
+    document = json.loads(text, object_pairs_hook=refuse_duplicate_keys)
+    assert "/api/outcomes" in document["paths"]
+    outcomes = document["paths"]["/api/outcomes"]["post"]["responses"]
+    assert outcomes["401"]["description"].startswith("No bearer token")  # its own text kept
+    assert "content" in outcomes["401"]  # with the error schema
+
+
 @pytest.mark.django_db
 def test_every_status_put_personalization_answers_is_documented() -> None:
     client = Client(enforce_csrf_checks=True)
