@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "persx.personalization",
     "persx.demo",
     "persx.leads",
+    "persx.newsletter",
     "persx.accounts",
     "persx.outcomes",
     "persx.experiments",
