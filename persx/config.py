@@ -51,6 +51,7 @@ class PersxConfig:
     events_rate_limit_per_address_per_minute: int
     profile_writes_per_address_per_minute: int
     csp_reports_per_address_per_minute: int
+    outcome_batches_per_integration_per_minute: int
     public_max_number_fields: int
     admin_path_prefixes: tuple[str, ...]
     admin_content_security_policy: Mapping[str, Any]
@@ -141,6 +142,9 @@ def config() -> PersxConfig:
         ),
         profile_writes_per_address_per_minute=int(raw["PROFILE_WRITES_PER_ADDRESS_PER_MINUTE"]),
         csp_reports_per_address_per_minute=int(raw["CSP_REPORTS_PER_ADDRESS_PER_MINUTE"]),
+        outcome_batches_per_integration_per_minute=int(
+            raw["OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE"]
+        ),
         public_max_number_fields=int(_top_level("PERSX_PUBLIC_MAX_NUMBER_FIELDS")),
         admin_path_prefixes=tuple(_top_level("FIELD_LIMIT_ADMIN_PREFIXES")),
         admin_content_security_policy=_top_level("ADMIN_CONTENT_SECURITY_POLICY"),

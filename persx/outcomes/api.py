@@ -1,7 +1,9 @@
 """``POST /api/outcomes``: a CRM integration sends a batch of pipeline outcomes.
 
 Order of checks (each answers JSON ``{message, detail}``): bearer token of a live
-integration token (401), body size (413, middleware), Content-Type (415), JSON (400), the
+integration token (401), the integration's batches this minute
+(``OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE``; 429 + Retry-After), body size (413,
+middleware), Content-Type (415), JSON (400), the
 batch's length 1..1000 (413 above, naming ``outcomes``), every record validated (422 naming
 ``outcomes.<index>.<field>``), then against the database: an outcome id stored before with
 other content (409 naming the row and field), an outcome before its visitor's first
@@ -20,8 +22,10 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer
 from pydantic import Field
 
+from persx.config import config
 from persx.http.errors import ApiError, error_response, error_responses
 from persx.http.openapi_schema import inline_schema
+from persx.http.rate_limit import counter_key, over_limit
 from persx.outcomes.models import Integration
 from persx.outcomes.services import check_and_store, integration_for_token
 from persx.outcomes.validation import MAX_BATCH, OutcomeRecord, RowProblem, validate_records
@@ -66,6 +70,9 @@ _DESCRIPTIONS = {
     "401": "No bearer token, or not a live token of an integration.",
     "409": "An outcome id is already stored with other content; the message names the row "
     "and field. Nothing of the batch was stored.",
+    "429": "The integration sent more batches this minute than "
+    "OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE allows; nothing was stored. Send the batch "
+    "again after Retry-After seconds.",
     "413": f"The body is larger than the endpoint accepts, or the batch has more than "
     f"{MAX_BATCH} outcomes.",
     "422": "A field is invalid (the message names outcomes.<row>.<field>); nothing of the "
@@ -88,7 +95,7 @@ _OPENAPI_EXTRA: dict[str, Any] = {
         200: OutcomesAccepted,
         401: ApiError,
         409: ApiError,
-        **error_responses(400, 413, 415, 422, 503),
+        **error_responses(400, 413, 415, 422, 429, 503),
     },
     summary="Record a batch of CRM pipeline outcomes",
     openapi_extra=_OPENAPI_EXTRA,
@@ -98,6 +105,16 @@ def post_outcomes(request: HttpRequest) -> Any:
     (integration, ``outcome_id``): the same content again changes nothing (counted as
     ``unchanged``); the same id with other content is refused (409)."""
     integration: Integration = request.auth  # type: ignore[attr-defined]
+    limit = config().outcome_batches_per_integration_per_minute
+    retry_after = over_limit(counter_key("outcome-batches", str(integration.pk)), limit)
+    if retry_after is not None:
+        message = (
+            f"more than {limit} batches this minute from integration {integration.name}; "
+            f"send this batch again in {retry_after} s"
+        )
+        response = error_response(429, message, [])
+        response.headers["Retry-After"] = str(retry_after)
+        return response
     content_type = request.content_type or ""
     if content_type != "application/json":
         message = f"send the batch as application/json, not {content_type or 'nothing'}"

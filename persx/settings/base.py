@@ -338,6 +338,11 @@ PERSX = {
     "CSP_REPORTS_PER_ADDRESS_PER_MINUTE": int(
         os.environ.get("PERSX_CSP_REPORTS_PER_ADDRESS", "30")
     ),
+    # POST /api/outcomes batches per CRM integration (persx/outcomes/api.py): a CRM sync
+    # sends a few batches of up to 1,000 outcomes a minute; a runaway loop is stopped here.
+    "OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE": int(
+        os.environ.get("PERSX_OUTCOME_BATCHES_PER_INTEGRATION", "120")
+    ),
     # Reports fold new events into the rollups on load when the last update is older than
     # this (seconds); 0 = never. On for the demo (`make run`); production schedules
     # `manage.py persx_rollup` (docs/operations.md) and switches this off.

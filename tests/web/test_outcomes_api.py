@@ -265,3 +265,25 @@ def test_a_concurrent_insert_of_the_same_id_is_rechecked_not_a_500(
     assert raced == [True]
     assert response.json()["created"] == 2
     assert Outcome.objects.count() == 2
+
+
+def test_an_integration_over_its_batches_per_minute_is_refused_with_retry_after(
+    client: Client, token: str, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # counters of earlier tests' integrations (the same primary key) go
+    limit = settings.PERSX["OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE"]
+    assert limit >= 60  # the default leaves room for a CRM sync's bursts
+    # The largest legitimate use: the whole allowance in one minute, every batch stored.
+    codes = [post(client, token, {"outcomes": [outcome(n)]}).status_code for n in range(limit)]
+    assert codes == [200] * limit
+    # The attack: one batch more is refused, names the limit, says when, and stores nothing.
+    over = post(client, token, {"outcomes": [outcome(limit)]})
+    assert over.status_code == 429
+    assert int(over.headers["Retry-After"]) >= 1
+    assert "batches this minute" in over.json()["message"]
+    assert Outcome.objects.count() == limit
+    # Another integration keeps its own allowance.
+    other = create_token(Integration.objects.create(name="salesforce-test"), "tester")
+    assert post(client, other, {"outcomes": [outcome(1)]}).status_code == 200
