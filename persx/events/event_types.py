@@ -24,10 +24,13 @@ class EventType(models.TextChoices):
     # LCP / CLS / INP of one page load: value = the measurement (ms, or the CLS score),
     # properties = {"metric": …, "variant": …} (persx.monitoring.health.web_vitals).
     WEB_VITAL = "web_vital"
+    # A click on a tracked email link (persx.email_delivery): properties = {"message": id,
+    # "send": id, "block": block key}; recorded by the landing view, never sent by a client.
+    EMAIL_CLICK = "email_click"
 
 
 # Recorded by the request that rendered the variant, so a client cannot forge one.
-SERVER_ONLY: frozenset[EventType] = frozenset({EventType.EXPOSURE})
+SERVER_ONLY: frozenset[EventType] = frozenset({EventType.EXPOSURE, EventType.EMAIL_CLICK})
 
 # Every type a browser may send to ``POST /api/events`` (in the order above).
 CLIENT_EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType if t not in SERVER_ONLY)

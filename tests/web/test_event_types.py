@@ -9,6 +9,7 @@ from persx.events.event_types import (
     BROWSER_TRACKED,
     CLIENT_EVENT_TYPES,
     CONVERSION_EVENT_TYPES,
+    SERVER_ONLY,
     EventType,
 )
 from persx.events.experiment_metrics import METRICS
@@ -49,7 +50,8 @@ def test_the_schema_refuses_the_server_only_exposure_type() -> None:
     schema = BATCH_ADAPTER.json_schema()
     client_types = schema["$defs"]["ClientEvent"]["properties"]["type"]["enum"]
     assert "exposure" not in client_types
-    assert set(client_types) | {"exposure"} == {t.value for t in EventType}
+    assert "email_click" not in client_types
+    assert set(client_types) | {t.value for t in SERVER_ONLY} == {t.value for t in EventType}
     assert tuple(client_types) == CLIENT_EVENT_TYPES
 
 
