@@ -144,6 +144,11 @@ LISTED: dict[str, Listed] = {
         "a synopsis: its concrete form (`persx_attribution_window pli-contact`) runs from "
         "'Try it on the demo'"
     ),
+    # docs/factorial.md
+    "manage.py persx_factorial_report KEY [--format json]": not_run(
+        "a synopsis, and the demo has no factorial experiment: tests/web/test_factorial.py "
+        "runs it on a planted history and compares it with the report page"
+    ),
     # docs/operations.md
     "make serve": server(
         "make serve PORT={port}",

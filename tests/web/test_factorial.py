@@ -327,3 +327,40 @@ def test_the_reports_need_the_measurement_permission() -> None:
         assert refused.status_code in (302, 403), url
         assert b"What to ship" not in refused.content
         assert clients["ana"].get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_the_terminal_report_says_the_same_as_the_page(admin_client: Client) -> None:
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    factorial(status="running")
+    _planted_history(400, PLANTED)
+    page = admin_client.get("/cms/measurement/factorial/hero-form/").content.decode()
+    text = io.StringIO()
+    call_command("persx_factorial_report", "hero-form", stdout=text)
+    out = text.getvalue()
+    for sentence in (
+        "Both blocks matter. Hero: Industry converts 17.5 pp more than Generic",
+        "They interact: the Hero and the Contact form",
+        "Ship Hero: Industry with Contact form: Industry: the best observed combination",
+    ):
+        assert sentence in out
+        assert sentence in page
+    assert "30.0%" in out
+    assert "400 visitors" in out
+    raw = io.StringIO()
+    call_command("persx_factorial_report", "hero-form", "--format", "json", stdout=raw)
+    data = json.loads(raw.getvalue())
+    best = max(data["cells"], key=lambda c: c["rate"])
+    assert (best["key"], best["visitors"], best["conversions"]) == ("industry.industry", 400, 120)
+    hero = data["main_effects"][0]
+    # (15 + 30)/2 − (5 + 5)/2 percentage points: the planted rates' main effect of the hero.
+    assert hero["estimate"] == pytest.approx(0.175, abs=1e-9)
+    assert hero["lower"] < 0.175 < hero["upper"]
+    assert hero["clear"]
+    assert data["interactions"][0]["clear"]
+    with pytest.raises(CommandError, match="no factorial experiment 'nope'; known: hero-form"):
+        call_command("persx_factorial_report", "nope")
