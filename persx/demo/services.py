@@ -30,6 +30,7 @@ from persx.content.models import (
     TestIdeasPage,
 )
 from persx.demo.ai_drafts import seed_ai_drafts
+from persx.demo.demo_email import seed_demo_email
 
 SITE_FILE = Path(__file__).resolve().parent / "data" / "site.json"
 DEMO_ADMIN = ("admin", "persx-demo")
@@ -246,4 +247,7 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
     _admin(report)
     for created in seed_ai_drafts():
         report.add(created)
+    email = seed_demo_email()
+    if email:
+        report.add(email)
     return report

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "persx.demo",
     "persx.leads",
     "persx.newsletter",
+    "persx.campaigns",
     "persx.accounts",
     "persx.outcomes",
     "persx.experiments",
@@ -257,6 +258,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "persx@localhost")
 
 WAGTAIL_SITE_NAME = "PersX"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The postal line in every email's footer (persx/campaigns; docs/email.md).
+PERSX_EMAIL_POSTAL_ADDRESS = os.environ.get(
+    "PERSX_EMAIL_POSTAL_ADDRESS", "PersX GmbH · Example Street 1 · 10115 Berlin · Germany"
+)
 # The admin makes no calls outside the site: no Gravatar avatars, no release check.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
