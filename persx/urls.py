@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from persx.access.lazy_view import lazy_view
 from persx.api.root import api
 from persx.content import views as content_views
+from persx.email_delivery import views as email_views
 from persx.headless.demo_page import headless_demo
 from persx.health import views as health_views
 from persx.leads import views as lead_views
@@ -30,6 +31,7 @@ urlpatterns = [
     path("privacy/erase/", profile_views.forget_me, name="privacy-erase"),
     path("contact/submit/", lead_views.submit, name="contact-submit"),
     path("headless-demo/", headless_demo, name="headless-demo"),
+    path("e/<str:token>/", email_views.click, name="email-click"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="profiles/login.html"),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "persx.leads",
     "persx.newsletter",
     "persx.campaigns",
+    "persx.email_delivery",
     "persx.accounts",
     "persx.outcomes",
     "persx.experiments",
@@ -150,7 +151,7 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "jobs": {
         "BACKEND": "django_tasks.backends.database.DatabaseBackend",
-        "QUEUES": ["default", "drafts"],  # drafts: the studio's long batches, apart
+        "QUEUES": ["default", "drafts", "email"],  # drafts, email: long batches, apart
     },
 }
 
