@@ -8,18 +8,23 @@ Against chDB (the ClickHouse engine in this process, ``chdb-core``) with the sch
 ``deploy/clickhouse/single_node.sql`` in a temporary directory:
 
 1. **history**: ``--events`` events generated inside ClickHouse (``INSERT … SELECT … FROM
-   numbers(N)``: no Python loop): 25 events per visitor over 60 days, page views,
-   exposures of one experiment (two arms) and of the global holdout, natural exposures,
-   engagement seconds, clicks, form starts and submissions. Its rate is the engine's own
-   ingestion rate (generation included), an upper bound for any client.
+   numbers(N)``: no Python loop, in inserts of 5 M events): 25 events per visitor over 60
+   days, page views, exposures of one experiment (two arms) and of the global holdout,
+   natural exposures, engagement seconds, clicks, form starts and submissions. Every
+   insert also feeds the per-visitor aggregate through its materialized view (as in
+   production). Its rate is the engine's own bulk ingestion rate (generation included),
+   an upper bound for any client; a visitor's events are spread over every insert.
 2. **the writers' path**: ``ClickHouseEventStore.append`` with batches of 500 rows as the
    API hands them over (driver-ready values → ClickHouse values → chDB's insert with
    ``async_insert``), on top of that history.
 3. **reports**: the statistics of one report (arm × industry × metric, by day, by variant:
    one query, ``ClickHouseEventStore._cells``) for the experiment and for the global
-   holdout, computed from the raw events (``FINAL``: replayed ids collapse), from cold,
-   once each (at 50 M events a run takes minutes on a busy 2-core machine).
-4. **storage**: ``system.parts`` (active parts): bytes on disk per event, compressed and not.
+   holdout, computed from the per-visitor aggregate (``events_visitors``): the first run
+   and the median of ``REPORT_RUNS``, wall and this process's CPU seconds (chDB's threads
+   included), first as the inserts left the aggregate's parts, then again after
+   ``OPTIMIZE … FINAL`` (one part: what background merges converge to on a server).
+4. **storage**: ``system.parts`` (active parts): bytes on disk per event, compressed and
+   not, of the raw table and of the aggregate.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +52,14 @@ EVENTS_PER_VISITOR = 25
 APPEND_BATCH = 500
 APPEND_BATCHES = 100
 GENERATE_CHUNK = 5_000_000
+REPORT_RUNS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTiming:
+    first_seconds: float
+    median_seconds: float
+    median_cpu_seconds: float  # this process's CPU (chDB's threads included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +70,13 @@ class ClickHouseScale:
     generated_events_per_second: float
     append_events: int
     append_events_per_second: float  # the writers' path, batches of APPEND_BATCH
-    report_seconds: float  # one experiment's report statistics (one query), from cold; NaN
+    report_seconds: float  # one experiment's report statistics (one query): median; NaN
     holdout_report_seconds: float  # the global holdout's (NaN: not measured)
-    bytes_per_event: float  # on disk, compressed
+    bytes_per_event: float  # raw table, on disk, compressed
     uncompressed_bytes_per_event: float
     parts: int
+    aggregate_bytes_per_event: float  # the per-visitor aggregate, on disk, per raw event
+    aggregate_rows: int
 
 
 def _generate_sql(table: str, first: int, events: int, visitors: int) -> str:
@@ -136,13 +152,18 @@ def _append_rows(count: int) -> list[list[Any]]:
 
 
 def measure(
-    events: int = 50_000_000, echo: Callable[[str], None] = print, reports: bool = True
+    events: int = 50_000_000,
+    echo: Callable[[str], None] = print,
+    reports: bool = True,
+    report_runs: int = REPORT_RUNS,
+    unmerged_reports: bool = True,
 ) -> ClickHouseScale:
     """Build the history in a temporary chDB database and measure (see the module doc)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "persx.settings.test")
     import django
 
     django.setup()
+    from bench.record import load_average
     from persx.analytics.rollup_statistics import counting_rules
     from persx.eventstore.clickhouse_store import ClickHouseEventStore
     from persx.eventstore.port import Scope
@@ -175,35 +196,66 @@ def measure(
         metrics = ("form_submission", "cta_click", "engagement", "form_completion", "bounce",
                    "return_visit")  # fmt: skip
 
-        def report(key: str) -> float:
-            """One report's statistics (its three asks: one query), from cold."""
+        def report_once(key: str) -> tuple[float, float]:
+            """One report's statistics (its three asks: one query): wall and CPU seconds."""
             store._forget_recent()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             store.arm_segment_sums(Scope(key, metrics, rules))
             store.daily_sums(Scope(key, (metrics[0],), rules))
             store.variant_sums(Scope(key, (metrics[0],), rules))
-            return time.perf_counter() - started
+            return time.perf_counter() - started, time.process_time() - cpu
+
+        def report(key: str, when: str) -> ReportTiming:
+            runs = [report_once(key) for _ in range(report_runs)]
+            timing = ReportTiming(
+                first_seconds=runs[0][0],
+                median_seconds=statistics.median(r[0] for r in runs),
+                median_cpu_seconds=statistics.median(r[1] for r in runs),
+            )
+            echo(
+                f"  report {key:<16} ({when}): {timing.median_seconds:.3f} s median of "
+                f"{report_runs} (first {timing.first_seconds:.3f} s), "
+                f"{timing.median_cpu_seconds:.3f} CPU-s median ({load_average()})"
+            )
+            return timing
+
+        def storage(table: str) -> tuple[int, int, int, int]:
+            rows, on_disk, uncompressed, parts = session.rows(
+                "SELECT sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes), count() "
+                "FROM system.parts WHERE database = 'persx' AND table = {t:String} AND active",
+                {"t": table},
+            )[0]
+            return int(rows), int(on_disk), int(uncompressed), int(parts)
 
         report_seconds = holdout_seconds = float("nan")
         if reports:
-            report_seconds = report(EXPERIMENT)
-            echo(f"  report {EXPERIMENT}: {report_seconds:.2f} s")
-            holdout_seconds = report("global-holdout")
-            echo(f"  report global-holdout: {holdout_seconds:.2f} s")
+            if unmerged_reports:
+                parts_now = storage("events_visitors")[3]
+                when = f"aggregate as inserted, {parts_now} parts"
+                report(EXPERIMENT, when)
+                report("global-holdout", when)
+            started = time.perf_counter()
+            session.command("OPTIMIZE TABLE persx.events_visitors FINAL")
+            echo(f"  OPTIMIZE TABLE events_visitors FINAL: {time.perf_counter() - started:.1f} s")
+            when = "aggregate merged, 1 part"
+            report_seconds = report(EXPERIMENT, when).median_seconds
+            holdout_seconds = report("global-holdout", when).median_seconds
             sums = store.arm_segment_sums(Scope(EXPERIMENT, (metrics[0],), rules))
             counted = sum(s.visitors for s in sums.values())
             echo(f"  (the experiment counts {counted:,} visitors)")
         else:
             echo("  reports: not measured in this run (--skip-reports)")
 
-        rows, on_disk, uncompressed, parts = session.rows(
-            "SELECT sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes), count() "
-            "FROM system.parts WHERE database = 'persx' AND table = 'events' AND active"
-        )[0]
-        rows, on_disk, uncompressed = int(rows), int(on_disk), int(uncompressed)
+        rows, on_disk, uncompressed, parts = storage("events")
         echo(
-            f"  storage: {on_disk / rows:.1f} bytes per event on disk "
+            f"  storage, raw events: {on_disk / rows:.1f} bytes per event on disk "
             f"({uncompressed / rows:.1f} uncompressed), {int(parts)} parts, {rows:,} rows"
+        )
+        aggregate_rows, aggregate_disk, aggregate_raw, aggregate_parts = storage("events_visitors")
+        echo(
+            f"  storage, per-visitor aggregate: {aggregate_disk / rows:.1f} bytes per event on "
+            f"disk ({aggregate_raw / rows:.1f} uncompressed), {aggregate_parts} parts, "
+            f"{aggregate_rows:,} rows"
         )
         return ClickHouseScale(
             events=events,
@@ -217,6 +269,8 @@ def measure(
             bytes_per_event=on_disk / rows,
             uncompressed_bytes_per_event=uncompressed / rows,
             parts=int(parts),
+            aggregate_bytes_per_event=aggregate_disk / rows,
+            aggregate_rows=aggregate_rows,
         )
     finally:
         session.close()
@@ -243,17 +297,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000_000)
     parser.add_argument("--skip-reports", action="store_true", help="ingestion and storage only")
+    parser.add_argument("--report-runs", type=int, default=REPORT_RUNS, help="runs per report")
+    parser.add_argument(
+        "--merged-only", action="store_true", help="reports only once the aggregate is merged"
+    )
     args = parser.parse_args()
     from bench.record import load_average, recorded_run
 
     argv = ["bench/clickhouse_scale.py", f"--events={args.events}"]
     argv += ["--skip-reports"] if args.skip_reports else []
+    argv += [f"--report-runs={args.report_runs}"] + (["--merged-only"] if args.merged_only else [])
     with recorded_run(argv):
         print(f"== ClickHouse scale, chDB in-process ({load_average()}) ==", flush=True)
         measure(
             args.events,
             echo=lambda line: print(line, flush=True),
             reports=not args.skip_reports,
+            report_runs=args.report_runs,
+            unmerged_reports=not args.merged_only,
         )
         print(f"== done ({load_average()}) ==", flush=True)
 

@@ -40,3 +40,31 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE TABLE IF NOT EXISTS {database}.{table} ON CLUSTER '{cluster}'
 AS {database}.{table}_local
 ENGINE = Distributed('{cluster}', {database}, {table}_local, cityHash64(visitor_id));
+
+-- The per-visitor aggregate the reports read (see single_node.sql): on each shard a
+-- replicated AggregatingMergeTree fed by a materialized view over the shard's raw table
+-- (rows arrive there through the Distributed table, sharded by visitor, so a visitor's
+-- aggregate rows live on the shard holding its events), and a Distributed table over them.
+CREATE TABLE IF NOT EXISTS {database}.{table}_visitors_local ON CLUSTER '{cluster}'
+(
+    visitor_id String,
+    experiment LowCardinality(String),
+    armed AggregateFunction(min, Tuple(DateTime64(6, 'UTC'), DateTime64(6, 'UTC'), UUID, String, String, String, String)),
+    profiled AggregateFunction(min, Tuple(DateTime64(6, 'UTC'), DateTime64(6, 'UTC'), UUID, String, String, String, String)),
+    page_view_ids AggregateFunction(groupUniqArray(2), UUID),
+    page_view_days AggregateFunction(groupUniqArray, Date),
+    facts AggregateFunction(groupUniqArray, Tuple(UUID, String, DateTime64(6, 'UTC'), Float64)),
+    shown AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), String)),
+    last_at SimpleAggregateFunction(max, DateTime64(6, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{{shard}}/{database}/{table}_visitors_local', '{{replica}}')
+ORDER BY (visitor_id, experiment)
+{aggregate_ttl};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table}_visitors_mv ON CLUSTER '{cluster}'
+TO {database}.{table}_visitors_local
+AS {aggregate_select};
+
+CREATE TABLE IF NOT EXISTS {database}.{table}_visitors ON CLUSTER '{cluster}'
+AS {database}.{table}_visitors_local
+ENGINE = Distributed('{cluster}', {database}, {table}_visitors_local, cityHash64(visitor_id));

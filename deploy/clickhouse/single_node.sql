@@ -34,3 +34,30 @@ PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (visitor_id, occurred_at, event_id)
 {ttl}
 SETTINGS ttl_only_drop_parts = 1;
+
+-- The per-visitor aggregate the reports read (persx/eventstore/clickhouse_sql.py): one row
+-- per visitor and experiment, kept up to date by the materialized view below at every
+-- insert into the raw table, so a report reads O(visitors) rows, not the raw events.
+-- AggregatingMergeTree merges a visitor's rows of different inserts into one; the states
+-- are idempotent (visitor_aggregate_select.sql), so replays and backfills count once.
+-- `manage.py persx_clickhouse_schema --backfill` fills it from raw events stored before
+-- the view existed. Retention: a row goes once its newest event is past the raw table's.
+CREATE TABLE IF NOT EXISTS {database}.{table}_visitors
+(
+    visitor_id String,
+    experiment LowCardinality(String),
+    armed AggregateFunction(min, Tuple(DateTime64(6, 'UTC'), DateTime64(6, 'UTC'), UUID, String, String, String, String)),
+    profiled AggregateFunction(min, Tuple(DateTime64(6, 'UTC'), DateTime64(6, 'UTC'), UUID, String, String, String, String)),
+    page_view_ids AggregateFunction(groupUniqArray(2), UUID),
+    page_view_days AggregateFunction(groupUniqArray, Date),
+    facts AggregateFunction(groupUniqArray, Tuple(UUID, String, DateTime64(6, 'UTC'), Float64)),
+    shown AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), String)),
+    last_at SimpleAggregateFunction(max, DateTime64(6, 'UTC'))
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (visitor_id, experiment)
+{aggregate_ttl};
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table}_visitors_mv
+TO {database}.{table}_visitors
+AS {aggregate_select};

@@ -28,6 +28,8 @@ from __future__ import annotations
 from persx.eventstore.port import CountingRules
 
 ENTERED_PARAMETERS = "{experiments:Array(String)}"
+AGGREGATE_EXPOSURE = "exposure"  # the event types deploy/clickhouse/visitor_aggregate_select.sql
+AGGREGATE_PAGE_VIEW = "page_view"  # names
 CONSENTS = "{counted:Array(String)}"
 
 
@@ -41,29 +43,48 @@ def _array(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(_literal(v) for v in values) + "]"
 
 
-def _entered(table: str, rules: CountingRules) -> str:
-    """First exposure per (experiment, visitor) of the asked experiments, counted ones."""
+ZERO = "toDateTime64(0, 6, 'UTC')"  # an empty min state's time: no such exposure
+
+
+def _check_aggregate_rules(rules: CountingRules) -> None:
+    """The aggregate's materialized view names two event types (see its SQL file)."""
+    if (rules.exposure, rules.page_view) != (AGGREGATE_EXPOSURE, AGGREGATE_PAGE_VIEW):
+        raise ValueError(
+            f"the visitor aggregate counts {AGGREGATE_EXPOSURE!r} and {AGGREGATE_PAGE_VIEW!r}"
+            f" events, not {rules.exposure!r} and {rules.page_view!r}"
+        )
+
+
+def _first(experiment: str, rules: CountingRules) -> str:
+    """Over one visitor's aggregate rows: the first entry into ``experiment`` (a SQL
+    expression), a tuple (time, arrival, event id, arm, industry, shown, consent); its
+    time is ZERO when the visitor never entered. The global holdout's entries are its own
+    exposures with an arm and every profiled exposure outside it (arm "rest")."""
     holdout = _literal(rules.holdout_experiment)
-    shown = "if(would_be != '', would_be, variant)"
-    columns = f"visitor_id, industry, consent, occurred_at, received_at, event_id, {shown} AS shown"
-    exposures = (
-        f"SELECT experiment, arm, {columns} FROM {table} FINAL "
-        f"WHERE type = {_literal(rules.exposure)} AND visitor_id != '' AND arm != '' "
-        f"AND has({ENTERED_PARAMETERS}, experiment) "
+    armed = f"minMergeIf(armed, experiment = {experiment})"
+    profiled = f"minMergeIf(profiled, {experiment} = {holdout} AND experiment != {holdout})"
+    rest = f"(p.1, p.2, p.3, {_literal(rules.rest_arm)}, p.5, p.6, p.7)"
+    return (
+        f"{armed} AS a, {profiled} AS p, "
+        f"if(a.1 = {ZERO} OR (p.1 != {ZERO} AND {rest} < a), {rest}, a) AS first"
+    )
+
+
+def _entered(table: str, rules: CountingRules) -> str:
+    """First entry per (experiment, visitor) of the asked experiments, counted ones."""
+    _check_aggregate_rules(rules)
+    holdout = _literal(rules.holdout_experiment)
+    entries = (
+        f"SELECT experiment, minMerge(armed) AS first FROM {table} "
+        f"WHERE has({ENTERED_PARAMETERS}, experiment) AND experiment != {holdout} "
+        f"GROUP BY experiment, visitor_id "
         f"UNION ALL "
-        # The outer names shadow the table's columns, so the filter runs inside.
-        f"SELECT {holdout} AS experiment, {_literal(rules.rest_arm)} AS arm, {columns} "
-        f"FROM (SELECT * FROM {table} FINAL "
-        f"WHERE has({ENTERED_PARAMETERS}, {holdout}) AND type = {_literal(rules.exposure)} "
-        f"AND visitor_id != '' AND industry != '' AND experiment != {holdout})"
+        f"SELECT {holdout} AS experiment, first FROM (SELECT {_first(holdout, rules)} "
+        f"FROM {table} WHERE has({ENTERED_PARAMETERS}, {holdout}) GROUP BY visitor_id)"
     )
     return (
-        f"SELECT experiment, visitor_id, first.1 AS arm, first.2 AS industry, "
-        f"first.3 AS variant, first_at, toDate(first_at, 'UTC') AS first_day FROM ("
-        f"SELECT experiment, visitor_id, min(occurred_at) AS first_at, "
-        f"argMin((arm, industry, shown, consent), (occurred_at, received_at, event_id)) "
-        f"AS first FROM ({exposures}) GROUP BY experiment, visitor_id) "
-        f"WHERE has({CONSENTS}, first.4)"
+        f"SELECT experiment, first.4 AS arm FROM ({entries}) "
+        f"WHERE first.1 != {ZERO} AND has({CONSENTS}, first.7)"
     )
 
 
@@ -71,32 +92,27 @@ EXPERIMENT = "{experiment:String}"
 
 
 def _visitors(table: str, rules: CountingRules) -> str:
-    """One pass over the events, grouped by visitor (the table's sort order): each entered
-    visitor's first exposure to the experiment and the events the metrics read."""
-    holdout = _literal(rules.holdout_experiment)
-    exposure = _literal(rules.exposure)
-    relevant = _array((*rules.fact_types, rules.exposure, rules.page_view))
-    entry = (
-        f"type = {exposure} AND ((experiment = {EXPERIMENT} AND arm != '') OR "
-        f"({EXPERIMENT} = {holdout} AND industry != '' AND experiment != {holdout}))"
-    )
-    rows = (
-        f"SELECT visitor_id, type, occurred_at, received_at, event_id, "
-        f"industry AS its_industry, consent AS its_consent, variant AS its_variant, "
-        f"ifNull(value, 0) AS amount, if(would_be != '', would_be, variant) AS shown, "
-        f"{entry} AS entry, if(experiment = {EXPERIMENT}, arm, {_literal(rules.rest_arm)}) "
-        f"AS entry_arm FROM {table} FINAL WHERE visitor_id != ''"
+    """Each entered visitor of the experiment, from the per-visitor aggregate (one row per
+    visitor after merging its rows): its first entry and its events as the metrics read
+    them, ``evs`` (type, time, value, variant): every fact, the blocks shown, and one
+    page view per day with a page view (the only page-view fact a metric reads)."""
+    _check_aggregate_rules(rules)
+    facts = "arrayMap(f -> (f.2, f.3, f.4, ''), groupUniqArrayMerge(facts))"
+    shown = f"arrayMap(x -> ({_literal(rules.exposure)}, x.1, 0., x.2), groupUniqArrayMerge(shown))"
+    days = (
+        f"arrayMap(d -> ({_literal(rules.page_view)}, toDateTime64(d, 6, 'UTC'), 0., ''), "
+        f"groupUniqArrayMerge(page_view_days))"
     )
     return (
-        f"SELECT minIf(occurred_at, entry) AS first_at, toDate(first_at, 'UTC') AS first_day, "
-        f"argMinIf((entry_arm, its_industry, shown, its_consent), "
-        f"(occurred_at, received_at, event_id), entry) AS first, "
-        f"first.1 AS arm, first.2 AS industry, first.3 AS variant, "
-        f"groupArrayIf((type, occurred_at, amount, its_variant), type IN {relevant}) AS evs, "
-        f"countIf(type = {_literal(rules.page_view)}) AS page_views, "
-        f"countIf(type IN {_array(rules.interaction_types)}) AS interactions "
-        f"FROM ({rows}) GROUP BY visitor_id "
-        f"HAVING countIf(entry) > 0 AND has({CONSENTS}, first.4)"
+        f"SELECT {_first(EXPERIMENT, rules)}, first.1 AS first_at, "
+        f"toDate(first_at, 'UTC') AS first_day, "
+        f"first.4 AS arm, first.5 AS industry, first.6 AS variant, "
+        f"arrayConcat({facts}, {shown}, {days}) AS evs, "
+        f"length(groupUniqArrayMerge(2)(page_view_ids)) AS page_views, "
+        f"toUInt64(arrayExists(e -> e.1 IN {_array(rules.interaction_types)}, evs)) "
+        f"AS interactions "
+        f"FROM {table} GROUP BY visitor_id "
+        f"HAVING first_at != {ZERO} AND has({CONSENTS}, first.7)"
     )
 
 
@@ -181,6 +197,6 @@ def cells_query(table: str, rules: CountingRules) -> str:
 def visitors_sql(table: str, rules: CountingRules) -> str:
     """Counted visitors per (experiment, arm) for the parameters ``experiments``, ``counted``."""
     return (
-        f"WITH entered AS ({_entered(table, rules)}) SELECT experiment, arm, count() "
-        f"FROM entered GROUP BY experiment, arm ORDER BY experiment, arm"
+        f"SELECT experiment, arm, count() FROM ({_entered(table, rules)}) "
+        f"GROUP BY experiment, arm ORDER BY experiment, arm"
     )

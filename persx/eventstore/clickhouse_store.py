@@ -1,8 +1,10 @@
 """The ClickHouse adapter of the event store port (:class:`~persx.eventstore.port.EventStore`).
 
-Raw events go into one table (``deploy/clickhouse/``); the reports' sufficient statistics
-are computed from them in ClickHouse SQL when asked (:mod:`persx.eventstore.clickhouse_sql`),
-so there is no rollup to keep up to date. It talks to a :class:`~persx.eventstore.sessions.
+Raw events go into one table (``deploy/clickhouse/``); a materialized view keeps a
+per-visitor aggregate of them up to date at every insert (``events_visitors``), and the
+reports' sufficient statistics are computed from that aggregate in ClickHouse SQL when
+asked (:mod:`persx.eventstore.clickhouse_sql`): O(visitors), not O(events), and no rollup
+job to keep up to date. It talks to a :class:`~persx.eventstore.sessions.
 Session`: a server or cluster through ``clickhouse-connect``, or chDB in-process.
 """
 
@@ -22,7 +24,13 @@ from django.db import OperationalError
 from persx.eventstore import clickhouse_sql
 from persx.eventstore.port import ArmSegmentMetric, ArmVariant, CountingRules, Scope, Sums
 from persx.eventstore.raw_rows import COLUMNS, clickhouse_row
-from persx.eventstore.schema import DEFAULT_DATABASE, EVENTS_TABLE, schema_statements
+from persx.eventstore.schema import (
+    DEFAULT_DATABASE,
+    EVENTS_TABLE,
+    VISITORS_TABLE,
+    backfill_statement,
+    schema_statements,
+)
 from persx.eventstore.sessions import Session
 
 
@@ -76,6 +84,7 @@ class ClickHouseEventStore:
     def __init__(self, session: Session, database: str = DEFAULT_DATABASE) -> None:
         self.session = session
         self.table = f"{database}.{EVENTS_TABLE}"
+        self.visitors_table = f"{database}.{VISITORS_TABLE}"
         self._lock = threading.Lock()
         self._recent: dict[tuple[str, CountingRules], tuple[float, list[Cell]]] = {}
 
@@ -102,14 +111,16 @@ class ClickHouseEventStore:
         return len(rows)
 
     def forget_visitors(self, visitor_ids: Sequence[str]) -> None:
-        """An erasure: a lightweight delete (rows hidden at once, removed at the next merge)."""
+        """An erasure: lightweight deletes (rows hidden at once, removed at the next merge)
+        of the raw events and of the visitors' aggregate rows."""
         ids = [v for v in visitor_ids if v]
         self._forget_recent()
         if ids:
-            self.session.command(
-                f"DELETE FROM {self.table} WHERE has({{ids:Array(String)}}, visitor_id)",
-                {"ids": ids},
-            )
+            for table in (self.table, self.visitors_table):
+                self.session.command(
+                    f"DELETE FROM {table} WHERE has({{ids:Array(String)}}, visitor_id)",
+                    {"ids": ids},
+                )
 
     def visitor_events(self, visitor_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every stored event of these visitors (an export), oldest first."""
@@ -138,7 +149,7 @@ class ClickHouseEventStore:
             if held is not None and now - held[0] < CELLS_FRESH_S:
                 return held[1]
         rows = self.session.rows(
-            clickhouse_sql.cells_query(self.table, scope.rules),
+            clickhouse_sql.cells_query(self.visitors_table, scope.rules),
             {"experiment": scope.experiment, "counted": list(scope.rules.counted_consents)},
         )
         cells = [
@@ -182,7 +193,7 @@ class ClickHouseEventStore:
         if not experiments:
             return out
         rows = self.session.rows(
-            clickhouse_sql.visitors_sql(self.table, rules),
+            clickhouse_sql.visitors_sql(self.visitors_table, rules),
             {"experiments": list(experiments), "counted": list(rules.counted_consents)},
         )
         for experiment, arm, visitors in rows:
@@ -193,3 +204,9 @@ class ClickHouseEventStore:
         database = self.table.split(".")[0]
         for statement in schema_statements(database, retention_months, cluster):
             self.session.command(statement)
+
+    def backfill_aggregate(self) -> None:
+        """Fill the per-visitor aggregate from every stored raw event (events stored before
+        the materialized view existed); safe to repeat, and while writers append."""
+        self._forget_recent()
+        self.session.command(backfill_statement(self.table.split(".")[0]))
