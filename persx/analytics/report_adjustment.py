@@ -19,12 +19,20 @@ first exposure (docs/statistics.md, "Regression adjustment in the reports"):
 For a new visitor the prediction rests on attributes alone; for a returning one their prior
 engagement band comes first. Traffic source is not among the attributes: the event log
 does not record it per visitor.
+
+Visitors alike in arm, attributes and fold get the same prediction, so the conversion
+analysis runs on cells: the database counts visitors and converters per cell
+(:mod:`~persx.analytics.unit_cells`), the prediction is fitted on the control cells and the
+sums are Σn·x, Σn·x², Σx·Σy per cell (:func:`~persx.engine.statistics.group_sums`); only
+visitors linked to an account before exposure come one by one (their account's sums).
+``tests/web/test_report_cells.py`` holds this to the per-visitor computation to 1e-9. The
+pipeline section's covariates (:func:`predicted_outcomes`) stay per visitor: its outcomes
+are.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,31 +46,31 @@ from persx.analytics.report_model import (
     Design,
     EstimateInterval,
 )
-from persx.analytics.unit_rows import UnitRow, unit_rows
+from persx.analytics.unit_cells import UnitCell, engagement_band, fold_of, unit_cells
+from persx.analytics.unit_rows import UnitRow
 from persx.engine.statistics import (
     AccountSums,
     ClusteredLift,
     account_sums,
     adjusted_lift,
     cross_fitted_predictions,
+    group_sums,
     relative_lift,
 )
 from persx.experiments.models import Experiment
 
-FOLDS = 2
+__all__ = [
+    "adjusted_estimates",
+    "engagement_band",
+    "predicted_outcomes",
+    "randomization_unit",
+    "report_unit",
+]
+
 COVARIATE = (
     "predicted conversion from pre-exposure data (prior page views, industry, persona, "
     "company size, landing page), fitted on control visitors of the other fold"
 )
-
-
-def engagement_band(page_views: int) -> int:
-    """0: new, 1: one page before, 2: 2-4 pages, 3: five or more."""
-    return 0 if page_views <= 0 else 1 if page_views == 1 else 2 if page_views < 5 else 3
-
-
-def _fold(visitor_id: str) -> int:
-    return zlib.crc32(visitor_id.encode()) % FOLDS
 
 
 def _codes(values: Sequence[str]) -> list[int]:
@@ -70,16 +78,17 @@ def _codes(values: Sequence[str]) -> list[int]:
     return [index.setdefault(v, len(index)) for v in values]
 
 
-def predictions(
-    rows: Sequence[UnitRow], control: str, accounts: dict[str, AccountOfVisitor]
-) -> npt.NDArray[np.float64]:
-    """Each visitor's cross-fitted predicted outcome (control outcomes of the other fold)."""
-    return predicted_outcomes(
-        rows,
-        np.array([1.0 if r.converted else 0.0 for r in rows]),
-        np.array([r.arm == control for r in rows]),
-        accounts,
-    )
+def _levels(
+    bands: Sequence[int],
+    industries: Sequence[str],
+    personas: Sequence[str],
+    sizes: Sequence[str],
+    pages: Sequence[str],
+) -> npt.NDArray[np.int64]:
+    """The attributes' codes, most predictive first (the order of the shrinkage)."""
+    return np.column_stack(
+        [list(bands), _codes(industries), _codes(personas), _codes(sizes), _codes(pages)]
+    ).astype(np.int64)
 
 
 def predicted_outcomes(
@@ -92,18 +101,38 @@ def predicted_outcomes(
     from their pre-exposure attributes, cross-fitted on the ``fitting`` visitors (the
     control arm) of the other fold; the fitting visitors' mean where a fold has none."""
     sizes = [accounts[r.visitor_id].size if r.visitor_id in accounts else "" for r in rows]
-    levels = np.column_stack(
-        [
-            [engagement_band(r.prior_page_views) for r in rows],
-            _codes([r.industry for r in rows]),
-            _codes([r.persona for r in rows]),
-            _codes(sizes),
-            _codes([r.landing_page for r in rows]),
-        ]
+    levels = _levels(
+        [engagement_band(r.prior_page_views) for r in rows],
+        [r.industry for r in rows],
+        [r.persona for r in rows],
+        sizes,
+        [r.landing_page for r in rows],
     )
-    folds = np.array([_fold(r.visitor_id) for r in rows])
+    folds = np.array([fold_of(r.visitor_id) for r in rows])
     predicted = cross_fitted_predictions(levels, folds, fitting * 1.0, outcome * fitting)
     fallback = float(outcome[fitting].mean()) if fitting.any() else 0.0
+    return np.where(np.isnan(predicted), fallback, predicted)
+
+
+def _cell_predictions(
+    cells: Sequence[UnitCell], control: str, accounts: dict[str, AccountOfVisitor]
+) -> npt.NDArray[np.float64]:
+    """Each cell's cross-fitted predicted conversion (the same for each of its visitors):
+    fitted on the control cells of the other fold."""
+    sizes = [accounts[c.linked].size if c.linked in accounts else "" for c in cells]
+    levels = _levels(
+        [c.band for c in cells],
+        [c.industry for c in cells],
+        [c.persona for c in cells],
+        sizes,
+        [c.landing_page for c in cells],
+    )
+    fitting = np.array([c.arm == control for c in cells])
+    visitors = np.array([c.visitors for c in cells], dtype=float) * fitting
+    conversions = np.array([c.conversions for c in cells], dtype=float) * fitting
+    folds = np.array([c.fold for c in cells])
+    predicted = cross_fitted_predictions(levels, folds, visitors, conversions)
+    fallback = float(conversions.sum() / visitors.sum()) if visitors.sum() > 0 else 0.0
     return np.where(np.isnan(predicted), fallback, predicted)
 
 
@@ -121,28 +150,52 @@ def _interval(result: ClusteredLift, floor: float | None = None) -> EstimateInte
     )
 
 
-def _sums(rows: list[tuple[UnitRow, float]], account_of: dict[str, str]) -> AccountSums:
-    return account_sums(
-        [account_of.get(r.visitor_id) for r, _ in rows],
-        [1.0 if r.converted else 0.0 for r, _ in rows],
-        [x for _, x in rows],
+def _add(first: AccountSums, second: AccountSums) -> AccountSums:
+    """The sums of two disjoint sets of accounts."""
+    return AccountSums(*(x + y for x, y in zip(first.arrays(), second.arrays(), strict=True)))
+
+
+def _sums(cells: Sequence[tuple[UnitCell, float]], account_of: dict[str, str]) -> AccountSums:
+    """One arm's account sums: a visitor linked to an account (``account_of``) counts in its
+    account's totals; any other visitor is an account of one, counted by cell."""
+    own = [(c, x) for c, x in cells if c.linked not in account_of]
+    linked = [(c, x) for c, x in cells if c.linked in account_of]
+    conversions = [float(c.conversions) for c, _ in own]
+    total = group_sums(
+        [float(c.visitors) for c, _ in own], conversions, conversions, [x for _, x in own]
     )
+    if not linked:
+        return total
+    clustered = account_sums(  # a linked cell holds one visitor
+        [account_of[c.linked] for c, _ in linked],
+        [float(c.conversions) for c, _ in linked],
+        [x for _, x in linked],
+    )
+    return _add(total, clustered)
+
+
+def _count(sums: AccountSums) -> float:
+    return float(np.asarray(sums.accounts))
 
 
 def _estimate(
     design: Design,
     arm: str,
     segment: tuple[str, str],
-    rows: list[tuple[UnitRow, float]],
+    cells: Sequence[tuple[UnitCell, float]],
     unit: str,
     account_of: dict[str, str],
 ) -> AdjustedEstimate | None:
-    control = [(r, x) for r, x in rows if r.arm == design.control]
-    treated = [(r, x) for r, x in rows if r.arm == arm]
-    if len(control) < 2 or len(treated) < 2 or not any(r.converted for r, _ in control):
+    control = [(c, x) for c, x in cells if c.arm == design.control]
+    treated = [(c, x) for c, x in cells if c.arm == arm]
+    c_visitors = sum(c.visitors for c, _ in control)
+    t_visitors = sum(c.visitors for c, _ in treated)
+    c_conversions = sum(c.conversions for c, _ in control)
+    t_conversions = sum(c.conversions for c, _ in treated)
+    if c_visitors < 2 or t_visitors < 2 or not c_conversions:
         return None
     c_sums, t_sums = _sums(control, account_of), _sums(treated, account_of)
-    if float(np.asarray(c_sums.accounts)) < 2 or float(np.asarray(t_sums.accounts)) < 2:
+    if _count(c_sums) < 2 or _count(t_sums) < 2:
         return None
     try:
         result = adjusted_lift(c_sums, t_sums, alpha=ALPHA)
@@ -150,15 +203,14 @@ def _estimate(
         return None
     visitor_level = None
     if unit == "account":
-        c_conv = sum(r.converted for r, _ in control)
-        t_conv = sum(r.converted for r, _ in treated)
-        naive = relative_lift(c_conv, len(control), t_conv, len(treated), alpha=ALPHA)
+        naive = relative_lift(c_conversions, c_visitors, t_conversions, t_visitors, alpha=ALPHA)
         visitor_level = EstimateInterval(
             lift=naive.lift if math.isfinite(naive.lift) else None,
             lower=naive.lower if naive.interval_exists else None,
             upper=naive.upper if naive.interval_exists else None,
         )
-    both = control + treated
+    visitors = c_visitors + t_visitors
+    returning = sum(c.visitors for c, _ in (*control, *treated) if c.band > 0)
     reduction = result.lift_variance_reduction
     return AdjustedEstimate(
         arm=arm,
@@ -167,9 +219,9 @@ def _estimate(
         metric=design.primary_metric,
         metric_family="conversion",
         unit=unit,
-        visitors=len(both),
-        units=int(float(np.asarray(c_sums.accounts)) + float(np.asarray(t_sums.accounts))),
-        returning_share=sum(r.prior_page_views > 0 for r, _ in both) / len(both),
+        visitors=visitors,
+        units=int(_count(c_sums) + _count(t_sums)),
+        returning_share=returning / visitors,
         covariate=COVARIATE,
         unadjusted=_interval(result.unadjusted, floor=-1.0),
         adjusted=_interval(result.adjusted),
@@ -207,21 +259,24 @@ def adjusted_estimates(
     design: Design, segments: Sequence[tuple[str, str]]
 ) -> tuple[str, list[AdjustedEstimate], str]:
     """The report's unit, the adjusted estimates (pooled and per industry, per treatment arm)
-    and, when there are none, why."""
-    rows = unit_rows(design.key, design.primary_metric)
+    and, when there are none, why. Two queries: the visitors counted by pre-exposure cell
+    (:func:`~persx.analytics.unit_cells.unit_cells`) and the accounts of the linked ones."""
+    cells = unit_cells(design.key, design.primary_metric)
     accounts = accounts_of(design.key)
     unit = report_unit(design, accounts)
-    if not rows:
+    if not cells:
         return unit, [], "No visitors yet."
     account_of = {v: a.account for v, a in accounts.items()} if unit == "account" else {}
-    paired = list(zip(rows, predictions(rows, design.control, accounts).tolist(), strict=True))
+    paired = list(
+        zip(cells, _cell_predictions(cells, design.control, accounts).tolist(), strict=True)
+    )
     estimates = []
     for arm in design.treatments:
         for segment in segments:
             subset = (
                 paired
                 if segment[0] == ALL_INDUSTRIES
-                else [(r, x) for r, x in paired if r.industry == segment[0]]
+                else [(c, x) for c, x in paired if c.industry == segment[0]]
             )
             estimate = _estimate(design, arm.key, segment, subset, unit, account_of)
             if estimate is not None:

@@ -1,4 +1,7 @@
-"""Per-visitor rows of one experiment, for regression adjustment (CUPED).
+"""Per-visitor rows of one experiment, for the pipeline section's regression adjustment.
+
+(The conversion analysis counts the same facts by cell in the database instead:
+:mod:`~persx.analytics.unit_cells`.)
 
 The daily rollups hold counts per cell, which is all the unadjusted report needs; CUPED
 needs each visitor's outcome beside what was known of them *before* their first exposure.
