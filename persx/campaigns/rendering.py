@@ -170,7 +170,22 @@ def email_parts(
     unsubscribe_url: str = "",
 ) -> EmailParts:
     """The decided blocks of ``template`` for ``recipient`` (see :func:`render_for_recipient`)."""
-    context = decision_context(recipient)
+    return parts_for_context(
+        template, decision_context(recipient), link=link, unsubscribe_url=unsubscribe_url
+    )
+
+
+def parts_for_context(
+    template: EmailTemplate,
+    context: PersonalizationContext,
+    *,
+    link: LinkFunction = untracked,
+    unsubscribe_url: str = "",
+    base_url: str = "",
+) -> EmailParts:
+    """The blocks of ``template`` decided in ``context`` (a recipient's, or the studio's
+    preview of an audience); site paths made absolute on ``base_url`` (default:
+    ``WAGTAILADMIN_BASE_URL``)."""
     request = HttpRequest()
     cast(PersonalizedRequest, request).persx = context  # what the blocks read, as on a page
     parent = {"request": request}
@@ -186,21 +201,22 @@ def email_parts(
         block = child.block
         if isinstance(block, PersonalizableBlock):
             content, decision = _decided_content(block, child.value, parent)
-            fields = _linked_fields(block.block_type, plain(content), key, link)
+            fields = _linked_fields(
+                block.block_type, plain(content), _block_link(link, key, base_url)
+            )
             rendered.append(
                 RenderedBlock(key, block.block_type, fields, _choice(key, block, decision))
             )
         elif child.block_type == TEXT:
-            html = rewrite_links(str(child.value), _block_link(link, key))
+            html = rewrite_links(str(child.value), _block_link(link, key, base_url))
             rendered.append(RenderedBlock(key, TEXT, html))
-    base = absolute_url("/")
     return EmailParts(
         subject=template.subject,
         preheader=template.preheader,
         blocks=tuple(rendered),
-        unsubscribe_url=absolute_url(unsubscribe_url) if unsubscribe_url else "",
-        logo_url=absolute_url(static(LOGO_PATH)),
-        home_url=link(base, HEADER_KEY),
+        unsubscribe_url=absolute_url(unsubscribe_url, base_url) if unsubscribe_url else "",
+        logo_url=absolute_url(static(LOGO_PATH), base_url),
+        home_url=_block_link(link, HEADER_KEY, base_url)("/"),
         postal_address=postal_address(),
         choices=tuple(b.choice for b in rendered if b.choice is not None),
     )
@@ -279,11 +295,11 @@ def decision_context(recipient: Recipient) -> PersonalizationContext:
         )
 
 
-def absolute_url(url: str) -> str:
-    """A site path ("/contact/") as an absolute URL on ``WAGTAILADMIN_BASE_URL``; absolute
-    URLs (and mailto:/tel: links) unchanged."""
-    base = str(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/") + "/"
-    return urljoin(base, url)
+def absolute_url(url: str, base_url: str = "") -> str:
+    """A site path ("/contact/") as an absolute URL on ``base_url`` (default:
+    ``WAGTAILADMIN_BASE_URL``); absolute URLs (and mailto:/tel: links) unchanged."""
+    base = base_url or str(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "")
+    return urljoin(base.rstrip("/") + "/", url)
 
 
 def postal_address() -> str:
@@ -364,22 +380,22 @@ def _decided_content(
         return value["base"], ERROR
 
 
-def _block_link(link: LinkFunction, key: str) -> Callable[[str], str]:
+def _block_link(link: LinkFunction, key: str, base_url: str) -> Callable[[str], str]:
     """The rewrite of one block's links: absolute, then through ``link``."""
 
     def rewrite(url: str) -> str:
-        return link(absolute_url(url), key)
+        return link(absolute_url(url, base_url), key)
 
     return rewrite
 
 
 def _linked_fields(
-    block_type: str, content: dict[str, Any], key: str, link: LinkFunction
+    block_type: str, content: dict[str, Any], rewrite: Callable[[str], str]
 ) -> dict[str, Any]:
     fields = dict(content)
     for name in LINK_FIELDS.get(block_type, ()):
         url = fields.get(name) or ""
-        fields[name] = link(absolute_url(url), key) if url else ""
+        fields[name] = rewrite(url) if url else ""
     return fields
 
 

@@ -77,6 +77,16 @@ def register_admin_urls() -> list[URLPattern]:
             name="persx_studio_fact_sheet",
         ),
         path(
+            "studio/email-preview/",
+            lazy_view("persx.studio.email_preview_views.EmailPreviewView"),
+            name="persx_studio_email_preview",
+        ),
+        path(
+            "studio/email-preview/<int:pk>/render/",
+            lazy_view("persx.studio.email_preview_views.render_email_view"),
+            name="persx_studio_email_render",
+        ),
+        path(
             "studio/preview/<int:page_id>/render/",
             lazy_view("persx.studio.views.render_preview_view"),
             name="persx_studio_render",
