@@ -175,3 +175,47 @@ def test_postgresql_stores_a_batch_with_one_statement() -> None:
         assert insert_batch(batch) == 500
     assert len(queries.captured_queries) == 1
     assert "unnest(" in queries.captured_queries[0]["sql"]
+
+
+def test_awkward_values_are_stored_exactly_as_sent() -> None:
+    """Text an array literal would have to escape (quotes, backslashes, braces, commas, the
+    word NULL, non-ASCII), numbers beside missing ones and nested JSON come back unchanged."""
+    when = datetime.now(UTC)
+    awkward = ['/a"b', "/c\\d", "/{e,f}", "/NULL", "/ünï €", "/ ", "/'q'"]
+    who = VisitorColumns("c" * 32, industry="saas", persona='pe"r,so{n}a')
+    batch = [
+        EventRow(
+            uuid.uuid4(),
+            "cta_click",
+            when,
+            when,
+            page,
+            who,
+            block="b\\l{o}ck",
+            value=None if i % 2 else i + 0.25,
+            properties={"k": page, "n": i, "nested": {"x": [1, "y\\"]}} if i % 3 else {},
+        )
+        for i, page in enumerate(awkward)
+    ]
+    assert store_rows(batch) == len(batch)
+    for row in batch:
+        stored = Event.objects.get(event_id=row.event_id)
+        assert (stored.page, stored.persona, stored.block) == (row.page, who.persona, row.block)
+        assert (stored.value, stored.properties) == (row.value, row.properties)
+
+
+@pytest.mark.postgresql
+def test_postgresql_binds_the_batch_s_values_apart_from_the_statement() -> None:
+    """The arrays are bound parameters (not quoted into the SQL text in Python): the text
+    holds none of the values and is the same for every batch, so the server can keep it
+    prepared."""
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = row_params(rows(5)), row_params(rows(7, visitor="d" * 32))
+    with CaptureQueriesContext(connection) as queries:
+        assert insert_batch(first) == 5
+        assert insert_batch(second) == 7
+    texts = [q["sql"] for q in queries.captured_queries]
+    assert texts[0] == texts[1]
+    assert str(first[0][0]) not in texts[0]
+    assert "b" * 32 not in texts[0]
