@@ -13,6 +13,11 @@ warm, and the median is the figure (goal < 0.3 s): the ``pli-contact`` experimen
 the global holdout report and the personalization overview. ``--keep`` leaves the events
 and rollups in place for a later run with ``--reuse`` (no generation, no rollup).
 
+``--parts all`` also times each page's parts (the rollup counts alone, the adjusted
+estimates, the pipeline section); ``--rounds`` sets the calls after the first. Each part
+prints its median wall time, the first call's, the CPU of this process and of the
+PostgreSQL backend, and the first call's four slowest SQL statements with their wall time.
+
 Each run's output is kept under ``bench/results/`` (``bench/record.py``);
 :func:`measure` returns the figures for ``bench/run.py``.
 """
@@ -20,7 +25,10 @@ Each run's output is kept under ``bench/results/`` (``bench/record.py``);
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +51,105 @@ def _stored_events() -> int:
         return int(cursor.fetchone()[0])
 
 
-def measure(
-    events: int = 10_000_000, *, reuse: bool = False, keep: bool = False
-) -> list[dict[str, Any]]:
-    """Report latencies at ``events`` events (fields of ``bench/goals.Goal``). Needs Django
-    set up on a PostgreSQL database."""
-    from bench.reporting import _median_seconds, _print_progress
+def _backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _timed(fn: Callable[[], object], rounds: int) -> dict[str, Any]:
+    """The first call with its SQL captured (each query's wall time), then ``rounds`` more:
+    wall, this process's CPU and the PostgreSQL backend's CPU (parallel workers not
+    counted) of each call."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.postgresql_scale import _backend_cpu_s
+
+    pid = _backend_pid()
+    calls = []
+    queries: list[dict[str, Any]] = []
+    for call in range(1 + rounds):
+        wall, cpu, backend = time.perf_counter(), time.process_time(), _backend_cpu_s(pid)
+        if call == 0:
+            with CaptureQueriesContext(connection) as captured:
+                fn()
+            queries = list(captured.captured_queries)
+        else:
+            fn()
+        calls.append(
+            (
+                time.perf_counter() - wall,
+                time.process_time() - cpu,
+                _backend_cpu_s(pid) - backend,
+            )
+        )
+    warm = calls[1:] or calls
+    return {
+        "first": calls[0][0],
+        "median": statistics.median(c[0] for c in warm),
+        "python_cpu": statistics.median(c[1] for c in warm),
+        "backend_cpu": statistics.median(c[2] for c in warm),
+        "queries": queries,
+    }
+
+
+def _parts() -> dict[str, Callable[[], object]]:
+    """What a report page costs, whole and by part."""
+    from django.utils import timezone
+
     from persx.analytics.overview import build_overview
-    from persx.analytics.report_queries import find_design, holdout_design
+    from persx.analytics.report_adjustment import adjusted_estimates
+    from persx.analytics.report_model import ALL_INDUSTRIES
+    from persx.analytics.report_pipeline import pipeline_section
+    from persx.analytics.report_queries import find_design, holdout_design, segment_labels
     from persx.analytics.reports import build_report
+
+    design = find_design("pli-contact")
+    assert design is not None
+    holdout = holdout_design()
+
+    def segments(d: Any) -> list[tuple[str, str]]:
+        from persx.analytics.report_queries import cell_counts
+
+        return [
+            (ALL_INDUSTRIES, "All industries"),
+            *segment_labels(industry for _, industry, _ in cell_counts(d)),
+        ]
+
+    return {
+        "report pli-contact": lambda: build_report(design),
+        "pli-contact: rollup counts only": lambda: build_report(design, with_adjustment=False),
+        "pli-contact: adjusted estimates": lambda: adjusted_estimates(design, segments(design)),
+        "pli-contact: pipeline section": lambda: pipeline_section(
+            design, segments(design), timezone.now()
+        ),
+        "report global-holdout": lambda: build_report(holdout),
+        "global-holdout: rollup counts only": lambda: build_report(holdout, with_adjustment=False),
+        "global-holdout: adjusted estimates": lambda: adjusted_estimates(
+            holdout, segments(holdout)
+        ),
+        "personalization overview": build_overview,
+    }
+
+
+GOAL_PARTS = ("report pli-contact", "report global-holdout", "personalization overview")
+
+
+def measure(
+    events: int = 10_000_000,
+    *,
+    reuse: bool = False,
+    keep: bool = False,
+    rounds: int = 5,
+    only: Sequence[str] = GOAL_PARTS,
+) -> list[dict[str, Any]]:
+    """Report latencies at ``events`` events (fields of ``bench/goals.Goal``) of the parts
+    named in ``only`` (:func:`_parts`), each with its slowest queries. Needs Django set up
+    on a PostgreSQL database."""
+    from bench.reporting import _print_progress
     from persx.analytics.services import rebuild_rollups
     from persx.demo.simulation_records import ensure_simulation_experiment
 
@@ -68,24 +166,26 @@ def measure(
             f"({stored / run.seconds:,.0f} events/s)",
             flush=True,
         )
-    design = find_design("pli-contact")
-    assert design is not None
+    parts = _parts()
     figures: list[dict[str, Any]] = []
-    for label, fn in (
-        ("report pli-contact", lambda: build_report(design)),
-        ("report global-holdout", lambda: build_report(holdout_design())),
-        ("personalization overview", build_overview),
-    ):
-        cold, warm = _median_seconds(fn, 5)
+    for label in only:
+        got = _timed(parts[label], rounds)
         print(
-            f"  {label:<26}: {warm * 1000:7.0f} ms median (first {cold * 1000:.0f} ms) at "
-            f"{stored:,} events; goal < {REPORT_GOAL_S * 1000:.0f} ms",
+            f"  {label:<36}: {got['median'] * 1000:9.0f} ms median (first "
+            f"{got['first'] * 1000:.0f} ms; CPU: Python {got['python_cpu'] * 1000:.0f} ms, "
+            f"PostgreSQL backend {got['backend_cpu'] * 1000:.0f} ms) at {stored:,} events, "
+            f"{rounds} round(s), load {_load()}; goal < {REPORT_GOAL_S * 1000:.0f} ms",
             flush=True,
         )
+        slowest = sorted(got["queries"], key=lambda q: -float(q["time"]))[:4]
+        for query in slowest:
+            sql = " ".join(str(query["sql"]).split())
+            print(f"      {float(query['time']) * 1000:9.0f} ms  {sql[:150]}", flush=True)
+        print(f"      ({len(got['queries'])} queries in the first call)", flush=True)
         figures.append(
             {
                 "name": f"PostgreSQL {label} at {stored / 1e6:.0f} M events",
-                "measured": warm,
+                "measured": got["median"],
                 "goal": REPORT_GOAL_S,
                 "direction": "<=",
                 "kind": "absolute",
@@ -102,13 +202,21 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--reuse", action="store_true", help="the events stored by --keep")
     parser.add_argument("--keep", action="store_true", help="leave events and rollups")
+    parser.add_argument("--rounds", type=int, default=5, help="timed calls after the first")
+    parser.add_argument(
+        "--parts",
+        default=",".join(GOAL_PARTS),
+        help="comma-separated parts to time (the report pages' goals by default); 'all' "
+        "adds each page's parts: rollup counts only, adjusted estimates, pipeline section",
+    )
     args = parser.parse_args()
     from bench.record import recorded_run
 
     with recorded_run(["report_scale", *sys.argv[1:]]):
         prepare_database()
         print(f"== PostgreSQL reports at scale (load average {_load()}) ==", flush=True)
-        measure(args.events, reuse=args.reuse, keep=args.keep)
+        only = list(_parts()) if args.parts == "all" else args.parts.split(",")
+        measure(args.events, reuse=args.reuse, keep=args.keep, rounds=args.rounds, only=only)
         print(f"== done (load average {_load()}) ==", flush=True)
 
 
