@@ -14,6 +14,8 @@ Against chDB (the ClickHouse engine in this process, ``chdb-core``) with the sch
    insert also feeds the per-visitor aggregate through its materialized view (as in
    production). Its rate is the engine's own bulk ingestion rate (generation included),
    an upper bound for any client; a visitor's events are spread over every insert.
+   ``--backfill`` generates the raw events without the view instead and then fills the
+   aggregate in one ``INSERT … SELECT`` (an upgrade's migration; timed on its own).
 2. **the writers' path**: ``ClickHouseEventStore.append`` with batches of 500 rows as the
    API hands them over (driver-ready values → ClickHouse values → chDB's insert with
    ``async_insert``), on top of that history.
@@ -157,6 +159,7 @@ def measure(
     reports: bool = True,
     report_runs: int = REPORT_RUNS,
     unmerged_reports: bool = True,
+    backfill: bool = False,
 ) -> ClickHouseScale:
     """Build the history in a temporary chDB database and measure (see the module doc)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "persx.settings.test")
@@ -174,6 +177,8 @@ def measure(
     try:
         store = ClickHouseEventStore(session)
         store.create_schema(retention_months=None)
+        if backfill:  # an upgrade: raw events stored before the aggregate existed
+            session.command(f"DROP TABLE {store.visitors_table}_mv")
         visitors = max(1, events // EVENTS_PER_VISITOR)
         echo(f"  generating {events:,} events of {visitors:,} visitors inside ClickHouse ...")
         started = time.perf_counter()
@@ -183,6 +188,15 @@ def measure(
             echo(f"    {first + count:,} events after {time.perf_counter() - started:.0f} s")
         generate_seconds = time.perf_counter() - started
         echo(f"  history: {generate_seconds:.1f} s = {events / generate_seconds:,.0f} events/s")
+        if backfill:
+            store.create_schema(retention_months=None)  # the view again, for new rows
+            started, cpu = time.perf_counter(), time.process_time()
+            store.backfill_aggregate()
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
+            echo(
+                f"  backfill of the per-visitor aggregate (INSERT … SELECT): {took:.1f} s = "
+                f"{events / took:,.0f} events/s, {cpu:.1f} CPU-s ({load_average()})"
+            )
 
         batch = _append_rows(APPEND_BATCH)
         started = time.perf_counter()
@@ -301,12 +315,18 @@ def main() -> None:
     parser.add_argument(
         "--merged-only", action="store_true", help="reports only once the aggregate is merged"
     )
+    parser.add_argument(
+        "--backfill",
+        action="store_true",
+        help="generate raw events without the view, then fill the aggregate in one backfill",
+    )
     args = parser.parse_args()
     from bench.record import load_average, recorded_run
 
     argv = ["bench/clickhouse_scale.py", f"--events={args.events}"]
     argv += ["--skip-reports"] if args.skip_reports else []
     argv += [f"--report-runs={args.report_runs}"] + (["--merged-only"] if args.merged_only else [])
+    argv += ["--backfill"] if args.backfill else []
     with recorded_run(argv):
         print(f"== ClickHouse scale, chDB in-process ({load_average()}) ==", flush=True)
         measure(
@@ -315,6 +335,7 @@ def main() -> None:
             reports=not args.skip_reports,
             report_runs=args.report_runs,
             unmerged_reports=not args.merged_only,
+            backfill=args.backfill,
         )
         print(f"== done ({load_average()}) ==", flush=True)
 
