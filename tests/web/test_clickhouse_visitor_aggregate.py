@@ -11,9 +11,13 @@ relational store's.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 
 from persx.analytics.rollup_statistics import counting_rules
 from persx.events.event_row import EVENT_COLUMNS
@@ -188,3 +192,25 @@ def test_the_cluster_schema_aggregates_per_shard_and_distributes() -> None:
     assert "TTL" not in single
     assert backfill_statement("persx").startswith("INSERT INTO persx.events_visitors SELECT")
     assert "FROM persx.events\n" in backfill_statement("persx")
+
+
+def test_the_schema_command_backfills_the_aggregate(columnar: ClickHouseEventStore) -> None:
+    columnar.session.command(f"DROP TABLE {columnar.visitors_table}_mv")
+    columnar.session.command(f"DROP TABLE {columnar.visitors_table}")
+    columnar.append(history())  # stored by a version without the aggregate
+    out = StringIO()
+    with override_settings(
+        PERSX={**settings.PERSX, "EVENT_STORE": "clickhouse", "CLICKHOUSE_URL": "chdb://"}
+    ):
+        call_command("persx_clickhouse_schema", "--backfill", stdout=out)
+    assert "Per-visitor aggregate filled: persx.events_visitors" in out.getvalue()
+    assert sums(columnar) == EXPECTED
+
+
+def test_the_schema_command_prints_the_backfill() -> None:
+    out = StringIO()
+    call_command("persx_clickhouse_schema", "--print", "--backfill", stdout=out)
+    printed = out.getvalue()
+    assert "CREATE MATERIALIZED VIEW IF NOT EXISTS persx.events_visitors_mv" in printed
+    assert printed.rstrip().endswith("GROUP BY visitor_id, experiment;")
+    assert "INSERT INTO persx.events_visitors SELECT" in printed
