@@ -4,8 +4,10 @@ The history goes into the suite's database (SQLite in the first pass of ``make t
 PostgreSQL in its PostgreSQL + Redis pass, which ``scripts/test_services.py`` requires
 under CI=true) and into ClickHouse (chDB: the real ClickHouse engine in-process). The
 relational side is read through the rollups (``rebuild_rollups``), the ClickHouse side
-from raw events at query time; every number of both reports (counts, lifts, intervals,
-p-values, chances to win, series, variants) must agree to 1e-9.
+from its per-visitor aggregate (kept by a materialized view at every insert) at query
+time, whether the events arrive in one insert or backwards in many; every number of both
+reports (counts, lifts, intervals, p-values, chances to win, series, variants) must agree
+to 1e-9.
 
 The history is built to reach every counting rule: late-arriving earlier exposures (the
 first exposure wins), conversions before the exposure (not counted), repeat exposures,
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -48,13 +50,19 @@ CONSENTS = ("granted", "unknown", "denied")
 TOLERANCE = 1e-9
 
 
+def drop_schema(store: ClickHouseEventStore) -> None:
+    """The raw table, the per-visitor aggregate and the view between them."""
+    for name in (f"{store.visitors_table}_mv", store.visitors_table, store.table):
+        store.session.command(f"DROP TABLE IF EXISTS {name}")
+
+
 @pytest.fixture
 def columnar() -> Iterator[ClickHouseEventStore]:
     store = clickhouse_store(CHDB_URL)
-    store.session.command(f"DROP TABLE IF EXISTS {store.table}")
+    drop_schema(store)
     store.create_schema(retention_months=None)
     yield store
-    store.session.command(f"DROP TABLE IF EXISTS {store.table}")
+    drop_schema(store)
 
 
 def clickhouse_settings() -> Any:
@@ -185,17 +193,16 @@ def make_experiment() -> Experiment:
     )
 
 
-def test_the_same_history_gives_the_same_reports_on_both_stores(
-    columnar: ClickHouseEventStore,
-) -> None:
+def reports_on_both_stores(
+    columnar: ClickHouseEventStore, append: Callable[[list[list[Any]]], None]
+) -> tuple[list[Any], list[Any], Any, Any]:
+    """The planted history in the relational store (rollups) and, through ``append``, in
+    ClickHouse; both stores' reports and visitor counts."""
     make_experiment()
     history = plant_history()
     Event.objects.bulk_create(history)
     rebuild_rollups()
-    assert columnar.append(clickhouse_rows(history)) == len(history)
-    replayed = clickhouse_rows(history[100:140])  # a client resending a batch
-    columnar.append(replayed)
-
+    append(clickhouse_rows(history))
     designs = [report_queries.find_design(EXPERIMENT), report_queries.holdout_design()]
     keys = [EXPERIMENT, HOLDOUT_EXPERIMENT]
     relational = [build_report(d) for d in designs if d is not None]
@@ -205,6 +212,19 @@ def test_the_same_history_gives_the_same_reports_on_both_stores(
         on_clickhouse = [build_report(d) for d in designs if d is not None]
         clickhouse_visitors = report_queries.visitors_per_experiment(keys)
     invalidate_experiments()
+    return relational, on_clickhouse, relational_visitors, clickhouse_visitors
+
+
+def test_the_same_history_gives_the_same_reports_on_both_stores(
+    columnar: ClickHouseEventStore,
+) -> None:
+    def append(rows: list[list[Any]]) -> None:
+        assert columnar.append(rows) == len(rows)
+        columnar.append(rows[100:140])  # a client resending a batch
+
+    relational, on_clickhouse, relational_visitors, clickhouse_visitors = reports_on_both_stores(
+        columnar, append
+    )
 
     # The history reaches what it should: both arms, several days, every metric counted.
     experiment_report = relational[0]
@@ -223,6 +243,36 @@ def test_the_same_history_gives_the_same_reports_on_both_stores(
     assert relational_visitors == clickhouse_visitors
     for before, after in zip(relational, on_clickhouse, strict=True):
         assert_same(before, after, before.design.key)
+
+
+def test_the_same_reports_when_events_arrive_backwards_in_many_inserts(
+    columnar: ClickHouseEventStore,
+) -> None:
+    """ClickHouse's reports read a per-visitor aggregate that each insert adds to: the
+    newest event first, 37 rows per insert, so every fact reaches it before its visitor's
+    exposure and a visitor's events are spread over several inserts; the report must not
+    change."""
+
+    def append(rows: list[list[Any]]) -> None:
+        # No background merge meanwhile: the query itself must merge a visitor's rows.
+        columnar.session.command(f"SYSTEM STOP MERGES {columnar.visitors_table}")
+        occurred = EVENT_COLUMNS.index("occurred_at")
+        backwards = sorted(rows, key=lambda row: row[occurred], reverse=True)
+        for start in range(0, len(backwards), 37):
+            columnar.append(backwards[start : start + 37])
+
+    relational, on_clickhouse, relational_visitors, clickhouse_visitors = reports_on_both_stores(
+        columnar, append
+    )
+    spread = columnar.session.rows(
+        f"SELECT countIf(n > 1) FROM (SELECT visitor_id, count() AS n "
+        f"FROM {columnar.visitors_table} WHERE experiment = '' GROUP BY visitor_id)"
+    )[0][0]
+    columnar.session.command(f"SYSTEM START MERGES {columnar.visitors_table}")
+    assert relational_visitors == clickhouse_visitors
+    for before, after in zip(relational, on_clickhouse, strict=True):
+        assert_same(before, after, before.design.key)
+    assert int(spread) > 50  # visitors whose events sit in rows of several inserts
 
 
 def test_a_replayed_event_counts_once_and_an_erasure_removes_a_visitor(
