@@ -30,6 +30,7 @@ urlpatterns = [
     path("privacy/export/", profile_views.export_me, name="privacy-export"),
     path("privacy/erase/", profile_views.forget_me, name="privacy-erase"),
     path("contact/submit/", lead_views.submit, name="contact-submit"),
+    path("newsletter/", include("persx.newsletter.urls")),
     path("headless-demo/", headless_demo, name="headless-demo"),
     path("e/<str:token>/", email_views.click, name="email-click"),
     path(

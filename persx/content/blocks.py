@@ -95,6 +95,10 @@ class RelatedContentBlock(ValidatedContentBlock):
     schema_key = block_types.RELATED
 
 
+class NewsletterSignupContentBlock(ValidatedContentBlock):
+    schema_key = block_types.NEWSLETTER_SIGNUP
+
+
 # --- personalizable wrappers --------------------------------------------------------
 
 
@@ -448,6 +452,31 @@ class RelatedBlock(RelatedItemsBlock):
         }
 
 
+class NewsletterSignupBlock(PersonalizableBlock):
+    """The newsletter signup form (double opt-in: ``persx.newsletter``); a plain POST form
+    that works without JavaScript."""
+
+    block_type = block_types.NEWSLETTER_SIGNUP
+    fragment_cacheable = False  # CSRF token, the request's path and ?newsletter
+    base = NewsletterSignupContentBlock(label=BASE_LABEL)
+    variants = variants_of(NewsletterSignupContentBlock)
+
+    class Meta:
+        icon = "mail"
+        label = block_types.BLOCK_TYPES[block_types.NEWSLETTER_SIGNUP]
+        description = "Heading, text and an email field for the newsletter (double opt-in)."
+        template = "content/blocks/newsletter_signup.html"
+        preview_value = {
+            "base": {
+                "heading": "Get one tested idea a month",
+                "text": "A short email with a test that worked and the numbers behind it.",
+                "button_label": "Subscribe",
+                "privacy_note": "We email you only after you confirm. Unsubscribe in one click.",
+            },
+            "variants": [],
+        }
+
+
 PERSONALIZABLE_BLOCKS: dict[str, type[PersonalizableBlock]] = {
     b.block_type: b
     for b in (
@@ -457,6 +486,7 @@ PERSONALIZABLE_BLOCKS: dict[str, type[PersonalizableBlock]] = {
         CtaBlock,
         TestimonialBlock,
         RelatedBlock,
+        NewsletterSignupBlock,
     )
 }
 

@@ -18,7 +18,7 @@ from wagtail.snippets.models import register_snippet
 
 from persx.catalog.repository import current_catalog
 from persx.content import idea_filter, routing
-from persx.content.blocks import CtaBlock, body_blocks
+from persx.content.blocks import CtaBlock, NewsletterSignupBlock, body_blocks
 from persx.content.page_personalization import decide_page_blocks
 from persx.content.page_validation import personalized_block_errors
 from persx.content.preview import PersonalizedPreviewMixin
@@ -104,7 +104,13 @@ class BlogPostPage(PersonalizedPage):
     body = RichTextField(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"])
     industries = ParentalManyToManyField("persx_catalog.Industry", blank=True, related_name="+")
     goals = ParentalManyToManyField("persx_catalog.Goal", blank=True, related_name="+")
-    cta = StreamField([("cta", CtaBlock())], blank=True, max_num=1)
+    # After the article: at most one call to action and one newsletter signup.
+    cta = StreamField(
+        [("cta", CtaBlock()), ("newsletter_signup", NewsletterSignupBlock())],
+        blank=True,
+        max_num=2,
+        block_counts={"cta": {"max_num": 1}, "newsletter_signup": {"max_num": 1}},
+    )
 
     streamfield_names = ("cta",)
     parent_page_types = ["persx_content.BlogIndexPage"]

@@ -17,6 +17,7 @@ from persx.engine.deciding.block_types import (
     CTA,
     FEATURE_GRID,
     HERO,
+    NEWSLETTER_SIGNUP,
     RELATED,
     TESTIMONIAL,
 )
@@ -91,6 +92,13 @@ class RelatedContent(_Content):
     intro: str = paragraph(300)
 
 
+class NewsletterSignupContent(_Content):
+    heading: str = line(120, required=True)
+    text: str = paragraph(400)
+    button_label: str = line(40, required=True, default="Subscribe")
+    privacy_note: str = paragraph(300, required=False)
+
+
 SCHEMAS: dict[str, type[_Content]] = {
     HERO: HeroContent,
     FEATURE_GRID: FeatureGridContent,
@@ -98,6 +106,7 @@ SCHEMAS: dict[str, type[_Content]] = {
     CTA: CtaContent,
     TESTIMONIAL: TestimonialContent,
     RELATED: RelatedContent,
+    NEWSLETTER_SIGNUP: NewsletterSignupContent,
 }
 
 

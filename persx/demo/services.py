@@ -216,8 +216,13 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
     )
     industries = {i.slug: i for i in Industry.objects.all()}
     goals = {g.slug: g for g in Goal.objects.all()}
+    # After each post: its call to action, then the blog's newsletter signup.
+    signup = data["blog"].get("signup")
     for post in data["blog"]["posts"]:
-        if blog.get_children().filter(slug=post["slug"]).exists():
+        after_post = stream_data([block for block in (post.get("cta"), signup) if block])
+        existing = blog.get_children().filter(slug=post["slug"]).first()
+        if existing is not None:
+            _refresh(existing, report, cta=after_post)
             continue
         page = BlogPostPage(
             slug=post["slug"],
@@ -226,7 +231,7 @@ def seed_demo(site_file: Path = SITE_FILE) -> SeedReport:
             author=post.get("author", ""),
             intro=post["intro"],
             body=post["body_html"],
-            cta=stream_data([post["cta"]]) if post.get("cta") else "[]",
+            cta=after_post,
         )
         page.industries = [industries[s] for s in post.get("industries", [])]
         page.goals = [goals[s] for s in post.get("goals", [])]

@@ -33,7 +33,12 @@ class Contact(models.Model):
     )
     # The visitor's analytics consent state at signup (granted / denied / unknown).
     consent = models.CharField(max_length=32, blank=True)
+    # Where the visitor signed up and the signup block's variant they saw.
+    page = models.CharField(max_length=200, blank=True)
+    variant = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last confirmation email (a new one is not sent within ``RESEND_AFTER``).
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
@@ -53,3 +58,11 @@ class Contact(models.Model):
 def normalized_email(raw: str) -> str:
     """How an address is stored and looked up: surrounding blanks dropped, lower-case."""
     return raw.strip().lower()
+
+
+def contacts_of(visitor_ids: frozenset[str], email: str) -> models.QuerySet[Contact]:
+    """The contacts signed up by these visitor ids and, when given, the one with ``email``."""
+    match = models.Q(visitor_id__in=[v for v in visitor_ids if v])
+    if email:
+        match |= models.Q(email=normalized_email(email))
+    return Contact.objects.filter(match)

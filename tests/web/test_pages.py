@@ -20,6 +20,7 @@ TESTID = {
     "cta": "cta",
     "testimonial": "testimonial",
     "related": "related",
+    "newsletter_signup": "newsletter-signup",
 }
 
 

@@ -27,7 +27,15 @@ from tests.web.conftest import INDUSTRIES, SITE_DATA
 
 pytestmark = pytest.mark.django_db
 
-PERSONALIZABLE = {"hero", "feature_grid", "contact_form", "cta", "testimonial", "related"}
+PERSONALIZABLE = {
+    "hero",
+    "feature_grid",
+    "contact_form",
+    "cta",
+    "testimonial",
+    "related",
+    "newsletter_signup",
+}
 
 
 DEMO_DRAFTS = json.loads(DRAFTS_FILE.read_text())["drafts"]
@@ -47,10 +55,12 @@ def demo_blocks() -> list[tuple[str, str, set[str]]]:
                     if (d["page"], d["block_type"]) == (key, block["type"])
                 }
                 found.append((SITE_DATA[key]["title"], block["type"], audiences))
+    signup = SITE_DATA["blog"]["signup"]  # after every post
     for post in SITE_DATA["blog"]["posts"]:
         if post.get("cta"):
             audiences = {v["audience"] for v in post["cta"].get("variants", [])}
             found.append((post["title"], "cta", audiences))
+        found.append((post["title"], signup["type"], {v["audience"] for v in signup["variants"]}))
     return found
 
 

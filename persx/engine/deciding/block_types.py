@@ -8,6 +8,7 @@ CONTACT_FORM = "contact_form"
 CTA = "cta"
 TESTIMONIAL = "testimonial"
 RELATED = "related"
+NEWSLETTER_SIGNUP = "newsletter_signup"
 
 # key → the name editors see (the CMS block chooser, experiment scopes, reports)
 BLOCK_TYPES: dict[str, str] = {
@@ -17,4 +18,5 @@ BLOCK_TYPES: dict[str, str] = {
     CTA: "Call to action",
     TESTIMONIAL: "Testimonial",
     RELATED: "Related for [Industry]",
+    NEWSLETTER_SIGNUP: "Newsletter signup",
 }
