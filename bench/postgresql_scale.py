@@ -82,6 +82,7 @@ def _insert_client(batches: int, ready: Any, start: Any, out: Any) -> None:
     ready.put(pid)
     start.wait()  # every client set up (Django, connection) before any is timed
     before = _backend_cpu_s(pid)
+    client_before = time.process_time()
     started = time.perf_counter()
     stored = 0
     for b in range(batches):
@@ -91,7 +92,8 @@ def _insert_client(batches: int, ready: Any, start: Any, out: Any) -> None:
             EventRow(uuid.uuid4(), "cta_click", now, now, f"/bench/{b}", who) for _ in range(BATCH)
         ]
         stored += store_rows(rows)
-    out.put((stored, time.perf_counter() - started, _backend_cpu_s(pid) - before))
+    wall = time.perf_counter() - started
+    out.put((stored, wall, _backend_cpu_s(pid) - before, time.process_time() - client_before))
 
 
 def bench_inserts(clients: int, batches: int) -> list[dict[str, Any]]:
@@ -114,11 +116,14 @@ def bench_inserts(clients: int, batches: int) -> list[dict[str, Any]]:
     wall = max(r[1] for r in results)  # all started together: the last one to finish
     stored = sum(r[0] for r in results)
     pg_cpu = sum(r[2] for r in results)
+    client_cpu = sum(r[3] for r in results)
     per_cpu = stored / max(pg_cpu, 1e-9)
     print(
         f"  inserts, {clients} client(s) x {batches} batches of {BATCH}: {stored:,} events, "
         f"{stored / wall:,.0f} events/s wall; PostgreSQL backends used {pg_cpu:.2f} CPU-s "
-        f"= {per_cpu:,.0f} events per PostgreSQL CPU-second (load {_load()})",
+        f"= {per_cpu:,.0f} events per PostgreSQL CPU-second; the client processes (Python: "
+        f"rows, parameters, the driver) {client_cpu:.2f} CPU-s = "
+        f"{stored / max(client_cpu, 1e-9):,.0f} events per client CPU-second (load {_load()})",
         flush=True,
     )
     return [
@@ -141,6 +146,89 @@ def bench_inserts(clients: int, batches: int) -> list[dict[str, Any]]:
     ]
 
 
+def bench_insert_methods(batches: int = 20) -> None:
+    """One batch of 500 three ways, in this process (Django set up on PostgreSQL), each in its
+    own transaction: the client's CPU (this process: rows to parameters, the driver) and the
+    backend's CPU per batch, and wall time. (1) the unnest statement with Django's default
+    cursor (parameters quoted into the SQL text on the client), (2) the same statement bound
+    on the server in binary (``persx.events.batch_insert``, what the site runs), (3) COPY into
+    a temporary staging table + one ``INSERT … SELECT`` of the same dedup."""
+    import uuid
+    from datetime import UTC, datetime
+
+    import psycopg
+    from django.db import connection, transaction
+
+    from persx.events import batch_insert
+    from persx.events.event_row import EVENT_COLUMNS, EventRow, VisitorColumns, row_params
+    from persx.events.models import Event
+
+    fields = {f.name: f for f in Event._meta.concrete_fields}
+    names = ", ".join(str(fields[n].column) for n in EVENT_COLUMNS)
+    bound = batch_insert._postgresql_sql()
+    quoted = bound.replace("%b", "%s")
+    unnest = bound[bound.index("FROM unnest") : bound.index(" ORDER BY")]
+    staged = bound.replace(
+        unnest, "FROM (SELECT *, row_number() OVER () AS n FROM persx_bench_incoming) t"
+    )
+    definitions = ", ".join(
+        f"{fields[n].column} {fields[n].db_type(connection)}" for n in EVENT_COLUMNS
+    )
+
+    def client_bound(params: list[tuple[Any, ...]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(quoted, [list(c) for c in zip(*params, strict=True)])
+
+    def server_bound(params: list[tuple[Any, ...]]) -> None:
+        batch_insert.insert_batch(params)
+
+    def copied(params: list[tuple[Any, ...]]) -> None:
+        with psycopg.Cursor(connection.connection) as cursor:
+            with cursor.copy(f"COPY persx_bench_incoming ({names}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+            cursor.execute(staged)
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS persx_bench_incoming ({definitions}) "
+            "ON COMMIT DELETE ROWS"
+        )
+    print(f"  one batch of {BATCH}, three ways ({batches} batches each, load {_load()}):")
+    for label, method in (
+        ("unnest, parameters quoted on the client (Django's cursor)", client_bound),
+        ("unnest, bound on the server in binary (the site's insert)", server_bound),
+        ("COPY into a temporary table + INSERT ... SELECT", copied),
+    ):
+
+        def batch() -> list[tuple[Any, ...]]:
+            now = datetime.now(UTC)
+            who = VisitorColumns(uuid.uuid4().hex, industry="saas")
+            return row_params(
+                [EventRow(uuid.uuid4(), "cta_click", now, now, "/bench", who) for _ in range(BATCH)]
+            )
+
+        prepared = [batch() for _ in range(batches + 5)]
+        for params in prepared[:5]:  # warm: plans, prepared statements
+            with transaction.atomic():
+                method(params)
+        client, backend, started = time.process_time(), _backend_cpu_s(pid), time.perf_counter()
+        for params in prepared[5:]:
+            with transaction.atomic():
+                method(params)
+        wall = time.perf_counter() - started
+        client_ms = (time.process_time() - client) * 1000 / batches
+        backend_ms = (_backend_cpu_s(pid) - backend) * 1000 / batches
+        print(
+            f"    {label:<58}: client CPU {client_ms:5.2f} ms, PostgreSQL CPU "
+            f"{backend_ms:5.2f} ms, wall {wall * 1000 / batches:6.1f} ms per batch",
+            flush=True,
+        )
+
+
 def prepare_database() -> None:
     """Create (if missing), migrate and seed the bench's own database; Django set up."""
     import subprocess
@@ -154,8 +242,11 @@ def prepare_database() -> None:
 
 
 def measure_inserts(clients: int = 2, batches: int = 40) -> list[dict[str, Any]]:
-    """The insert figures for ``bench/run.py`` (fields of ``bench/goals.Goal``): one client,
-    then ``clients`` at once. Needs Django set up on a PostgreSQL database."""
+    """The insert figures for ``bench/run.py`` (fields of ``bench/goals.Goal``): the three ways
+    of sending a batch compared, then one client, then ``clients`` at once. Needs Django set
+    up on a PostgreSQL database."""
+    _empty()
+    bench_insert_methods(batches)
     _empty()
     figures = bench_inserts(1, batches) + bench_inserts(clients, batches)
     _empty()
