@@ -1,6 +1,7 @@
-"""Long sends run on the job queue (``persx.jobs``, queue ``email``), so a send started in
-the admin goes on after the page is closed; a task whose worker died runs again and picks
-up where the send stopped (the claim step keeps that from sending anything twice)."""
+"""Long sends run on the job queue (``persx.jobs``, queue ``default``: the worker that
+``make run`` and production already run), so a send started in the admin goes on after the
+page is closed; a task whose worker died runs again and picks up where the send stopped (the
+claim step keeps that from sending anything twice)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from persx.email_delivery.models import EmailSend
 from persx.email_delivery.sending import run_send
 from persx.jobs.enqueue import JOBS_BACKEND
 
-EMAIL_QUEUE = "email"
+EMAIL_QUEUE = "default"
 
 
 @task(backend=JOBS_BACKEND, queue_name=EMAIL_QUEUE)

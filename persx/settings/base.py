@@ -151,7 +151,7 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "jobs": {
         "BACKEND": "django_tasks.backends.database.DatabaseBackend",
-        "QUEUES": ["default", "drafts", "email"],  # drafts, email: long batches, apart
+        "QUEUES": ["default", "drafts"],  # drafts: the studio's long batches, apart
     },
 }
 
