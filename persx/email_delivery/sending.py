@@ -258,7 +258,8 @@ def deliver_batch(send: EmailSend, batch: Sequence[EmailMessage]) -> bool:
         return False
     try:
         for index, message in enumerate(batch):
-            reason = skip_reason(Contact.objects.get(pk=message.contact_id))
+            current = Contact.objects.filter(pk=message.contact_id).first()
+            reason = skip_reason(current) if current is not None else "erased"
             if reason:
                 _mark(message, EmailMessage.Status.SKIPPED, reason)
                 continue

@@ -227,8 +227,12 @@ def test_opt_in_mode_without_the_contacts_consent_sets_no_cookie(settings: Any) 
 
 
 @pytest.mark.django_db
-def test_only_get_and_head_are_answered() -> None:
+def test_only_get_and_head_are_answered_and_a_head_restores_nothing() -> None:
     message = message_for()
     url = path_of(tracked_url(message.pk, "/contact/", "hero"))
     assert Client().post(url).status_code == 405
+    checked = Client().head(url)  # a mail provider's link checker
+    assert checked.status_code == 302
+    assert checked["Location"] == "/contact/"
+    assert config().profile_cookie_name not in checked.cookies
     assert clicks() == []
