@@ -8,6 +8,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 
+from persx.campaigns.editor_preview import EmailPreviewMixin
 from persx.campaigns.email_blocks import email_body_blocks
 from persx.content.page_validation import personalized_block_errors
 
@@ -16,7 +17,7 @@ SLUG_RULE = RegexValidator(
 )
 
 
-class EmailTemplate(models.Model):
+class EmailTemplate(EmailPreviewMixin, models.Model):
     """One email, written once with per-audience variants and rendered per contact."""
 
     name = models.CharField(max_length=120)

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from persx.campaigns.models import EmailTemplate
-from persx.campaigns.rendering import RenderedEmail, email_html, email_text, parts_for_context
+from persx.campaigns.rendering import (
+    EmailTemplate,
+    RenderedEmail,
+    email_html,
+    email_text,
+    parts_for_context,
+)
 from persx.personalization.context import use_preview
 
 PREVIEW_UNSUBSCRIBE = "/newsletter/unsubscribe/preview/"

@@ -31,7 +31,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 from urllib.parse import urljoin
 
 import css_inline
@@ -61,9 +61,6 @@ from persx.personalization.context import (
     visitor_context,
 )
 
-if TYPE_CHECKING:
-    from persx.campaigns.models import EmailTemplate
-
 logger = logging.getLogger("persx.campaigns")
 
 # An email is not a page: no page-scoped experiment covers its blocks.
@@ -78,6 +75,23 @@ HEADER_KEY = "header"  # the block key of links outside any block (the logo)
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 LinkFunction = Callable[[str, str], str]
+
+
+class EmailTemplate(Protocol):
+    """What rendering reads of an email template (``persx.campaigns.models.EmailTemplate``,
+    saved or still being edited)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def preheader(self) -> str: ...
+
+    @property
+    def body(self) -> Any: ...
 
 
 def untracked(url: str, block_key: str) -> str:

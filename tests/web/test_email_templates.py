@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -295,3 +295,25 @@ def test_the_studio_preview_without_templates_offers_to_add_one(admin_client: Cl
     response = admin_client.get(reverse("persx_studio_email_preview"))
     assert response.status_code == 200
     assert b"email-preview-empty" in response.content
+
+
+@pytest.mark.django_db
+def test_the_editor_previews_the_email_as_each_audience(admin_client: Client) -> None:
+    template = welcome()
+    modes = dict(template.preview_modes)
+    assert modes["generic"] == "Generic (no profile)"
+    assert "industry:healthcare" in modes
+    assert "persona:saas-growth-lead" in modes
+    request = RequestFactory().get("/")
+    response = template.serve_preview(request, "industry:healthcare")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(hero_variant("healthcare")["headline"]) in html
+    assert "<style" not in html
+    edit = admin_client.get(
+        reverse("wagtailsnippets_persx_campaigns_emailtemplate:edit", args=[template.pk])
+    )
+    assert (
+        reverse("wagtailsnippets_persx_campaigns_emailtemplate:preview_on_edit", args=[template.pk])
+        in edit.content.decode()
+    )
