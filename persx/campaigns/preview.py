@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from persx.campaigns.rendering import (
-    EmailTemplate,
     RenderedEmail,
+    TemplateContent,
     email_html,
     email_text,
     parts_for_context,
@@ -21,7 +21,7 @@ from persx.personalization.context import use_preview
 PREVIEW_UNSUBSCRIBE = "/newsletter/unsubscribe/preview/"
 
 
-def preview_email(template: EmailTemplate, audience: str, base_url: str = "") -> RenderedEmail:
+def preview_email(template: TemplateContent, audience: str, base_url: str = "") -> RenderedEmail:
     """``template`` rendered for ``audience``; links on ``base_url`` (the admin's own host,
     so the preview's images load from it), never tracked."""
     context = use_preview(HttpRequest(), audience)

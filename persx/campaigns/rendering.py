@@ -77,7 +77,7 @@ _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=
 LinkFunction = Callable[[str, str], str]
 
 
-class EmailTemplate(Protocol):
+class TemplateContent(Protocol):
     """What rendering reads of an email template (``persx.campaigns.models.EmailTemplate``,
     saved or still being edited)."""
 
@@ -158,7 +158,7 @@ class EmailParts:
 
 
 def render_for_recipient(
-    template: EmailTemplate,
+    template: TemplateContent,
     recipient: Recipient,
     *,
     link: LinkFunction = untracked,
@@ -177,7 +177,7 @@ def render_for_recipient(
 
 
 def email_parts(
-    template: EmailTemplate,
+    template: TemplateContent,
     recipient: Recipient,
     *,
     link: LinkFunction = untracked,
@@ -190,7 +190,7 @@ def email_parts(
 
 
 def parts_for_context(
-    template: EmailTemplate,
+    template: TemplateContent,
     context: PersonalizationContext,
     *,
     link: LinkFunction = untracked,
