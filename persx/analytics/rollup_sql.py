@@ -4,26 +4,35 @@ One step takes the events with ``lo < id <= hi`` and:
 
 1. collects the visitors those events belong to (temp table ``persx_rollup_visitors``) and
    the step's exposures (``persx_rollup_exposures``), both by primary-key range;
-2. remembers which (experiment, day) cells those visitors currently count in;
+2. subtracts what those visitors' current rows count in the daily cells (the *delta*
+   table ``persx_rollup_delta``, one row per cell, signed);
 3. upserts :class:`ExperimentVisitor` from the new exposures (an earlier exposure that
    arrives late replaces a later one: the first exposure wins whatever the arrival order);
-4. copies every event of those visitors once (``persx_rollup_visitor_events``) and
-   re-derives their :class:`VisitorConversion` rows from it (so a conversion stored before
-   its exposure was flushed still counts once the exposure arrives);
-5. recomputes :class:`DailyRollup` for every (experiment, day) cell touched before or after.
+4. reads the history of those visitors once (``persx_rollup_visitor_events``): the step's
+   own events by id range, and their earlier events (``id <= lo``) through the visitor
+   index, and re-derives their :class:`VisitorConversion` rows from it into a staging table
+   (so a conversion stored before its exposure was flushed still counts once the exposure
+   arrives), which replaces their rows;
+5. adds what the new rows count to the delta, and merges the delta into
+   :class:`DailyRollup` arithmetically (``INSERT … ON CONFLICT DO UPDATE``: counts and sums
+   add); a cell left with no visitor and no conversion is deleted, as a rebuild would not
+   have it.
 
-Each statement is an ``INSERT … SELECT`` / ``DELETE`` over indexed joins: no per-event
-Python. The big tables are only ever read through the primary key or a visitor index (the
-temp tables fix the access path: a planner without statistics would otherwise walk an
-index over every event of a type). Every step is idempotent, so folding the same ids twice
-changes nothing (the incremental update relies on that to re-read a short tail on
-PostgreSQL).
+So a step's work is proportional to the visitors it touches, never to the size of the
+rollup tables. Each statement is an ``INSERT … SELECT`` / ``DELETE`` over a whole id range
+(no per-visitor statement, no per-event Python). The big tables are only read through the
+primary key or a visitor index (the temp tables fix the access path: a planner without
+statistics would otherwise walk an index over every event of a type). Folding the same ids
+twice changes nothing (the incremental update relies on that to re-read a short tail on
+PostgreSQL). Sorts put the visitor id first: it is nearly unique, so PostgreSQL decides
+most comparisons on its abbreviated key.
 
 Only constants of this module are inlined into the SQL text; the id range is a parameter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from persx.analytics.models import DailyRollup, ExperimentVisitor, VisitorConversion
@@ -57,9 +66,24 @@ VISITORS = "persx_rollup_visitors"
 EXPOSURES = "persx_rollup_exposures"
 VISITOR_EVENTS = "persx_rollup_visitor_events"
 VISITOR_ROWS = "persx_rollup_experiment_visitors"
+NEW_CONVERSIONS = "persx_rollup_conversions"
+DELTA = "persx_rollup_delta"
 SCOPE = "persx_rollup_scope"
 BOUNCED = "persx_rollup_bounced"
-TEMP_TABLES = (VISITORS, EXPOSURES, VISITOR_EVENTS, VISITOR_ROWS, SCOPE, BOUNCED)
+TEMP_TABLES = (
+    VISITORS,
+    EXPOSURES,
+    VISITOR_EVENTS,
+    VISITOR_ROWS,
+    NEW_CONVERSIONS,
+    DELTA,
+    BOUNCED,
+)  # the step's; SCOPE is the erasure's (drop_scope)
+CELL = "day, experiment, arm, industry, variant, metric"
+SUMMED = "visitors, conversions, value_sum, value_sum_sq"
+
+# A statement and its parameters (None: no placeholder).
+Statement = tuple[str, Sequence[int] | None]
 
 
 def _quoted(values: tuple[str, ...]) -> str:
@@ -88,6 +112,10 @@ class Dialect:
         """SQLite: a unary ``+`` keeps the planner off this column's indexes."""
         return column if self.vendor == "postgresql" else f"+{column}"
 
+    def analyze(self, name: str) -> list[str]:
+        """PostgreSQL: statistics for a filled temp table (never auto-analyzed)."""
+        return [f"ANALYZE {name}"] if self.vendor == "postgresql" else []
+
     def temp_table(self, name: str, select: str, *index: str) -> list[str]:
         if self.vendor == "postgresql":
             # Created once per connection and emptied per step: dropping and re-creating
@@ -110,10 +138,14 @@ class Dialect:
         return statements
 
 
-def collect(dialect: Dialect) -> list[str]:
-    """The step's visitors and exposures (each parameterised statement takes lo, hi)."""
+def _bound(statements: list[str], params: Sequence[int]) -> list[Statement]:
+    return [(sql, params if "%s" in sql else None) for sql in statements]
+
+
+def collect(dialect: Dialect, lo: int, hi: int) -> list[Statement]:
+    """The step's visitors and exposures."""
     exposure = dialect.not_indexed("type")
-    return [
+    statements = [
         *dialect.temp_table(
             VISITORS,
             f"SELECT DISTINCT visitor_id FROM {EVENTS} "
@@ -127,20 +159,84 @@ def collect(dialect: Dialect) -> list[str]:
             f"WHERE id > %s AND id <= %s AND {exposure} = '{EXPOSURE}' AND visitor_id <> ''",
         ),
     ]
+    return _bound(statements, (lo, hi))
 
 
-def _cells_of_visitors() -> str:
-    # CROSS JOIN: SQLite keeps the small temp table as the outer loop (PostgreSQL: a join).
-    return (
-        f"SELECT ev.experiment, ev.first_day AS day FROM {VISITORS} rv "
-        f"CROSS JOIN {EV} ev WHERE ev.visitor_id = rv.visitor_id "
-        f"UNION SELECT vc.experiment, vc.day FROM {VISITORS} rv "
-        f"CROSS JOIN {VC} vc WHERE vc.visitor_id = rv.visitor_id"
+def _metric_rows() -> str:
+    rows = " UNION ALL ".join(f"SELECT '{m}' AS metric" for m in ALL_VISITOR_METRICS)
+    return f"{rows} UNION ALL SELECT '{PERSONALIZED}' AS metric"
+
+
+_ROLLUP_METRIC = f"CASE WHEN vc.metric = '{FORM_START}' THEN 'form_completion' ELSE vc.metric END"
+
+
+def _contributions(sign: int, experiment_visitors: str, conversions: str, counted: str) -> str:
+    """What rows count in the daily cells, times ``sign``: each consenting visitor row once
+    per metric on its first day (the denominators), each consenting conversion row on its
+    day (form starts: form_completion's denominator). ``experiment_visitors`` and
+    ``conversions`` are relations aliased ``ev`` and ``vc``."""
+    exposed = (
+        f"SELECT ev.first_day AS day, ev.experiment AS experiment, ev.arm AS arm, "
+        f"ev.industry AS industry, ev.variant AS variant, COUNT(*) AS visitors "
+        f"FROM {experiment_visitors} WHERE ev.consent IN ({counted}) "
+        f"GROUP BY ev.first_day, ev.experiment, ev.arm, ev.industry, ev.variant"
+    )
+    denominators = (
+        f"SELECT g.day, g.experiment, g.arm, g.industry, g.variant, m.metric, "
+        f"{sign} * g.visitors AS visitors, 0 AS conversions, 0.0 AS value_sum, "
+        f"0.0 AS value_sum_sq FROM ({exposed}) g CROSS JOIN ({_metric_rows()}) m "
+        f"WHERE m.metric <> '{PERSONALIZED}' OR g.experiment = '{HOLDOUT_EXPERIMENT}'"
+    )
+    numerators = (
+        f"SELECT vc.day, vc.experiment, vc.arm, vc.industry, vc.variant, "
+        f"{_ROLLUP_METRIC} AS metric, "
+        f"{sign} * SUM(CASE WHEN vc.metric = '{FORM_START}' THEN 1 ELSE 0 END), "
+        f"{sign} * SUM(CASE WHEN vc.metric = '{FORM_START}' THEN 0 ELSE 1 END), "
+        f"{sign} * SUM(vc.value_sum), {sign} * SUM(vc.value_sum * vc.value_sum) "
+        f"FROM {conversions} WHERE vc.consent IN ({counted}) "
+        f"GROUP BY vc.day, vc.experiment, vc.arm, vc.industry, vc.variant, {_ROLLUP_METRIC}"
+    )
+    return f"{denominators} UNION ALL {numerators}"
+
+
+def subtract_current_rows(dialect: Dialect, counted: tuple[str, ...]) -> list[str]:
+    """Start the delta with minus what the step's visitors' current rows count (before the
+    upsert and before their conversions are re-derived)."""
+
+    def of_visitors(table: str, alias: str) -> str:
+        return (
+            f"(SELECT {alias}.* FROM {VISITORS} rv CROSS JOIN {table} {alias} "
+            f"WHERE {alias}.visitor_id = rv.visitor_id) {alias}"
+        )
+
+    return dialect.temp_table(
+        DELTA,
+        _contributions(-1, of_visitors(EV, "ev"), of_visitors(VC, "vc"), _quoted(counted)),
     )
 
 
-def remember_cells_before(dialect: Dialect) -> list[str]:
-    return dialect.temp_table(SCOPE, _cells_of_visitors())
+def add_new_rows(counted: tuple[str, ...]) -> list[str]:
+    """Add to the delta what the step's visitors' rows count now."""
+    return [
+        f"INSERT INTO {DELTA} ({CELL}, {SUMMED}) "
+        + _contributions(1, f"{VISITOR_ROWS} ev", f"{NEW_CONVERSIONS} vc", _quoted(counted))
+    ]
+
+
+def merge_delta() -> list[str]:
+    """Add the delta to the daily cells (a cell it does not change is not written), then
+    drop the touched cells left with no visitor and no conversion (a rebuild has none)."""
+    changed = " OR ".join(f"SUM(d.{c}) <> 0" for c in SUMMED.split(", "))
+    summed = ", ".join(f"SUM(d.{c})" for c in SUMMED.split(", "))
+    added = ", ".join(f"{c} = {DR}.{c} + excluded.{c}" for c in SUMMED.split(", "))
+    cell = ", ".join(f"d.{c}" for c in CELL.split(", "))
+    return [
+        f"INSERT INTO {DR} ({CELL}, {SUMMED}) SELECT {cell}, {summed} FROM {DELTA} d "
+        f"WHERE true GROUP BY {cell} HAVING {changed} "
+        f"ON CONFLICT (experiment, metric, day, arm, industry, variant) DO UPDATE SET {added}",
+        f"DELETE FROM {DR} WHERE visitors = 0 AND conversions = 0 "
+        f"AND (experiment, day) IN (SELECT experiment, day FROM {DELTA})",
+    ]
 
 
 def remember_cells_of_visitors(dialect: Dialect, count: int) -> list[str]:
@@ -169,13 +265,6 @@ def drop_scope(dialect: Dialect) -> list[str]:
     return [f"DROP TABLE IF EXISTS {SCOPE}"]
 
 
-def remember_cells_after(dialect: Dialect) -> list[str]:
-    statements = [f"INSERT INTO {SCOPE} (experiment, day) {_cells_of_visitors()}"]
-    if dialect.vendor == "postgresql":
-        statements.append(f"ANALYZE {SCOPE}")
-    return statements
-
-
 def upsert_experiment_visitors(dialect: Dialect) -> str:
     """First exposure per experiment × visitor among the step's exposures."""
     columns = "x.id, x.visitor_id, x.industry, x.persona, x.consent, x.occurred_at, x.variant"
@@ -188,7 +277,7 @@ def upsert_experiment_visitors(dialect: Dialect) -> str:
         f"WHERE x.industry <> '' AND x.experiment <> {holdout}"
     )
     ranked = (
-        f"SELECT y.*, ROW_NUMBER() OVER (PARTITION BY y.experiment, y.visitor_id "
+        f"SELECT y.*, ROW_NUMBER() OVER (PARTITION BY y.visitor_id, y.experiment "
         f"ORDER BY y.occurred_at, y.id) AS rn FROM ({exposures}) y"
     )
     updated = (
@@ -226,27 +315,38 @@ _EV_ONE = "MIN(ev.experiment), MIN(ev.visitor_id)"
 _EV_ONE_TAIL = "MIN(ev.arm), MIN(ev.industry), MIN(ev.variant), MIN(ev.consent)"
 
 
-def load_visitor_histories(dialect: Dialect) -> list[str]:
-    """Every event, and every experiment row, of the step's visitors (after the upsert)."""
-    return [
-        *dialect.temp_table(
-            VISITOR_EVENTS,
-            f"SELECT e.visitor_id, e.type, e.block, e.variant, e.occurred_at, e.value "
-            f"FROM {VISITORS} rv CROSS JOIN {EVENTS} e WHERE e.visitor_id = rv.visitor_id",
-            "visitor_id, occurred_at",
-        ),
-        *dialect.temp_table(
-            VISITOR_ROWS,
-            f"SELECT ev.id, ev.experiment, ev.visitor_id, ev.arm, ev.industry, ev.variant, "
-            f"ev.consent, ev.first_exposed_at, ev.first_day "
-            f"FROM {VISITORS} rv CROSS JOIN {EV} ev WHERE ev.visitor_id = rv.visitor_id",
-            "visitor_id",
-        ),
-    ]
+def load_visitor_histories(dialect: Dialect, lo: int, hi: int) -> list[Statement]:
+    """The step's visitors' experiment rows (after the upsert), and the history of those
+    with one: the step's events by id range, and (``lo > 0``) their earlier events through
+    the visitor index. Later events (``id > hi``) are a later step's."""
+    rows = dialect.temp_table(
+        VISITOR_ROWS,
+        f"SELECT ev.id, ev.experiment, ev.visitor_id, ev.arm, ev.industry, ev.variant, "
+        f"ev.consent, ev.first_exposed_at, ev.first_day "
+        f"FROM {VISITORS} rv CROSS JOIN {EV} ev WHERE ev.visitor_id = rv.visitor_id",
+        "visitor_id",
+    )
+    columns = "e.visitor_id, e.type, e.variant, e.occurred_at, e.value"
+    history = (
+        f"SELECT {columns} FROM {EVENTS} e WHERE e.id > %s AND e.id <= %s AND e.visitor_id <> ''"
+    )
+    params: tuple[int, ...] = (lo, hi)
+    if lo > 0:
+        history += (
+            f" UNION ALL SELECT {columns} FROM (SELECT DISTINCT visitor_id FROM {VISITOR_ROWS}) rv "
+            f"CROSS JOIN {EVENTS} e WHERE e.visitor_id = rv.visitor_id AND e.id <= %s"
+        )
+        params = (lo, hi, lo)
+    # SQLite joins through this index; PostgreSQL hashes the (analyzed) table instead, and
+    # building the index cost it more than the joins.
+    index = ("visitor_id, occurred_at",) if dialect.vendor == "sqlite" else ()
+    events = dialect.temp_table(VISITOR_EVENTS, history, *index)
+    return _bound(rows, ()) + _bound(events, params)
 
 
-def recompute_conversions(dialect: Dialect) -> list[str]:
-    """Delete and re-derive the VisitorConversion rows of the step's visitors."""
+def derive_conversions(dialect: Dialect) -> list[str]:
+    """Re-derive the VisitorConversion rows of the step's visitors into a staging table,
+    and replace their rows with it."""
     facts = _quoted((*CONVERSION_EVENT_TYPES, ENGAGEMENT_EVENT_TYPE, FORM_START))
     interactions = _quoted((*CONVERSION_EVENT_TYPES, *INTERACTION_EVENT_TYPES))
     after_exposure = (
@@ -255,23 +355,24 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
     )
     first = dialect.day("MIN(e.occurred_at)")
     event_day = dialect.day("e.occurred_at")
+    staged = NEW_CONVERSIONS
     return [
-        f"DELETE FROM {VC} WHERE visitor_id IN (SELECT visitor_id FROM {VISITORS})",
+        *dialect.temp_table(staged, f"SELECT {_VC_COLUMNS} FROM {VC} WHERE 1 = 0"),
         # Conversions, engagement seconds, and having started the contact form.
-        f"INSERT INTO {VC} ({_VC_COLUMNS}) "
+        f"INSERT INTO {staged} ({_VC_COLUMNS}) "
         f"SELECT {_EV_ONE}, e.type, {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, COUNT(*), "
         f"COALESCE(SUM(e.value), 0) {after_exposure}"
         f"WHERE e.type IN ({facts}) "
         f"GROUP BY ev.id, e.type",
         # Shown at least one personalized block (global holdout only).
-        f"INSERT INTO {VC} ({_VC_COLUMNS}) "
+        f"INSERT INTO {staged} ({_VC_COLUMNS}) "
         f"SELECT {_EV_ONE}, '{PERSONALIZED}', {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, "
         f"COUNT(*), 0 {after_exposure}"
         f"WHERE ev.experiment = '{HOLDOUT_EXPERIMENT}' AND e.type = '{EXPOSURE}' "
         f"AND e.variant <> '' AND e.variant <> '{GENERIC}' "
         f"GROUP BY ev.id",
         # Came back on a later day within the window.
-        f"INSERT INTO {VC} ({_VC_COLUMNS}) "
+        f"INSERT INTO {staged} ({_VC_COLUMNS}) "
         f"SELECT {_EV_ONE}, 'return_visit', {_EV_ONE_TAIL}, MIN(e.occurred_at), {first}, "
         f"COUNT(*), 0 FROM {VISITOR_ROWS} ev JOIN {VISITOR_EVENTS} e "
         f"ON e.visitor_id = ev.visitor_id AND e.type = '{PAGE_VIEW}' "
@@ -286,17 +387,21 @@ def recompute_conversions(dialect: Dialect) -> list[str]:
             f"AND SUM(CASE WHEN e.type IN ({interactions}) "
             f"THEN 1 ELSE 0 END) = 0",
         ),
-        f"INSERT INTO {VC} ({_VC_COLUMNS}) "
+        f"INSERT INTO {staged} ({_VC_COLUMNS}) "
         f"SELECT {_EV_COPY}, 'bounce', {_EV_TAIL}, ev.first_exposed_at, ev.first_day, 1, 0 "
         f"FROM {BOUNCED} b JOIN {VISITOR_ROWS} ev ON ev.visitor_id = b.visitor_id",
         # Completed the form: started it (after exposure) and submitted it.
-        f"INSERT INTO {VC} ({_VC_COLUMNS}) "
+        *dialect.analyze(staged),
+        f"INSERT INTO {staged} ({_VC_COLUMNS}) "
         f"SELECT s.experiment, s.visitor_id, 'form_completion', s.arm, s.industry, s.variant, "
-        f"s.consent, s.first_converted_at, s.day, s.events, 0 FROM {VISITORS} rv "
-        f"CROSS JOIN {VC} s CROSS JOIN {VC} f "
-        f"WHERE s.visitor_id = rv.visitor_id AND s.metric = 'form_submission' "
-        f"AND f.visitor_id = s.visitor_id AND f.experiment = s.experiment "
-        f"AND f.metric = '{FORM_START}'",
+        f"s.consent, s.first_converted_at, s.day, s.events, 0 FROM {staged} s "
+        f"JOIN {staged} f ON f.visitor_id = s.visitor_id AND f.experiment = s.experiment "
+        f"WHERE s.metric = 'form_submission' AND f.metric = '{FORM_START}'",
+        # Replace the visitors' rows.
+        f"DELETE FROM {VC} WHERE visitor_id IN (SELECT visitor_id FROM {VISITORS})",
+        # In the unique index's order: each index page is visited once, not at random.
+        f"INSERT INTO {VC} ({_VC_COLUMNS}) SELECT {_VC_COLUMNS} FROM {staged} "
+        f"ORDER BY visitor_id, experiment, metric",
     ]
 
 
@@ -306,8 +411,7 @@ def recompute_daily_cells(counted: tuple[str, ...]) -> list[str]:
     visitors under the site's consent mode: ``persx.privacy.consent.counted_states``)."""
     consenting = _quoted(counted)
     cells = f"(SELECT DISTINCT experiment, day FROM {SCOPE})"
-    metric_rows = " UNION ALL ".join(f"SELECT '{m}' AS metric" for m in ALL_VISITOR_METRICS)
-    metric_rows += f" UNION ALL SELECT '{PERSONALIZED}' AS metric"
+    metric_rows = _metric_rows()
     group = "day, experiment, arm, industry, variant"
     exposed = (
         f"SELECT ev.first_day AS day, ev.experiment, ev.arm, ev.industry, ev.variant, "
@@ -322,9 +426,7 @@ def recompute_daily_cells(counted: tuple[str, ...]) -> list[str]:
         f"FROM ({exposed}) g CROSS JOIN ({metric_rows}) m "
         f"WHERE m.metric <> '{PERSONALIZED}' OR g.experiment = '{HOLDOUT_EXPERIMENT}'"
     )
-    rollup_metric = (
-        f"CASE WHEN vc.metric = '{FORM_START}' THEN 'form_completion' ELSE vc.metric END"
-    )
+    rollup_metric = _ROLLUP_METRIC
     numerators = (
         f"SELECT vc.day, vc.experiment, vc.arm, vc.industry, vc.variant, "
         f"{rollup_metric} AS metric, "
@@ -342,6 +444,14 @@ def recompute_daily_cells(counted: tuple[str, ...]) -> list[str]:
         f"SUM(value_sum_sq) FROM ({denominators} UNION ALL {numerators}) u "
         f"GROUP BY {group}, metric",
     ]
+
+
+def empty_rollups(dialect: Dialect) -> list[str]:
+    """Empty the rollup tables for a rebuild: one statement each, not a delete per row
+    (PostgreSQL: ``TRUNCATE``, which also returns their space at once)."""
+    if dialect.vendor == "postgresql":
+        return [f"TRUNCATE {DR}, {VC}, {EV}"]
+    return [f"DELETE FROM {table}" for table in (DR, VC, EV)]
 
 
 def drop_temp_tables(dialect: Dialect) -> list[str]:

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from persx.analytics import rollup_sql
 from persx.analytics.models import (
-    DailyRollup,
     ExperimentVisitor,
     RollupState,
     VisitorConversion,
@@ -72,18 +71,25 @@ def _execute(statements: Iterable[str]) -> None:
 def _fold(lo: int, hi: int) -> None:
     """Fold the events with ``lo < id <= hi`` into the rollups (caller holds a transaction)."""
     dialect = _dialect()
+    counted = _counted()
     with connection.cursor() as cursor:
         if dialect.vendor == "postgresql":
             cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_STEP_WORK_MEM}'")
-        for statement in rollup_sql.collect(dialect):  # each parameterised one: (lo, hi)
-            cursor.execute(statement, [lo, hi] if "%s" in statement else None)
-    _execute(rollup_sql.remember_cells_before(dialect))
-    _execute([rollup_sql.upsert_experiment_visitors(dialect)])
-    _execute(rollup_sql.load_visitor_histories(dialect))
-    _execute(rollup_sql.recompute_conversions(dialect))
-    _execute(rollup_sql.remember_cells_after(dialect))
-    _execute(rollup_sql.recompute_daily_cells(_counted()))
-    _execute(rollup_sql.drop_temp_tables(dialect))
+        for statement, params in (
+            *rollup_sql.collect(dialect, lo, hi),
+            *_unbound(rollup_sql.subtract_current_rows(dialect, counted)),
+            (rollup_sql.upsert_experiment_visitors(dialect), None),
+            *rollup_sql.load_visitor_histories(dialect, lo, hi),
+            *_unbound(rollup_sql.derive_conversions(dialect)),
+            *_unbound(rollup_sql.add_new_rows(counted)),
+            *_unbound(rollup_sql.merge_delta()),
+            *_unbound(rollup_sql.drop_temp_tables(dialect)),
+        ):
+            cursor.execute(statement, params)
+
+
+def _unbound(statements: list[str]) -> list[rollup_sql.Statement]:
+    return [(statement, None) for statement in statements]
 
 
 def _counted() -> tuple[str, ...]:
@@ -154,9 +160,7 @@ def _run_steps(
     with transaction.atomic():
         state = _state_for_update()
         if rebuild:
-            DailyRollup.objects.all().delete()
-            VisitorConversion.objects.all().delete()
-            ExperimentVisitor.objects.all().delete()
+            _execute(rollup_sql.empty_rollups(_dialect()))
             state.last_event_id = 0
             state.events_processed = 0
             state.rebuilt_at = timezone.now()
