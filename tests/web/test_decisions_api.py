@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from persx.catalog.repository import current_catalog
 from persx.events import exposure_writer
@@ -396,3 +397,40 @@ def test_only_superusers_manage_keys() -> None:
     assert (refused.status_code, refused["Location"]) == (302, "/cms/")
     assert client.post("/cms/app-keys/", {"name": "x", "scope": "decide"}).status_code == 302
     assert AppKey.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_live_key_is_looked_up_without_a_query_and_refused_at_once_when_revoked(
+    django_assert_num_queries: Any,
+) -> None:
+    from persx.headless.services import key_for
+
+    created = create_key("snapshot app", KeyScope.DECIDE)
+    assert key_for(created.text) is not None  # this process's copy of the live keys
+    with django_assert_num_queries(0):
+        assert key_for(created.text).pk == created.key.pk  # type: ignore[union-attr]
+    revoke_key(created.key)
+    assert key_for(created.text) is None
+
+
+@pytest.mark.django_db
+def test_keys_made_or_revoked_by_another_process_are_honoured() -> None:
+    import time
+
+    from persx.caching.snapshot import Snapshot
+    from persx.headless.key_format import new_key
+    from persx.headless.services import LIVE_KEYS, key_for
+
+    first = create_key("first app", KeyScope.DECIDE)
+    assert key_for(first.text) is not None  # this process now holds a copy
+    # Another process makes a key: a row this process's copy does not hold yet.
+    made = new_key()
+    AppKey.objects.create(name="elsewhere", prefix=made.prefix, secret_hash=made.digest)
+    assert key_for(made.text) is not None
+    # Another process revokes the first key: the row, and its invalidation (same name).
+    AppKey.objects.filter(pk=first.key.pk).update(revoked_at=timezone.now())
+    Snapshot(LIVE_KEYS.name, lambda: None).invalidate()
+    deadline = time.monotonic() + 10
+    while key_for(first.text) is not None:
+        assert time.monotonic() < deadline, "a revoked key was still accepted after 10 s"
+        time.sleep(0.05)
