@@ -4,8 +4,13 @@ The contact page's 3 blocks (hero, contact form, testimonial) decided for a stat
 healthcare visitor with an app key (decide+record: the page view and 3 exposures are queued
 as a page view's are), and the same visitor's server-rendered ``GET /contact/``, in the
 same run, against the same 2-worker gunicorn (deploy/gunicorn.conf.py, gthread) on the
-bench's database (bench.settings: the test settings with the production decision budget;
-SQLite, the in-process cache).
+**production settings** (``bench/production_settings.py``: ``persx.settings.production``
+with PostgreSQL and Redis, prepared as ``make serve`` prepares them: migrate, the event
+partitions, the database roles, the demo site, collectstatic) on its own PostgreSQL
+database ``persx_decisions_bench`` (dropped and created afresh; ``PERSX_BENCH_DECISIONS_
+DATABASE_URL`` names another) and Redis database 13 (flushed;
+``PERSX_BENCH_DECISIONS_REDIS_URL``). The app key and the visitor's signed cookie are made
+by that site's own code (a child process with its settings and secret).
 
 1. Capacity: closed-loop keep-alive clients for a few seconds per side, requests/s.
 2. Latency at the sustainable load: open-loop arrivals (a fixed schedule, measured from
@@ -14,7 +19,7 @@ SQLite, the in-process cache).
    Goal: decisions p99 <= 30 ms.
 
 ``decisions_speed(var_dir)`` returns the figures as the lines ``make bench`` records
-(bench/record.py); ``python bench/decisions_speed.py`` runs it alone on a fresh database and
+(bench/record.py); ``python bench/decisions_speed.py`` runs it alone (a fresh database) and
 keeps its output in bench/results/.
 """
 
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.page_speed import server_cpu_seconds  # noqa: E402
+from bench.production_site import flush_redis, fresh_database, persx_env, run  # noqa: E402
 from harness.site_process import free_port, gunicorn_argv, running  # noqa: E402
 
 GOAL_P99_MS = 30.0
@@ -45,17 +51,34 @@ ROUNDS = 3
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
 
 
+DATABASE_URL = os.environ.get(
+    "PERSX_BENCH_DECISIONS_DATABASE_URL",
+    "postgres://postgres@127.0.0.1:5432/persx_decisions_bench",
+)
+REDIS_URL = os.environ.get("PERSX_BENCH_DECISIONS_REDIS_URL", "redis://127.0.0.1:6379/13")
+VISITOR_ID = "0123456789abcdef0123456789abcdef"
+
+
+def production_site(var_dir: Path) -> dict[str, str]:
+    """The site's environment, its database made afresh and prepared as ``make serve`` does."""
+    env = persx_env(var_dir / "decisions") | {"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL}
+    fresh_database(DATABASE_URL)
+    flush_redis(REDIS_URL)
+    manage = [sys.executable, "manage.py"]
+    for command in (
+        ["migrate", "--noinput", "-v", "0"],
+        ["persx_events_partitions", "--ahead", "3"],
+        ["persx_database_roles"],
+        ["seed_demo"],
+        ["collectstatic", "--noinput", "-v", "0"],
+    ):
+        run([*manage, *command], env)
+    return env
+
+
 @contextmanager
-def _gunicorn(log: Path) -> Iterator[tuple[int, int]]:
+def _gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "PERSX_EVENTS_WRITER_THREAD": "on",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
     ready = f"http://127.0.0.1:{port}/api/catalog"
     with running(gunicorn_argv(port, workers=2), env, log, ready) as proc:
         yield port, proc.pid
@@ -131,16 +154,25 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _requests() -> dict[str, Request]:
+def print_credentials() -> None:
+    """(In a child process on the site's settings) an app key and the visitor's cookie, JSON."""
+    import django
+
+    django.setup()
     from persx.config import config
     from persx.headless.models import KeyScope
     from persx.headless.services import create_key
     from tests.web.conftest import profile_cookie
 
-    visitor_id = "0123456789abcdef0123456789abcdef"
     key = create_key("bench", KeyScope.DECIDE_RECORD, requests_per_minute=100_000).text
-    body = {"page": "/contact/", "visitor": {"id": visitor_id, "industry": "healthcare"}}
-    cookie = f"{config().profile_cookie_name}={profile_cookie('healthcare', visitor_id=visitor_id)}"
+    cookie = f"{config().profile_cookie_name}={profile_cookie('healthcare', visitor_id=VISITOR_ID)}"
+    print(json.dumps({"key": key, "cookie": cookie}))
+
+
+def _requests(env: dict[str, str]) -> dict[str, Request]:
+    made = json.loads(run([sys.executable, str(Path(__file__)), "credentials"], env))
+    key, cookie = made["key"], made["cookie"]
+    body = {"page": "/contact/", "visitor": {"id": VISITOR_ID, "industry": "healthcare"}}
     return {
         "decision": (
             "POST",
@@ -154,15 +186,16 @@ def _requests() -> dict[str, Request]:
 
 def decisions_speed(var_dir: Path) -> list[str]:
     seconds = float(os.environ.get("PERSX_BENCH_HTTP_SECONDS", "6"))
-    requests = _requests()
+    env = production_site(var_dir)
+    requests = _requests(env)
     lines = [
         "== POST /api/decisions (3 blocks, app key, recorded) beside GET /contact/, "
-        "2 gunicorn workers ==",
+        "2 gunicorn workers, production settings (PostgreSQL + Redis) ==",
         f"   before: load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} "
         f"(1/5/15 min, {os.cpu_count()} cores)",
     ]
     cpu_ms: dict[str, float] = {}
-    with _gunicorn(var_dir / "gunicorn-decisions.log") as (port, master):
+    with _gunicorn(env, var_dir / "gunicorn-decisions.log") as (port, master):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for name, request in requests.items():  # warm: both answer, caches filled
             for _ in range(20):
@@ -216,12 +249,16 @@ def bench_decisions_speed(var_dir: Path) -> None:
 
 
 def main() -> None:
-    from bench.django_setup import setup_django
+    import tempfile
+
     from bench.record import recorded_run
 
+    if sys.argv[1:] == ["credentials"]:
+        print_credentials()
+        return
     with recorded_run(["decisions"]):
-        setup_django()
-        bench_decisions_speed(Path(os.environ["PERSX_VAR_DIR"]))
+        var_dir = Path(os.environ.get("PERSX_VAR_DIR") or tempfile.mkdtemp(prefix="persx-"))
+        bench_decisions_speed(var_dir)
 
 
 if __name__ == "__main__":
