@@ -15,8 +15,10 @@ inprocess PersX against itself in this process, on a fresh SQLite database (migr
           ~20 s; bench/settings.py): the contact page personalized vs switched off,
           variant scheduling, the studio's coverage matrix, inference, a running bandit,
           the engine alone, assignment vs the growthbook package, headless decisions
-          (POST /api/decisions beside the page, 2 gunicorn workers), the page editor, event
-          ingestion, rollups and reports (PERSX_BENCH_EVENTS), monitoring.
+          (POST /api/decisions beside the page, 2 gunicorn workers; that one on the
+          production settings with its own PostgreSQL database and Redis:
+          bench/decisions_speed.py), the page editor, event ingestion, rollups and reports
+          (PERSX_BENCH_EVENTS), monitoring.
 scale     Ingestion, rollups and reports on PostgreSQL and the columnar event store at
           scale: quick sizes by default, PERSX_BENCH_SCALE=full for 10 M / 50 M events.
 
