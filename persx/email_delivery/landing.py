@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from persx.catalog.repository import current_catalog
+from persx.email_delivery.contact_visitor import visitor_id_for
 from persx.email_delivery.links import LinkClaim
 from persx.email_delivery.models import EmailMessage
 from persx.engine.visitor.profile import ConsentState, Provenance, VisitorProfile
@@ -39,10 +40,7 @@ from persx.privacy.mode import consent_mode
 from persx.privacy.tombstones import erased_among
 from persx.profiles.mappers import record_to_profile
 from persx.profiles.models import VisitorProfileRecord
-from persx.profiles.services import new_visitor_id
 from persx.visitors.state import visitor
-
-VISITOR_ID_CHARS = (8, 32)  # what the profile cookie accepts
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +49,6 @@ class Landing:
     restored: bool  # the profile cookie is set to the contact's visitor
     counted: bool  # an email_click event was stored
     why: str = ""  # why nothing was restored ('' when it was)
-
-
-def _visitor_id_for(contact: Contact) -> str:
-    low, high = VISITOR_ID_CHARS
-    if low <= len(contact.visitor_id) <= high:
-        return contact.visitor_id
-    fresh = new_visitor_id()
-    # A contact with no site visitor yet gets one; only if still blank (a concurrent click
-    # that set one first wins, and both then use the stored one).
-    Contact.objects.filter(pk=contact.pk, visitor_id=contact.visitor_id).update(visitor_id=fresh)
-    return str(Contact.objects.values_list("visitor_id", flat=True).get(pk=contact.pk))
 
 
 def contact_profile(contact: Contact, consent: ConsentState) -> VisitorProfile | None:
@@ -78,7 +65,7 @@ def contact_profile(contact: Contact, consent: ConsentState) -> VisitorProfile |
         persona = None
     now = timezone.now()
     return VisitorProfile(
-        visitor_id=_visitor_id_for(contact),
+        visitor_id=visitor_id_for(contact),
         industry=contact.industry,
         persona=persona.slug if persona else None,
         persona_confidence=1.0 if persona else 0.0,

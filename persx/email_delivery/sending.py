@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from persx.campaigns.models import EmailTemplate
 from persx.campaigns.rendering import recipient_for_contact, render_for_recipient
+from persx.email_delivery.contact_visitor import visitor_id_for
 from persx.email_delivery.delivery_settings import base_url, unsubscribe_mailto
 from persx.email_delivery.links import OffSiteTarget, tracked_url
 from persx.email_delivery.models import EmailMessage, EmailSend
@@ -205,6 +206,7 @@ def list_unsubscribe(contact: Contact) -> str:
 def build_email(send: EmailSend, message: EmailMessage, connection: Any) -> EmailMultiAlternatives:
     """Render the template for the message's contact; the message ready for the backend."""
     contact = message.contact
+    visitor_id_for(contact)  # decided for the visitor a click will restore (same arm)
     rendered = render_for_recipient(
         send.template,
         recipient_for_contact(contact),

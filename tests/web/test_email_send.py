@@ -21,11 +21,14 @@ from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command, load_command_class
 from django.test import Client
 
+from persx.catalog.repository import current_catalog
 from persx.email_delivery import sending
 from persx.email_delivery.links import read_token
 from persx.email_delivery.models import EmailMessage, EmailSend
+from persx.events.models import Event
 from persx.newsletter.models import Contact
 from persx.newsletter.tokens import unsubscribe_path
+from persx.profiles import cookie
 from tests.web.task_worker import run_queued_tasks
 
 TEMPLATE = "welcome"  # the demo's email template (persx/demo/demo_email.py)
@@ -363,3 +366,22 @@ def test_the_admin_starts_a_send_on_the_job_queue_and_shows_its_progress(
     assert detail.status_code == 200
     assert b'data-testid="send-skips"' in detail.content
     assert sorted(smtp_sink.handler.recipients()) == sorted(SENDABLE)
+
+
+@pytest.mark.django_db
+def test_a_contact_without_a_visitor_is_sent_as_the_visitor_a_click_restores(
+    smtp_sink: SmtpSink, audience: dict[str, Contact]
+) -> None:
+    assert audience["health"].visitor_id == ""
+    call_command("persx_email_send", TEMPLATE)
+    health = Contact.objects.get(email="hana@clinic.example")
+    assert len(health.visitor_id) == 32  # minted for the send, kept on the contact
+    html, _ = parts(by_recipient(smtp_sink)["hana@clinic.example"])
+    url = re.findall(r'href="http://127\.0\.0\.1:8000(/e/[^"]+)"', html)[0]
+    browser = Client()
+    assert browser.get(url).status_code == 302
+    restored = cookie.decode(browser.cookies["persx_profile"].value, current_catalog()).profile
+    assert restored is not None
+    assert restored.visitor_id == health.visitor_id  # the same unit: the same arm
+    events = list(Event.objects.filter(type="email_click"))
+    assert [e.visitor_id for e in events] == [health.visitor_id]
