@@ -27,10 +27,12 @@ cursor, ``%b`` placeholders), not as SQL text: Django's default psycopg cursor b
 client, which quotes every element of every array into the statement's text in Python (a
 regular-expression escape per text value: ~5 ms of CPU per batch of 100, the largest cost
 of a batch). Bound in binary, each element goes through psycopg's C dumpers (~1.3 ms per
-batch of 100, bench/results), and the statement's text is the same for every batch, so
-psycopg prepares it after a few executions (no parse or plan per batch either). The cursor
-is still Django's wrapper (query logging, execute wrappers, ``OperationalError`` for the
-retries of ``persx.events.durable_write``).
+batch of 100, bench/results). The statement's text is the same for every batch; it is not
+kept prepared, as Django switches psycopg's automatic preparing off by default (so that a
+transaction-mode connection pooler keeps working; ``OPTIONS["prepare_threshold"]`` turns it
+on where no such pooler sits in between). The cursor is still Django's wrapper (query
+logging, execute wrappers, ``OperationalError`` for the retries of
+``persx.events.durable_write``).
 
 SQLite: one prepared ``INSERT … ON CONFLICT (event_id) DO NOTHING`` run over all rows
 (``executemany``, a single prepared statement in SQLite's own loop); its events table keeps
