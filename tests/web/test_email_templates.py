@@ -21,9 +21,12 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from persx.accounts.models import Account
+from persx.campaigns.export import export_csv
 from persx.campaigns.merge_fields import COLUMN_NAME
 from persx.campaigns.models import EmailTemplate
-from persx.demo.demo_email import DEMO_EMAIL_SLUG
+from persx.campaigns.rendering import recipient_for_contact, render_for_recipient
+from persx.demo.demo_email import DEMO_EMAIL_SLUG, seed_demo_email
+from persx.experiments.services import create_experiment
 from persx.newsletter.models import Contact
 from persx.newsletter.tokens import contact_from_unsubscribe
 from tests.web.conftest import SITE_DATA
@@ -317,3 +320,43 @@ def test_the_editor_previews_the_email_as_each_audience(admin_client: Client) ->
         reverse("wagtailsnippets_persx_campaigns_emailtemplate:preview_on_edit", args=[template.pk])
         in edit.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_the_export_names_each_contacts_experiment_and_arm_and_takes_a_link_function() -> None:
+    create_experiment(
+        key="hero-email",
+        name="hero-email",
+        arms=[
+            {"key": "control", "kind": "generic", "weight": 0.5},
+            {"key": "personalized", "kind": "personalized", "weight": 0.5},
+        ],
+        status="running",
+        scope_kind="block_type",
+        scope_value="hero",
+    )
+    made = contacts()
+    out = io.StringIO()
+    export_csv(welcome(), out, link=lambda url, key: f"https://t.example/{key}?to={url}")
+    rows = rows_of(out.getvalue())
+    for row, contact in zip(rows, made[:3], strict=True):
+        mailed = render_for_recipient(welcome(), recipient_for_contact(contact))
+        hero = next(c for c in mailed.choices if c.block_type == "hero")
+        assert row["HERO_VAR"] == hero.variant
+        if contact.industry:
+            assert row["EXPERIMENT"] == "hero-email"
+            assert row["ARM"] == hero.arm
+            assert hero.arm in {"control", "personalized"}
+        else:  # no profile: in no experiment, as on the site
+            assert row["EXPERIMENT"] == row["ARM"] == ""
+        hero_key = hero.block
+        assert row["HERO_URL"].startswith(f"https://t.example/{hero_key}?to=http")
+        assert row["CTA_URL"].startswith("https://t.example/")
+        assert not row["UNSUB_URL"].startswith("https://t.example/")
+
+
+@pytest.mark.django_db
+def test_seeding_the_demo_email_again_changes_nothing() -> None:
+    before = list(EmailTemplate.objects.values_list("pk", "updated_at"))
+    assert seed_demo_email() is None
+    assert list(EmailTemplate.objects.values_list("pk", "updated_at")) == before
