@@ -167,8 +167,16 @@ def _claim(send: EmailSend, size: int) -> list[EmailMessage]:
         queued = EmailMessage.objects.filter(send=send, status=EmailMessage.Status.QUEUED)
         if db_connection.features.has_select_for_update_skip_locked:
             queued = queued.select_for_update(skip_locked=True)
-        ids = list(queued.order_by("pk").values_list("pk", flat=True)[:size])
-        EmailMessage.objects.filter(pk__in=ids).update(status=EmailMessage.Status.SENDING)
+        candidates = list(queued.order_by("pk").values_list("pk", flat=True)[:size])
+        # Row by row, each only while still queued: a row another worker claimed between
+        # the read and this write (SQLite has no row locks) is not taken twice.
+        ids = [
+            pk
+            for pk in candidates
+            if EmailMessage.objects.filter(pk=pk, status=EmailMessage.Status.QUEUED).update(
+                status=EmailMessage.Status.SENDING
+            )
+        ]
     return list(EmailMessage.objects.filter(pk__in=ids).select_related("contact").order_by("pk"))
 
 
