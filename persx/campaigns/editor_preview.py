@@ -10,11 +10,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from wagtail.models import PreviewableMixin
 
-from persx.campaigns.preview import preview_email
 from persx.content.preview import PersonalizedPreviewMixin
 
 
 class EmailPreviewMixin(PersonalizedPreviewMixin, PreviewableMixin):
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        # Imported here: the renderer (and its CSS inliner) loads on the first preview, not
+        # in every process that loads the models.
+        from persx.campaigns.preview import preview_email
+
         email = preview_email(self, mode_name, request.build_absolute_uri("/"))
         return HttpResponse(email.html, content_type="text/html; charset=utf-8")
