@@ -3,7 +3,8 @@
 The rules (issue 15: "the README tour is a test"):
 
 1. **What is read.** README.md's "A short tour" section, docs/studio.md, docs/accounts.md,
-   docs/outcomes.md, docs/headless.md and docs/factorial.md run in the **demo** context;
+   docs/outcomes.md, docs/headless.md, docs/factorial.md, docs/newsletter.md, docs/email.md
+   and docs/email-sending.md run in the **demo** context;
    docs/operations.md, docs/monitoring.md and docs/scaling.md in the **production**
    context. Commands, settings and URLs are read from the Markdown at test
    time (``tests/docs/markdown_commands.py`` says what counts), so editing a document
@@ -58,6 +59,9 @@ DOCUMENTS: tuple[tuple[str, tuple[str, ...] | None, str], ...] = (
     ("docs/outcomes.md", None, DEMO),
     ("docs/headless.md", None, DEMO),
     ("docs/factorial.md", None, DEMO),
+    ("docs/newsletter.md", None, DEMO),
+    ("docs/email.md", None, DEMO),
+    ("docs/email-sending.md", None, DEMO),
     ("docs/operations.md", None, PRODUCTION),
     ("docs/monitoring.md", None, PRODUCTION),
     ("docs/scaling.md", None, PRODUCTION),
@@ -148,6 +152,13 @@ LISTED: dict[str, Listed] = {
     "manage.py persx_factorial_report KEY [--format json]": not_run(
         "a synopsis, and the demo has no factorial experiment: tests/web/test_factorial.py "
         "runs it on a planted history and compares it with the report page"
+    ),
+    # docs/newsletter.md
+    "printf 'someone-who-bounced@example.com\\n' > var/bounces.txt": instead(
+        ".venv/bin/python -c \"open('var/bounces.txt', 'w').write("
+        "'someone-who-bounced@example.com\\\\n')\"",
+        "the harness runs make and the virtualenv's interpreter only: the same file, written "
+        "by Python",
     ),
     # docs/operations.md
     "make serve": server(
