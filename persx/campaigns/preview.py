@@ -12,9 +12,8 @@ from django.http import HttpRequest
 from persx.campaigns.rendering import (
     RenderedEmail,
     TemplateContent,
-    email_html,
-    email_text,
     parts_for_context,
+    rendered_email,
 )
 from persx.personalization.context import use_preview
 
@@ -28,10 +27,4 @@ def preview_email(template: TemplateContent, audience: str, base_url: str = "") 
     parts = parts_for_context(
         template, context, unsubscribe_url=PREVIEW_UNSUBSCRIBE, base_url=base_url
     )
-    return RenderedEmail(
-        subject=parts.subject,
-        preheader=parts.preheader,
-        html=email_html(parts),
-        text=email_text(parts),
-        choices=parts.choices,
-    )
+    return rendered_email(parts)

@@ -166,7 +166,13 @@ def render_for_recipient(
 ) -> RenderedEmail:
     """``template`` for ``recipient``: subject, preheader, inlined HTML, plain text and the
     decision of every personalizable block."""
-    parts = email_parts(template, recipient, link=link, unsubscribe_url=unsubscribe_url)
+    return rendered_email(
+        email_parts(template, recipient, link=link, unsubscribe_url=unsubscribe_url)
+    )
+
+
+def rendered_email(parts: EmailParts) -> RenderedEmail:
+    """The finished email of ``parts``: inlined HTML and plain text beside the decisions."""
     return RenderedEmail(
         subject=parts.subject,
         preheader=parts.preheader,

@@ -20,17 +20,18 @@ What is restored, and when:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from persx.campaigns.rendering import recipient_for_contact, recipient_profile
 from persx.catalog.repository import current_catalog
 from persx.email_delivery.contact_visitor import visitor_id_for
 from persx.email_delivery.links import LinkClaim
 from persx.email_delivery.models import EmailMessage
-from persx.engine.visitor.profile import ConsentState, Provenance, VisitorProfile
+from persx.engine.visitor.profile import ConsentState, VisitorProfile
 from persx.events.event_types import EventType
 from persx.events.services import record_visitor_event
 from persx.newsletter.models import Contact
@@ -59,22 +60,13 @@ def contact_profile(contact: Contact, consent: ConsentState) -> VisitorProfile |
         if record is not None and catalog.industry(record.industry or None) is not None:
             return record_to_profile(record).with_changes(consent=consent)
     if catalog.industry(contact.industry or None) is None:
-        return None
-    persona = catalog.persona(contact.persona or None)
-    if persona is not None and persona.industry != contact.industry:
-        persona = None
-    now = timezone.now()
-    return VisitorProfile(
-        visitor_id=visitor_id_for(contact),
-        industry=contact.industry,
-        persona=persona.slug if persona else None,
-        persona_confidence=1.0 if persona else 0.0,
-        industry_source=Provenance.START_FORM,
-        persona_source=Provenance.START_FORM if persona else None,
-        set_at=now,
-        updated_at=now,
-        consent=consent,
+        return None  # nothing to restore, and no visitor id minted for it
+    # Otherwise the profile of the industry and persona the contact had at signup: the same
+    # rule (catalog checks, persona within the industry) as the email rendered for them.
+    recipient = replace(
+        recipient_for_contact(contact), visitor_id=visitor_id_for(contact), consent=consent.value
     )
+    return recipient_profile(recipient)
 
 
 def _may_restore(contact: Contact) -> str:
