@@ -52,6 +52,14 @@ class PersxConfig:
     profile_writes_per_address_per_minute: int
     csp_reports_per_address_per_minute: int
     outcome_batches_per_integration_per_minute: int
+    newsletter_confirm_days: int
+    newsletter_signups_per_address_per_minute: int  # 0 switches the limit off
+    newsletter_resend_minutes: int
+    email_base_url: str  # '' = WAGTAILADMIN_BASE_URL
+    email_link_max_age_days: int
+    email_attribution_days: int
+    email_unsubscribe_mailto: str
+    email_postal_address: str
     public_max_number_fields: int
     admin_path_prefixes: tuple[str, ...]
     admin_content_security_policy: Mapping[str, Any]
@@ -145,6 +153,16 @@ def config() -> PersxConfig:
         outcome_batches_per_integration_per_minute=int(
             raw["OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE"]
         ),
+        newsletter_confirm_days=int(raw["NEWSLETTER_CONFIRM_DAYS"]),
+        newsletter_signups_per_address_per_minute=int(
+            raw["NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_MINUTE"]
+        ),
+        newsletter_resend_minutes=int(raw["NEWSLETTER_RESEND_MINUTES"]),
+        email_base_url=str(raw["EMAIL_BASE_URL"] or ""),
+        email_link_max_age_days=int(raw["EMAIL_LINK_MAX_AGE_DAYS"]),
+        email_attribution_days=int(raw["EMAIL_ATTRIBUTION_DAYS"]),
+        email_unsubscribe_mailto=str(raw["EMAIL_UNSUBSCRIBE_MAILTO"] or ""),
+        email_postal_address=str(raw["EMAIL_POSTAL_ADDRESS"] or ""),
         public_max_number_fields=int(_top_level("PERSX_PUBLIC_MAX_NUMBER_FIELDS")),
         admin_path_prefixes=tuple(_top_level("FIELD_LIMIT_ADMIN_PREFIXES")),
         admin_content_security_policy=_top_level("ADMIN_CONTENT_SECURITY_POLICY"),

@@ -324,7 +324,7 @@ def absolute_url(url: str, base_url: str = "") -> str:
 
 def postal_address() -> str:
     """The company's postal line every email's footer carries (anti-spam laws ask for it)."""
-    return str(getattr(settings, "PERSX_EMAIL_POSTAL_ADDRESS", "") or "")
+    return config().email_postal_address
 
 
 def email_html(parts: EmailParts) -> str:

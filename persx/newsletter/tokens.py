@@ -13,11 +13,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 
+from persx.config import config
 from persx.newsletter.models import Contact
 
 CONFIRM_SALT = "persx.newsletter.confirm"
 UNSUBSCRIBE_SALT = "persx.newsletter.unsubscribe"
-DEFAULT_CONFIRM_MAX_AGE_DAYS = 7
 
 
 class InvalidToken(Exception):
@@ -29,9 +29,14 @@ class ExpiredToken(InvalidToken):
 
 
 def confirm_max_age() -> timedelta:
-    """How long a confirmation link works: ``PERSX_NEWSLETTER_CONFIRM_DAYS`` (default 7)."""
-    days = getattr(settings, "PERSX_NEWSLETTER_CONFIRM_DAYS", DEFAULT_CONFIRM_MAX_AGE_DAYS)
-    return timedelta(days=int(days))
+    """How long a confirmation link works: ``NEWSLETTER_CONFIRM_DAYS``
+    (``PERSX_NEWSLETTER_CONFIRM_DAYS``, default 7)."""
+    return timedelta(days=config().newsletter_confirm_days)
+
+
+def _site_origin() -> str:
+    """The site's origin in emailed links: ``EMAIL_BASE_URL``, else ``WAGTAILADMIN_BASE_URL``."""
+    return str(config().email_base_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
 
 
 def _address_digest(email: str) -> str:
@@ -61,7 +66,7 @@ def confirmation_path(contact: Contact) -> str:
 
 
 def confirmation_url(contact: Contact) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + confirmation_path(contact)
+    return _site_origin() + confirmation_path(contact)
 
 
 def contact_from_confirmation(token: str) -> Contact:
@@ -87,7 +92,7 @@ def unsubscribe_path(contact: Contact) -> str:
 
 
 def unsubscribe_url(contact: Contact) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + unsubscribe_path(contact)
+    return _site_origin() + unsubscribe_path(contact)
 
 
 def contact_from_unsubscribe(token: str) -> Contact:

@@ -259,10 +259,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "persx@localhost")
 
 WAGTAIL_SITE_NAME = "PersX"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-# The postal line in every email's footer (persx/campaigns; docs/email.md).
-PERSX_EMAIL_POSTAL_ADDRESS = os.environ.get(
-    "PERSX_EMAIL_POSTAL_ADDRESS", "PersX GmbH · Example Street 1 · 10115 Berlin · Germany"
-)
 # The admin makes no calls outside the site: no Gravatar avatars, no release check.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
@@ -348,6 +344,25 @@ PERSX = {
     # sends a few batches of up to 1,000 outcomes a minute; a runaway loop is stopped here.
     "OUTCOME_BATCHES_PER_INTEGRATION_PER_MINUTE": int(
         os.environ.get("PERSX_OUTCOME_BATCHES_PER_INTEGRATION", "120")
+    ),
+    # The newsletter (persx/newsletter; docs/newsletter.md): how long a confirmation link
+    # works, signups one client address may post a minute (0 = off), and the quiet time
+    # before a pending address gets another confirmation email.
+    "NEWSLETTER_CONFIRM_DAYS": int(os.environ.get("PERSX_NEWSLETTER_CONFIRM_DAYS", "7")),
+    "NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_MINUTE": int(
+        os.environ.get("PERSX_NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_MINUTE", "20")
+    ),
+    "NEWSLETTER_RESEND_MINUTES": int(os.environ.get("PERSX_NEWSLETTER_RESEND_MINUTES", "10")),
+    # Email (persx/campaigns, persx/email_delivery; docs/email.md, docs/email-sending.md):
+    # the site's origin in links ('' = WAGTAILADMIN_BASE_URL), how long a tracked link
+    # restores a profile, how long after a click a conversion counts for the email, an
+    # optional mailto: beside the one-click unsubscribe URL, and every email's postal line.
+    "EMAIL_BASE_URL": os.environ.get("PERSX_EMAIL_BASE_URL", ""),
+    "EMAIL_LINK_MAX_AGE_DAYS": int(os.environ.get("PERSX_EMAIL_LINK_MAX_AGE_DAYS", "60")),
+    "EMAIL_ATTRIBUTION_DAYS": int(os.environ.get("PERSX_EMAIL_ATTRIBUTION_DAYS", "7")),
+    "EMAIL_UNSUBSCRIBE_MAILTO": os.environ.get("PERSX_EMAIL_UNSUBSCRIBE_MAILTO", ""),
+    "EMAIL_POSTAL_ADDRESS": os.environ.get(
+        "PERSX_EMAIL_POSTAL_ADDRESS", "PersX GmbH · Example Street 1 · 10115 Berlin · Germany"
     ),
     # Reports fold new events into the rollups on load when the last update is older than
     # this (seconds); 0 = never. On for the demo (`make run`); production schedules

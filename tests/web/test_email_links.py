@@ -106,7 +106,7 @@ def test_a_contact_with_a_stored_profile_gets_that_profile_back() -> None:
 
 @pytest.mark.django_db
 def test_an_expired_link_lands_as_a_generic_visitor_with_a_notice(settings: Any) -> None:
-    settings.PERSX_EMAIL_LINK_MAX_AGE_DAYS = 60
+    settings.PERSX = {**settings.PERSX, "EMAIL_LINK_MAX_AGE_DAYS": 60}
     message = message_for()
     made = time.time() - 61 * 86400
     with mock.patch("django.core.signing.time.time", return_value=made):

@@ -68,7 +68,7 @@ def event(
 
 @pytest.mark.django_db
 def test_a_conversion_counts_only_after_the_click_within_the_window(settings: Any) -> None:
-    settings.PERSX_EMAIL_ATTRIBUTION_DAYS = 7
+    settings.PERSX = {**settings.PERSX, "EMAIL_ATTRIBUTION_DAYS": 7}
     send = new_send()
     soon, late, before, other, unclicked = (delivered(send, True) for _ in range(5))
     now = timezone.now()
@@ -87,7 +87,8 @@ def test_a_conversion_counts_only_after_the_click_within_the_window(settings: An
     assert {pk for pk, o in outcomes.items() if o.clicked} == set(ids)
     assert {pk for pk, o in outcomes.items() if o.converted} == {soon.pk}
     assert not outcomes[unclicked.pk].clicked
-    settings.PERSX_EMAIL_ATTRIBUTION_DAYS = 8  # a longer window takes the later one too
+    # a longer window takes the later one too
+    settings.PERSX = {**settings.PERSX, "EMAIL_ATTRIBUTION_DAYS": 8}
     outcomes = {o.message_id: o for o in recipient_outcomes([send.pk])}
     assert {pk for pk, o in outcomes.items() if o.converted} == {soon.pk, late.pk}
 

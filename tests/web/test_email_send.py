@@ -132,7 +132,7 @@ SENDABLE = {"hana@clinic.example", "sam@cloud.example", "pat@plain.example"}
 def test_one_message_per_sendable_contact_with_the_unsubscribe_headers_and_both_parts(
     smtp_sink: SmtpSink, audience: dict[str, Contact], settings: Any
 ) -> None:
-    settings.PERSX_EMAIL_UNSUBSCRIBE_MAILTO = "unsubscribe@persx.example"
+    settings.PERSX = {**settings.PERSX, "EMAIL_UNSUBSCRIBE_MAILTO": "unsubscribe@persx.example"}
     call_command("persx_email_send", TEMPLATE, "--batch-size", "2")
 
     assert sorted(smtp_sink.handler.recipients()) == sorted(SENDABLE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import override_settings
 
@@ -74,7 +75,7 @@ def test_confirmation_token_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     contact = make_contact()
     token = tokens.confirmation_token(contact)
     assert tokens.contact_from_confirmation(token) == contact
-    with override_settings(PERSX_NEWSLETTER_CONFIRM_DAYS=0):
+    with override_settings(PERSX={**settings.PERSX, "NEWSLETTER_CONFIRM_DAYS": 0}):
         monkeypatch.setattr(signing.time, "time", lambda real=signing.time.time: real() + 5)
         with pytest.raises(tokens.ExpiredToken):
             tokens.contact_from_confirmation(token)
