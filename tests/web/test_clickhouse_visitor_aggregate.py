@@ -26,6 +26,7 @@ from persx.eventstore.port import Scope, Sums
 from persx.eventstore.schema import backfill_statement, schema_statements
 from persx.eventstore.selection import clickhouse_store
 from tests.web.analytics_events import EventLog, at
+from tests.web.clickhouse_support import drop_schema
 
 EXPERIMENT = "exp-aggregate"
 METRICS = (
@@ -36,11 +37,6 @@ METRICS = (
     "return_visit",
     "form_completion",
 )
-
-
-def drop_schema(store: ClickHouseEventStore) -> None:
-    for name in (f"{store.visitors_table}_mv", store.visitors_table, store.table):
-        store.session.command(f"DROP TABLE IF EXISTS {name}")
 
 
 @pytest.fixture

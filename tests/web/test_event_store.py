@@ -29,6 +29,7 @@ from persx.eventstore.clickhouse_store import ClickHouseEventStore
 from persx.eventstore.raw_rows import COLUMNS
 from persx.eventstore.schema import retention_ttl, schema_statements
 from persx.eventstore.selection import clickhouse_store, columnar_store
+from tests.web.clickhouse_support import drop_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +43,11 @@ def with_store(**persx: Any) -> Any:
 @pytest.fixture
 def columnar() -> Iterator[ClickHouseEventStore]:
     store = clickhouse_store(CHDB_URL)
-    store.session.command(f"DROP TABLE IF EXISTS {store.table}")
+    drop_schema(store)
     store.create_schema(retention_months=None)
     with with_store(EVENT_STORE="clickhouse", CLICKHOUSE_URL=CHDB_URL):
         yield store
-    store.session.command(f"DROP TABLE IF EXISTS {store.table}")
+    drop_schema(store)
 
 
 def stored(store: ClickHouseEventStore, visitor: str) -> list[tuple[Any, ...]]:

@@ -40,6 +40,7 @@ from persx.eventstore.selection import clickhouse_store
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
 from tests.web.analytics_events import EventLog, at
+from tests.web.clickhouse_support import drop_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +49,6 @@ EXPERIMENT = "exp-parity"
 INDUSTRIES = ("saas", "fintech", "healthcare", "")
 CONSENTS = ("granted", "unknown", "denied")
 TOLERANCE = 1e-9
-
-
-def drop_schema(store: ClickHouseEventStore) -> None:
-    """The raw table, the per-visitor aggregate and the view between them."""
-    for name in (f"{store.visitors_table}_mv", store.visitors_table, store.table):
-        store.session.command(f"DROP TABLE IF EXISTS {name}")
 
 
 @pytest.fixture

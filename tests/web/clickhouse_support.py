@@ -1,0 +1,12 @@
+"""ClickHouse (chDB in-process) test support: one schema reset for every test module."""
+
+from __future__ import annotations
+
+from persx.eventstore.clickhouse_store import ClickHouseEventStore
+
+
+def drop_schema(store: ClickHouseEventStore) -> None:
+    """The raw table, the per-visitor aggregate and the view between them (the view first:
+    it reads the raw table and writes the aggregate)."""
+    for name in (f"{store.visitors_table}_mv", store.visitors_table, store.table):
+        store.session.command(f"DROP TABLE IF EXISTS {name}")
