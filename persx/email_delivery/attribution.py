@@ -5,14 +5,15 @@ A conversion (any event type in ``CONVERSION_EVENT_TYPES``: the primary metrics 
 visitor a click restored, at or after the click and within the attribution window
 (``PERSX_EMAIL_ATTRIBUTION_DAYS``, default 7), is attributed to the clicked message (and so
 to its send). A recipient counts once, however many links they clicked or conversions
-followed. Clicks and conversions are read from the relational event log; a click stored
-without a visitor (no consent) cannot be followed, so it counts as a click only.
+followed. Clicks and conversions are read from the configured event store (the relational
+log, or ClickHouse); a click stored without a visitor (no consent) cannot be followed, so it
+counts as a click only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from persx.email_delivery.delivery_settings import attribution_window
 from persx.email_delivery.models import EmailMessage
 from persx.events.event_types import CONVERSION_EVENT_TYPES, EventType
 from persx.events.models import Event
+from persx.eventstore.selection import columnar_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,20 @@ def _message_of(properties: object) -> int | None:
     return None
 
 
+def _events(
+    types: Sequence[str], visitor_ids: Sequence[str] | None = None
+) -> Iterable[tuple[str, datetime, object]]:
+    """(visitor id, occurred at, properties) of the stored events of these types, from the
+    configured event store: the relational log, or ClickHouse when raw events go there."""
+    columnar = columnar_store()
+    if columnar is not None:
+        return columnar.events_of_types(types, visitor_ids)
+    events = Event.objects.filter(type__in=list(types))
+    if visitor_ids is not None:
+        events = events.filter(visitor_id__in=list(visitor_ids))
+    return events.values_list("visitor_id", "occurred_at", "properties")
+
+
 def recipient_outcomes(
     send_ids: Iterable[int] | None = None, window: timedelta | None = None
 ) -> list[RecipientOutcome]:
@@ -54,18 +70,14 @@ def recipient_outcomes(
         for pk, send_id, personalized in delivered.values_list("pk", "send_id", "personalized")
     }
     clicks: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    for visitor_id, occurred_at, properties in Event.objects.filter(
-        type=EventType.EMAIL_CLICK.value
-    ).values_list("visitor_id", "occurred_at", "properties"):
+    for visitor_id, occurred_at, properties in _events([EventType.EMAIL_CLICK.value]):
         message_id = _message_of(properties)
         if message_id in messages:
             clicks[message_id].append((visitor_id, occurred_at))
     visitors = {v for found in clicks.values() for v, _ in found if v}
     conversions: dict[str, list[datetime]] = defaultdict(list)
     if visitors:
-        for visitor_id, occurred_at in Event.objects.filter(
-            type__in=CONVERSION_EVENT_TYPES, visitor_id__in=sorted(visitors)
-        ).values_list("visitor_id", "occurred_at"):
+        for visitor_id, occurred_at, _ in _events(CONVERSION_EVENT_TYPES, sorted(visitors)):
             conversions[visitor_id].append(occurred_at)
 
     def converted(message_id: int) -> bool:

@@ -10,13 +10,14 @@ Session`: a server or cluster through ``clickhouse-connect``, or chDB in-process
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import OperationalError
@@ -41,6 +42,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _properties(raw: Any) -> dict[str, Any]:
+    """An event's properties column (JSON text) as a dict; {} when it holds no object."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _day(value: date | str) -> date:
@@ -131,6 +144,27 @@ class ClickHouseEventStore:
             {"ids": list(visitor_ids)},
         )
         return [{c: _plain(v) for c, v in zip(COLUMNS, row, strict=True)} for row in rows]
+
+    def events_of_types(
+        self, types: Sequence[str], visitor_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, datetime, dict[str, Any]]]:
+        """(visitor id, occurred at in UTC, properties) of every stored event of these types,
+        of these visitors when given, oldest first (the email channel's clicks and the
+        conversions that follow them)."""
+        where = "has({types:Array(String)}, type)"
+        parameters: dict[str, Any] = {"types": list(types)}
+        if visitor_ids is not None:
+            where += " AND has({ids:Array(String)}, visitor_id)"
+            parameters["ids"] = list(visitor_ids)
+        rows = self.session.rows(
+            f"SELECT visitor_id, toUnixTimestamp64Micro(occurred_at), properties "
+            f"FROM {self.table} FINAL WHERE {where} ORDER BY occurred_at, event_id",
+            parameters,
+        )
+        return [
+            (str(visitor), EPOCH + timedelta(microseconds=int(micros)), _properties(raw))
+            for visitor, micros, raw in rows
+        ]
 
     # --- statistics ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -25,8 +26,11 @@ from persx.email_delivery.links import tracked_url
 from persx.email_delivery.models import EmailMessage, EmailSend
 from persx.email_delivery.report import email_report
 from persx.events.event_row import EventRow, VisitorColumns
+from persx.events.models import Event
 from persx.events.services import store_rows
+from persx.eventstore.selection import columnar_store
 from persx.newsletter.models import Contact
+from tests.web.clickhouse_support import drop_schema
 
 SITE = "http://127.0.0.1:8000"
 
@@ -66,8 +70,26 @@ def event(
     )
 
 
+@pytest.fixture(params=["relational", "clickhouse"])
+def event_store(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    """Clicks and conversions in the relational log, or in ClickHouse (chDB in-process)
+    when it is the configured event store."""
+    if request.param == "relational":
+        yield request.param
+        return
+    settings.PERSX = {**settings.PERSX, "EVENT_STORE": "clickhouse", "CLICKHOUSE_URL": "chdb://"}
+    store = columnar_store()
+    assert store is not None
+    drop_schema(store)
+    store.create_schema(retention_months=None)
+    yield request.param
+    drop_schema(store)
+
+
 @pytest.mark.django_db
-def test_a_conversion_counts_only_after_the_click_within_the_window(settings: Any) -> None:
+def test_a_conversion_counts_only_after_the_click_within_the_window(
+    settings: Any, event_store: str
+) -> None:
     settings.PERSX = {**settings.PERSX, "EMAIL_ATTRIBUTION_DAYS": 7}
     send = new_send()
     soon, late, before, other, unclicked = (delivered(send, True) for _ in range(5))
@@ -91,6 +113,8 @@ def test_a_conversion_counts_only_after_the_click_within_the_window(settings: An
     settings.PERSX = {**settings.PERSX, "EMAIL_ATTRIBUTION_DAYS": 8}
     outcomes = {o.message_id: o for o in recipient_outcomes([send.pk])}
     assert {pk for pk, o in outcomes.items() if o.converted} == {soon.pk, late.pk}
+    # The clicks and conversions were read from the store they were written to.
+    assert Event.objects.exists() is (event_store == "relational")
 
 
 @pytest.mark.django_db
