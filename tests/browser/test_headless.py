@@ -15,6 +15,7 @@ SECTIONS = {
     "testimonial": "testimonial",
     "related": "related",
     "cta": "cta",
+    "newsletter-signup": "newsletter_signup",
 }
 
 

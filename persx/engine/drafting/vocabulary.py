@@ -46,8 +46,8 @@ report request rescue reserve restart restore resume retain return reuse review 
 route run save scale schedule score search see segment sell send serve set share shift ship
 ships shorten show showing sign simplify skip solve speed split start step stop streamline
 submit support swap switch sync take talk target teach tell test testing tie track trade
-trigger try turn understand ungate unlock update upgrade use validate verify walk want
-watch win work works write writes trust bet believe call carry cover deal earn fall feel
+trigger try turn understand ungate unlock unsubscribe update upgrade use validate verify walk
+want watch win work works write writes trust bet believe call carry cover deal earn fall feel
 gain hear hit hold hope keep land leave lose mean miss note offer pass pick point pull push
 reach remain remember rise say seem shape sit stand stay sound spend spot suggest suit
 think throw touch treat understand wait wish wonder worry ask add allow appear arrive become
@@ -60,7 +60,7 @@ _NOUNS_AND_ADJECTIVES = """
 account accounts active activation ad ads age agency agent analytics application
 applications approval audience audit average banking banks benchmark best better bigger
 booking bookings brand brands business businesses care cart carts case checkout client
-clients clinic clinics company companies compliance consultation content conversion
+clients clinic clinics company companies compliance compliant consultation content conversion
 conversions cost costs customer customers daily data day days default demand demo demos
 digital direct director early easy every experience experimentation experiments faster fast
 families financial first form forms free full generic great gross growth guest guests

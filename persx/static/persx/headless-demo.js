@@ -80,6 +80,14 @@
       inner.appendChild(el("h2", "", c.headline));
       if (c.intro) inner.appendChild(el("p", "section-intro", c.intro));
     },
+    newsletter_signup: function (c, inner) {
+      inner.appendChild(el("h2", "", c.heading));
+      if (c.text) inner.appendChild(el("p", "section-intro", c.text));
+      var p = el("p");
+      p.appendChild(link(c.button_label || "Subscribe", "/#newsletter", "button"));
+      inner.appendChild(p);
+      if (c.privacy_note) inner.appendChild(el("p", "muted", c.privacy_note));
+    },
   };
 
   function render(answer) {

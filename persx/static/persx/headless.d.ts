@@ -24,7 +24,15 @@ export interface DecisionRequest {
 export interface DecidedBlock {
   key: string;
   page: string;
-  type: "hero" | "feature_grid" | "contact_form" | "cta" | "testimonial" | "related" | string;
+  type:
+    | "hero"
+    | "feature_grid"
+    | "contact_form"
+    | "cta"
+    | "testimonial"
+    | "related"
+    | "newsletter_signup"
+    | string;
   /** "generic" or the audience key shown ("industry:saas", "persona:saas-demand-gen"). */
   variant: string;
   reason: string;
