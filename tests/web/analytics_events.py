@@ -9,6 +9,7 @@ from typing import Any
 from persx.engine.deciding.decision import Reason
 from persx.engine.visitor.audience import INDUSTRY_PREFIX, PERSONA_PREFIX
 from persx.events.models import Event
+from persx.experiments.models import Experiment
 
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 
@@ -107,3 +108,23 @@ def _reason(arm: str, served: str) -> Reason:
     if served.startswith(INDUSTRY_PREFIX):
         return Reason.INDUSTRY_MATCH
     return Reason.VARIANT_MISSING
+
+
+def measured_experiment(key: str, name: str, **fields: Any) -> Experiment:
+    """A running 50/50 experiment, generic control vs personalized, on no page of the site
+    (``scope_value`` 999999 matches none, so it changes nothing other tests render): the
+    experiment the analytics tests plant histories for. ``fields`` override the defaults."""
+    values: dict[str, Any] = {
+        "key": key,
+        "name": name,
+        "status": Experiment.Status.RUNNING,
+        "scope_kind": Experiment.ScopeKind.PAGE,
+        "scope_value": "999999",
+        "arms": [
+            {"key": "control", "kind": "generic", "weight": 0.5},
+            {"key": "personalized", "kind": "personalized", "weight": 0.5},
+        ],
+        "primary_metric": "form_submission",
+        **fields,
+    }
+    return Experiment.objects.create(**values)

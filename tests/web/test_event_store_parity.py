@@ -39,7 +39,7 @@ from persx.eventstore.clickhouse_store import ClickHouseEventStore
 from persx.eventstore.selection import clickhouse_store
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
-from tests.web.analytics_events import EventLog, at
+from tests.web.analytics_events import EventLog, at, measured_experiment
 from tests.web.clickhouse_support import drop_schema
 
 pytestmark = pytest.mark.django_db
@@ -165,17 +165,10 @@ def assert_same(relational: Any, columnar: Any, where: str = "report") -> None:
 
 def make_experiment() -> Experiment:
     invalidate_experiments()
-    return Experiment.objects.create(
-        key=EXPERIMENT,
-        name="Parity",
+    return measured_experiment(
+        EXPERIMENT,
+        "Parity",
         status=Experiment.Status.STOPPED,
-        scope_kind=Experiment.ScopeKind.PAGE,
-        scope_value="999999",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
         secondary_metrics=[
             "cta_click",
             "engagement",

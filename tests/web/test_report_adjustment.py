@@ -31,7 +31,7 @@ from persx.analytics.services import update_rollups
 from persx.engine.statistics import time_to_power
 from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
-from tests.web.analytics_events import EventLog
+from tests.web.analytics_events import EventLog, measured_experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -49,19 +49,8 @@ def no_leaked_experiments() -> Iterator[None]:
 
 
 def make_experiment(key: str) -> Experiment:
-    return Experiment.objects.create(
-        key=key,
-        name=f"Adjustment test {key}",
-        status=Experiment.Status.RUNNING,
-        scope_kind=Experiment.ScopeKind.PAGE,
-        scope_value="999999",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
-        secondary_metrics=["cta_click"],
-        sequential_tuning_n=8000,
+    return measured_experiment(
+        key, f"Adjustment test {key}", secondary_metrics=["cta_click"], sequential_tuning_n=8000
     )
 
 

@@ -35,9 +35,8 @@ from persx.analytics.services import update_rollups
 from persx.analytics.unit_cells import fold_of, unit_cells
 from persx.analytics.unit_rows import UnitRow, unit_rows
 from persx.engine.statistics import account_sums, adjusted_lift, relative_lift
-from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
-from tests.web.analytics_events import EventLog
+from tests.web.analytics_events import EventLog, measured_experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -55,19 +54,8 @@ def no_leaked_experiments() -> Iterator[None]:
 
 
 def make_experiment(key: str) -> None:
-    Experiment.objects.create(
-        key=key,
-        name=f"Cells test {key}",
-        status=Experiment.Status.RUNNING,
-        scope_kind=Experiment.ScopeKind.PAGE,
-        scope_value="999999",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
-        secondary_metrics=["cta_click"],
-        sequential_tuning_n=8000,
+    measured_experiment(
+        key, f"Cells test {key}", secondary_metrics=["cta_click"], sequential_tuning_n=8000
     )
 
 

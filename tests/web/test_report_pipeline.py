@@ -22,13 +22,12 @@ from persx.analytics.report_pipeline import pipeline_section
 from persx.analytics.report_queries import find_design
 from persx.analytics.reports import build_report
 from persx.analytics.services import update_rollups
-from persx.experiments.models import Experiment
 from persx.experiments.repository import invalidate_experiments
 from persx.leads.models import Lead
 from persx.outcomes.models import Integration
 from persx.outcomes.services import check_and_store
 from persx.outcomes.validation import OutcomeRecord
-from tests.web.analytics_events import EventLog
+from tests.web.analytics_events import EventLog, measured_experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +38,7 @@ SEGMENTS = [(ALL_INDUSTRIES, "All industries")]
 @pytest.fixture(autouse=True)
 def experiment() -> Iterator[None]:
     invalidate_experiments()
-    Experiment.objects.create(
-        key=KEY,
-        name="Pipeline test",
-        status=Experiment.Status.RUNNING,
-        scope_kind=Experiment.ScopeKind.PAGE,
-        scope_value="999999",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
-    )
+    measured_experiment(KEY, "Pipeline test")
     yield
     invalidate_experiments()
 
@@ -164,18 +152,7 @@ CUPED_KEY = "exp-pipe-cuped"
 def planted_pipeline(per_arm: int, seed: int, key: str = CUPED_KEY) -> list[tuple[str, datetime]]:
     """Store the history as raw events (rolled up by the real service) and the outcomes
     through the outcomes service; returns each qualified visitor with their exposure time."""
-    Experiment.objects.create(
-        key=key,
-        name="Pipeline CUPED test",
-        status=Experiment.Status.RUNNING,
-        scope_kind=Experiment.ScopeKind.PAGE,
-        scope_value="999999",
-        arms=[
-            {"key": "control", "kind": "generic", "weight": 0.5},
-            {"key": "personalized", "kind": "personalized", "weight": 0.5},
-        ],
-        primary_metric="form_submission",
-    )
+    measured_experiment(key, "Pipeline CUPED test")
     rng = np.random.default_rng(seed)
     log = EventLog()
     outcomes, qualified = [], []
