@@ -20,6 +20,7 @@ from persx.email_delivery import sending
 from persx.email_delivery.models import EmailSend
 from persx.email_delivery.report import EmailPli, email_report, report_json
 from persx.email_delivery.tasks import enqueue_send
+from persx.jobs.progress import progress_status
 
 START_PERMISSION = "persx_email_delivery.add_emailsend"
 
@@ -67,20 +68,19 @@ def table_row(row: EmailPli) -> dict[str, Any]:
 
 
 def send_status(send: EmailSend) -> dict[str, Any]:
-    done = send.done
-    return {
-        "id": send.pk,
-        "status": send.status,
-        "status_label": send.get_status_display(),
-        "finished": send.finished,
-        "total": send.total,
-        "done": done,
-        "percent": round(100 * done / send.total) if send.total else 100,
+    return progress_status(
+        pk=send.pk,
+        status=send.status,
+        status_label=send.get_status_display(),
+        finished=send.finished,
+        done=send.done,
+        total=send.total,
+        message=send.message,
+    ) | {
         "sent": send.sent,
         "skipped": send.skipped,
         "failed": send.failed,
         "skipped_by_reason": sending.skip_counts(send),
-        "message": send.message,
     }
 
 

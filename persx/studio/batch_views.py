@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from persx.content.models import PersonalizedPage
 from persx.generation.anthropic_provider import provider_from_environment
+from persx.jobs.progress import progress_status
 from persx.studio.admin_screen import StudioScreen
 from persx.studio.batch import create_batch, estimate, missing_cells
 from persx.studio.models import DraftBatch
@@ -123,15 +124,15 @@ class BatchDetailView(StudioScreen):
 
 
 def batch_status(batch: DraftBatch) -> dict[str, Any]:
-    total = batch.total
-    return {
-        "id": batch.pk,
-        "status": batch.status,
-        "status_label": batch.get_status_display(),
-        "finished": batch.finished,
-        "total": total,
-        "done": batch.position,
-        "percent": round(100 * batch.position / total) if total else 100,
+    return progress_status(
+        pk=batch.pk,
+        status=batch.status,
+        status_label=batch.get_status_display(),
+        finished=batch.finished,
+        done=batch.position,
+        total=batch.total,
+        message=batch.message,
+    ) | {
         "drafted": batch.drafted,
         "failed": batch.failed,
         "skipped": batch.skipped,
@@ -141,7 +142,6 @@ def batch_status(batch: DraftBatch) -> dict[str, Any]:
         if batch.budget_tokens
         else 0,
         "estimated_tokens": batch.estimated_tokens,
-        "message": batch.message,
     }
 
 
