@@ -5,12 +5,13 @@ site's consent mode)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
+
+from defusedcsv import csv
 
 from persx.analytics.consent_scope import consent_scope_text
 from persx.analytics.report_model import (

@@ -8,9 +8,10 @@ in chunks), so a large list needs no more memory than a small one.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from typing import Protocol
+
+from defusedcsv import csv
 
 from persx.campaigns import merge_fields
 from persx.campaigns.models import EmailTemplate

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
+
+from defusedcsv import csv
 
 from persx.charts.number_format import percent
 from persx.engine.learning.persona_review import PersonaReview

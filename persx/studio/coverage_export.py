@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import TYPE_CHECKING
+
+from defusedcsv import csv
 
 from persx.studio.cell_state import CellState
 

@@ -360,3 +360,32 @@ def test_seeding_the_demo_email_again_changes_nothing() -> None:
     before = list(EmailTemplate.objects.values_list("pk", "updated_at"))
     assert seed_demo_email() is None
     assert list(EmailTemplate.objects.values_list("pk", "updated_at")) == before
+
+
+# --- CSV injection: the export is opened in spreadsheets ----------------------------------
+
+
+@pytest.mark.django_db
+def test_an_address_that_would_run_as_a_formula_is_exported_inert() -> None:
+    # "=" and "+" are legal in an address's local part: a signup can plant a formula that
+    # a spreadsheet would run when the merge-field CSV is opened.
+    Contact.objects.create(email="=2+5@example.org", status=Contact.Status.SUBSCRIBED)
+    Contact.objects.create(email="-1+1@example.org", status=Contact.Status.SUBSCRIBED)
+    out = io.StringIO()
+    export_csv(welcome(), out)
+    emails = [row["EMAIL"] for row in rows_of(out.getvalue())]
+    assert "'=2+5@example.org" in emails
+    assert "'-1+1@example.org" in emails
+    assert not any(e[:1] in {"=", "+", "-", "@"} for e in emails)
+
+
+@pytest.mark.django_db
+def test_ordinary_addresses_and_urls_leave_the_export_unchanged() -> None:
+    # Beside the guard: plus-addressing, dashes and the links inside a cell are untouched.
+    Contact.objects.create(email="ana+news@north-wind.example", status="subscribed")
+    out = io.StringIO()
+    export_csv(welcome(), out)
+    (row,) = rows_of(out.getvalue())
+    assert row["EMAIL"] == "ana+news@north-wind.example"
+    assert row["UNSUB_URL"].startswith("http")
+    assert row["CTA_URL"].startswith(("http", "/"))
