@@ -1,7 +1,8 @@
 """The newsletter's public pages: signup (POST), confirmation link, unsubscribe link.
 
 Plain forms and pages: everything works without JavaScript. A ``fetch`` caller that asks
-for JSON (``Accept: application/json``) gets ``{outcome, message}`` or ``{message, errors}``.
+for JSON (``Accept: application/json``) gets ``{outcome, message}``, or on a refusal the API's
+error shape ``{message, detail: [{loc, msg}]}`` (persx/http/errors.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from persx.http.errors import error_response
 from persx.http.redirects import safe_next
 from persx.newsletter import services, tokens
 from persx.newsletter.forms import SignupForm
@@ -55,11 +57,9 @@ def _refusal(
 ) -> HttpResponse:
     """A refused signup: JSON for fetch callers, else the signup page with the message."""
     if _wants_json(request):
-        errors = {field: [message]} if field else {}
+        detail = [{"loc": [field], "msg": message}] if field else []
         prefix = f"{field}: " if field else ""
-        response: HttpResponse = JsonResponse(
-            {"message": prefix + message, "errors": errors}, status=status
-        )
+        response: HttpResponse = error_response(status, prefix + message, detail)
     else:
         response = render(
             request,

@@ -184,7 +184,7 @@ def test_a_bad_address_is_refused_naming_the_field_and_nothing_is_stored(
     )
     assert as_json.status_code == 400
     assert as_json.json()["message"].startswith("email: ")
-    assert list(as_json.json()["errors"]) == ["email"]
+    assert [d["loc"] for d in as_json.json()["detail"]] == [["email"]]
     assert not Contact.objects.exists()
     assert mailoutbox == []
 
