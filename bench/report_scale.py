@@ -14,7 +14,12 @@ the global holdout report and the personalization overview. ``--keep`` leaves th
 and rollups in place for a later run with ``--reuse`` (no generation, no rollup).
 
 ``--parts all`` also times each page's parts (the rollup counts alone, the adjusted
-estimates, the pipeline section); ``--rounds`` sets the calls after the first. Each part
+estimates, the pipeline section) and, first, what each rollup run adds for the adjusted
+estimates: counting the stored cells of the running experiments and the global holdout
+(:func:`~persx.analytics.adjustment_cells.refresh_adjustment_cells`, every experiment
+counted again; timed once, it takes as long as the live count did per report). The
+adjusted estimates timed after it read those cells. ``--rounds`` sets the calls after the
+first. Each part
 prints its median wall time, the first call's, the CPU of this process and of the
 PostgreSQL backend, and the first call's four slowest SQL statements with their wall time.
 
@@ -119,7 +124,21 @@ def _parts() -> dict[str, Callable[[], object]]:
             *segment_labels(industry for _, industry, _ in cell_counts(d)),
         ]
 
+    def refresh_cells() -> None:
+        """What a rollup run adds: every kept experiment's cells counted again."""
+        from django.db import transaction
+
+        from persx.analytics.adjustment_cells import refresh_adjustment_cells
+        from persx.analytics.models import AdjustmentCell, RollupState
+        from persx.analytics.services import STATE_NAME
+
+        with transaction.atomic():
+            state = RollupState.objects.select_for_update().get(name=STATE_NAME)
+            AdjustmentCell.objects.all().delete()
+            refresh_adjustment_cells(state.last_event_id)
+
     return {
+        CELLS_REFRESH: refresh_cells,
         "report pli-contact": lambda: build_report(design),
         "pli-contact: rollup counts only": lambda: build_report(design, with_adjustment=False),
         "pli-contact: adjusted estimates": lambda: adjusted_estimates(design, segments(design)),
@@ -136,6 +155,8 @@ def _parts() -> dict[str, Callable[[], object]]:
 
 
 GOAL_PARTS = ("report pli-contact", "report global-holdout", "personalization overview")
+CELLS_REFRESH = "adjustment cells refresh (per rollup run)"
+ONCE = {CELLS_REFRESH}  # timed by one call after the first, whatever --rounds says
 
 
 def measure(
@@ -169,12 +190,14 @@ def measure(
     parts = _parts()
     figures: list[dict[str, Any]] = []
     for label in only:
-        got = _timed(parts[label], rounds)
+        runs = min(rounds, 1) if label in ONCE else rounds
+        got = _timed(parts[label], runs)
         print(
             f"  {label:<36}: {got['median'] * 1000:9.0f} ms median (first "
             f"{got['first'] * 1000:.0f} ms; CPU: Python {got['python_cpu'] * 1000:.0f} ms, "
             f"PostgreSQL backend {got['backend_cpu'] * 1000:.0f} ms) at {stored:,} events, "
-            f"{rounds} round(s), load {_load()}; goal < {REPORT_GOAL_S * 1000:.0f} ms",
+            f"{runs} round(s), load {_load()}"
+            + ("" if label in ONCE else f"; goal < {REPORT_GOAL_S * 1000:.0f} ms"),
             flush=True,
         )
         slowest = sorted(got["queries"], key=lambda q: -float(q["time"]))[:4]
@@ -182,6 +205,8 @@ def measure(
             sql = " ".join(str(query["sql"]).split())
             print(f"      {float(query['time']) * 1000:9.0f} ms  {sql[:150]}", flush=True)
         print(f"      ({len(got['queries'])} queries in the first call)", flush=True)
+        if label in ONCE:
+            continue
         figures.append(
             {
                 "name": f"PostgreSQL {label} at {stored / 1e6:.0f} M events",

@@ -116,3 +116,30 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.experiment}/{self.arm}/{self.industry}/{self.metric}"
+
+
+class AdjustmentCell(models.Model):
+    """An experiment's visitors counted by pre-exposure cell for one metric, as of the
+    rollup watermark ``through_event_id`` (:mod:`persx.analytics.adjustment_cells` writes
+    them at the end of each rollup run; the report's adjusted estimates read them instead
+    of the raw events while the watermark has not moved). Visitors linked to an account
+    are counted here like any other: the report takes them out again and reads them one by
+    one."""
+
+    experiment = models.CharField(max_length=80)
+    metric = models.CharField(max_length=40)
+    arm = models.CharField(max_length=40)
+    industry = models.CharField(max_length=40, blank=True)
+    persona = models.CharField(max_length=60, blank=True)
+    landing_page = models.CharField(max_length=300, blank=True)  # the first exposure's page
+    band = models.SmallIntegerField()  # unit_cells.engagement_band
+    fold = models.SmallIntegerField()  # unit_cells.fold_of
+    visitors = models.BigIntegerField()
+    conversions = models.BigIntegerField()
+    through_event_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["experiment", "metric"], name="analytics_cell_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.experiment}/{self.metric}/{self.arm}: {self.visitors} visitors"

@@ -22,7 +22,9 @@ does not record it per visitor.
 
 Visitors alike in arm, attributes and fold get the same prediction, so the conversion
 analysis runs on cells: the database counts visitors and converters per cell
-(:mod:`~persx.analytics.unit_cells`), the prediction is fitted on the control cells and the
+(:mod:`~persx.analytics.unit_cells`; read from the counts stored at the last rollup run,
+:mod:`~persx.analytics.adjustment_cells`, while they are as fresh as the rollups), the
+prediction is fitted on the control cells and the
 sums are Σn·x, Σn·x², Σx·Σy per cell (:func:`~persx.engine.statistics.group_sums`); only
 visitors linked to an account before exposure come one by one (their account's sums).
 ``tests/web/test_report_cells.py`` holds this to the per-visitor computation to 1e-9. The
@@ -39,6 +41,8 @@ import numpy as np
 import numpy.typing as npt
 
 from persx.analytics.account_links import AccountOfVisitor, accounts_of
+from persx.analytics.adjustment_cells import stored_cells
+from persx.analytics.models import RollupState
 from persx.analytics.report_model import (
     ALL_INDUSTRIES,
     ALPHA,
@@ -46,6 +50,7 @@ from persx.analytics.report_model import (
     Design,
     EstimateInterval,
 )
+from persx.analytics.services import STATE_NAME
 from persx.analytics.unit_cells import UnitCell, engagement_band, fold_of, unit_cells
 from persx.analytics.unit_rows import UnitRow
 from persx.engine.statistics import (
@@ -255,14 +260,28 @@ def report_unit(design: Design, accounts: dict[str, AccountOfVisitor]) -> str:
     return "account" if len(set(seen)) < len(seen) else "visitor"
 
 
+def _cells(design: Design, accounts: dict[str, AccountOfVisitor]) -> list[UnitCell]:
+    """The visitors counted by pre-exposure cell: from the counts stored at the rollups'
+    watermark when there are any (O(cells)), else from the raw events (O(events))."""
+    watermark = (
+        RollupState.objects.filter(name=STATE_NAME).values_list("last_event_id", flat=True).first()
+    )
+    stored = (
+        None
+        if watermark is None
+        else stored_cells(design.key, design.primary_metric, watermark, accounts.keys())
+    )
+    return stored if stored is not None else unit_cells(design.key, design.primary_metric)
+
+
 def adjusted_estimates(
     design: Design, segments: Sequence[tuple[str, str]]
 ) -> tuple[str, list[AdjustedEstimate], str]:
     """The report's unit, the adjusted estimates (pooled and per industry, per treatment arm)
-    and, when there are none, why. Two queries: the visitors counted by pre-exposure cell
-    (:func:`~persx.analytics.unit_cells.unit_cells`) and the accounts of the linked ones."""
-    cells = unit_cells(design.key, design.primary_metric)
+    and, when there are none, why. From the accounts of the visitors linked to one and the
+    visitors counted by pre-exposure cell (:func:`_cells`)."""
     accounts = accounts_of(design.key)
+    cells = _cells(design, accounts)
     unit = report_unit(design, accounts)
     if not cells:
         return unit, [], "No visitors yet."

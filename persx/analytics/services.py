@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from persx.analytics import rollup_sql
+from persx.analytics.adjustment_cells import refresh_adjustment_cells
 from persx.analytics.models import (
     ExperimentVisitor,
     RollupState,
@@ -187,6 +188,8 @@ def _run_steps(
         lo = hi
         if progress:
             progress(hi - first, total)
+    with transaction.atomic():  # the adjusted estimates' cells, at the new watermark
+        refresh_adjustment_cells(_state_for_update().last_event_id)
     return RollupRun(
         events=total,
         first_id=first,

@@ -60,10 +60,12 @@ _FOLD_SQL = (
     + " END"
 )
 
+_BAND_SQL = (
+    f"CASE WHEN prior = 0 THEN 0 WHEN prior = 1 THEN 1 WHEN prior < {BAND_LIMIT} THEN 2 ELSE 3 END"
+)
+
 _CELLS_SQL = f"""
-SELECT arm, industry, persona, page,
-       CASE WHEN prior = 0 THEN 0 WHEN prior = 1 THEN 1 WHEN prior < {BAND_LIMIT} THEN 2
-            ELSE 3 END AS band,
+SELECT arm, industry, persona, page, {_BAND_SQL} AS band,
        fold, linked, COUNT(*), SUM(converted)
 FROM (
     SELECT ev.arm AS arm, ev.industry AS industry, ev.persona AS persona,
@@ -85,7 +87,29 @@ FROM (
     GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona
 ) AS visitors
 GROUP BY arm, industry, persona, page, band, fold, linked
-ORDER BY arm, industry, persona, page, band, fold, linked
+"""
+
+
+def visitor_facts_sql(visitors: int = 0) -> str:
+    """One row per visitor of an experiment: ``visitor_id, arm, industry, persona, page,
+    band, fold``, from the events with an id up to a watermark. Parameters: the watermark,
+    the experiment, then (``visitors`` > 0) that many visitor ids to keep."""
+    among = f"AND ev.visitor_id IN ({', '.join(['%s'] * visitors)})" if visitors else ""
+    return f"""
+SELECT visitor_id, arm, industry, persona, page, {_BAND_SQL} AS band, fold
+FROM (
+    SELECT ev.visitor_id AS visitor_id, ev.arm AS arm, ev.industry AS industry,
+           ev.persona AS persona, COALESCE(MAX(f.page), '') AS page, COUNT(p.id) AS prior,
+           {_FOLD_SQL} AS fold
+    FROM {EV} ev
+    LEFT JOIN {EVENTS} f
+           ON f.id = ev.first_event_id AND f.occurred_at = ev.first_exposed_at
+    LEFT JOIN {EVENTS} p
+           ON p.visitor_id = ev.visitor_id AND p.type = '{PAGE_VIEW}'
+          AND p.occurred_at < ev.first_exposed_at AND p.id <= %s
+    WHERE ev.experiment = %s {among}
+    GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona
+) AS visitors
 """
 
 
@@ -104,14 +128,30 @@ class UnitCell:
     visitors: int
     conversions: int
 
+    @property
+    def key(self) -> tuple[str, str, str, str, int, int, str]:
+        """What the cell groups by (its visitors share all of it); cells are listed in
+        this order, whichever source counted them."""
+        return (
+            self.arm,
+            self.industry,
+            self.persona,
+            self.landing_page,
+            self.band,
+            self.fold,
+            self.linked,
+        )
+
 
 def unit_cells(experiment: str, metric: str) -> list[UnitCell]:
     """The visitors of ``experiment`` counted by pre-exposure cell, with their conversions
-    on ``metric`` (a conversion rate). One query."""
+    on ``metric`` (a conversion rate), counted now from the raw events (O(events): the
+    report reads :mod:`~persx.analytics.adjustment_cells` when they are as fresh as the
+    rollups). One query."""
     with connection.cursor() as cursor:
         cursor.execute(_CELLS_SQL, [metric, experiment])
         rows = cursor.fetchall()
-    return [
+    cells = [
         UnitCell(
             arm=arm,
             industry=industry,
@@ -125,3 +165,4 @@ def unit_cells(experiment: str, metric: str) -> list[UnitCell]:
         )
         for arm, industry, persona, page, band, fold, linked, visitors, conversions in rows
     ]
+    return sorted(cells, key=lambda c: c.key)

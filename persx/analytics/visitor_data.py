@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from persx.analytics.adjustment_cells import forget_adjustment_cells
 from persx.analytics.models import ExperimentVisitor, VisitorConversion
 from persx.analytics.services import forget_visitor_contributions
 from persx.privacy.holders import DataSubject
@@ -54,4 +55,7 @@ class RollupsHeld:
         return exposures + conversions
 
     def erase(self, subject: DataSubject) -> int:
+        # The stored cells of their experiments go first (their rows name the experiments);
+        # those reports count live until the next rollup run.
+        forget_adjustment_cells(subject.visitor_ids)
         return forget_visitor_contributions(subject.visitor_ids)
