@@ -295,7 +295,9 @@ def test_a_method_a_path_does_not_answer_is_a_documented_405_naming_the_allowed_
         refused = next(m for m in ("PATCH", "DELETE", "PUT", "POST") if m not in allowed)
         response = client.generic(refused, path)
         assert response.status_code == 405, (refused, path)
-        assert set(response["Allow"].split(", ")) == allowed
+        assert set(response["Allow"].split(", ")) == allowed | (
+            {"HEAD"} if "GET" in allowed else set()
+        )
         body = response.json()
         assert is_error_body(body)
         assert body["message"].startswith(f"method: {refused} is not allowed on {path}")
@@ -304,6 +306,25 @@ def test_a_method_a_path_does_not_answer_is_a_documented_405_naming_the_allowed_
             ref = documented_405["content"]["application/json"]["schema"]["$ref"]
             assert ref.endswith("/ApiError")
             assert "Allow header" in documented_405["description"]
+
+
+@pytest.mark.django_db
+def test_head_answers_every_get_operation_as_get_without_the_body() -> None:
+    document = openapi()
+    client = client_with_profile("saas")
+    gets = [path for path, operations in document["paths"].items() if "get" in operations]
+    assert len(gets) >= 4  # catalog, personalization, consent, decisions directory
+    for path in gets:
+        got = client.get(path)
+        head = client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"", path
+        assert int(head["Content-Length"]) == len(got.content) > 0, path
+        assert head["Content-Type"] == got["Content-Type"], path
+    # A path without GET refuses HEAD like any other method it does not answer.
+    refused = client.head("/api/events")
+    assert refused.status_code == 405
+    assert "HEAD" not in refused["Allow"].split(", ")
 
 
 @pytest.mark.django_db
