@@ -16,17 +16,20 @@ Against chDB (the ClickHouse engine in this process, ``chdb-core``) with the sch
    an upper bound for any client; a visitor's events are spread over every insert.
    ``--backfill`` generates the raw events without the view instead and then fills the
    aggregate in one ``INSERT … SELECT`` (an upgrade's migration; timed on its own).
-2. **the writers' path**: ``ClickHouseEventStore.append`` with batches of 500 rows as the
+2. **the first refresh of the report cells** (``ClickHouseEventStore.refresh_report_cells``:
+   every entered visitor's contributions, then each experiment's cells), wall and this
+   process's CPU seconds (chDB's threads included). ``--optimize`` merges the aggregate
+   into one part first (``OPTIMIZE … FINAL``: what background merges converge to).
+3. **the writers' path**: ``ClickHouseEventStore.append`` with batches of 500 rows as the
    API hands them over (driver-ready values → ClickHouse values → chDB's insert with
-   ``async_insert``), on top of that history.
-3. **reports**: the statistics of one report (arm × industry × metric, by day, by variant:
-   one query, ``ClickHouseEventStore._cells``) for the experiment and for the global
-   holdout, computed from the per-visitor aggregate (``events_visitors``): the first run
-   and the median of ``REPORT_RUNS``, wall and this process's CPU seconds (chDB's threads
-   included), first as the inserts left the aggregate's parts, then again after
-   ``OPTIMIZE … FINAL`` (one part: what background merges converge to on a server).
-4. **storage**: ``system.parts`` (active parts): bytes on disk per event, compressed and
-   not, of the raw table and of the aggregate.
+   ``async_insert``), on top of that history: page views and clicks of ``APPEND_VISITORS``
+   visitors of the experiment; then **an incremental refresh** (the visitors changed since
+   the first refresh's watermark), timed the same way.
+4. **reports**: the statistics of one report (arm × industry × metric, by day, by variant:
+   three reads of the precomputed cells) for the experiment and for the global holdout:
+   the first run and the median of ``REPORT_RUNS``, wall and CPU seconds.
+5. **storage**: ``system.parts`` (active parts): bytes on disk per event, compressed and
+   not, of the raw table, the aggregate, the contributions and the cells.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ EXPERIMENT = "exp-scale"
 EVENTS_PER_VISITOR = 25
 APPEND_BATCH = 500
 APPEND_BATCHES = 100
+APPEND_VISITORS = 997
 GENERATE_CHUNK = 5_000_000
 REPORT_RUNS = 5
 
@@ -72,13 +76,19 @@ class ClickHouseScale:
     generated_events_per_second: float
     append_events: int
     append_events_per_second: float  # the writers' path, batches of APPEND_BATCH
-    report_seconds: float  # one experiment's report statistics (one query): median; NaN
+    refresh_seconds: float  # the first refresh of the report cells (every visitor)
+    refresh_cpu_seconds: float
+    incremental_refresh_seconds: float  # after the appends: the visitors they changed
+    incremental_refresh_cpu_seconds: float
+    report_seconds: float  # one experiment's report statistics (the cells): median; NaN
     holdout_report_seconds: float  # the global holdout's (NaN: not measured)
     bytes_per_event: float  # raw table, on disk, compressed
     uncompressed_bytes_per_event: float
     parts: int
     aggregate_bytes_per_event: float  # the per-visitor aggregate, on disk, per raw event
     aggregate_rows: int
+    contributions_bytes_per_event: float  # the report cells' contributions, per raw event
+    cells_rows: int
 
 
 def _generate_sql(table: str, first: int, events: int, visitors: int) -> str:
@@ -124,32 +134,17 @@ def _generate_sql(table: str, first: int, events: int, visitors: int) -> str:
     )
 
 
-def _append_rows(count: int) -> list[list[Any]]:
+def _append_rows(count: int, visitors: list[str]) -> list[list[Any]]:
+    """Page views and clicks of known visitors, as the writers hand them over."""
     now = datetime.now(UTC)
     rows = []
     for i in range(count):
         at = now - timedelta(seconds=i)
+        kind = "cta_click" if i % 4 == 0 else "page_view"
         rows.append(
-            [
-                uuid.uuid4(),
-                "page_view",
-                f"append-{i % 997}",
-                at,
-                at,
-                "/pricing/",
-                "saas",
-                "",
-                "granted",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                None,
-                "{}",
-            ]
-        )
+            [uuid.uuid4(), kind, visitors[i % len(visitors)], at, at, "/pricing/", "saas", "",
+             "granted", "", "", "", "", "", "", None, "{}"]
+        )  # fmt: skip
     return rows
 
 
@@ -158,7 +153,7 @@ def measure(
     echo: Callable[[str], None] = print,
     reports: bool = True,
     report_runs: int = REPORT_RUNS,
-    unmerged_reports: bool = True,
+    optimize: bool = False,
     backfill: bool = False,
 ) -> ClickHouseScale:
     """Build the history in a temporary chDB database and measure (see the module doc)."""
@@ -198,28 +193,70 @@ def measure(
                 f"{events / took:,.0f} events/s, {cpu:.1f} CPU-s ({load_average()})"
             )
 
-        batch = _append_rows(APPEND_BATCH)
+        rules = counting_rules()
+
+        def timed(work: Callable[[], Any]) -> tuple[Any, float, float]:
+            started, cpu = time.perf_counter(), time.process_time()
+            result = work()
+            return result, time.perf_counter() - started, time.process_time() - cpu
+
+        if optimize:
+            _, took, _ = timed(
+                lambda: session.command(f"OPTIMIZE TABLE {store.visitors_table} FINAL")
+            )
+            echo(f"  OPTIMIZE TABLE events_visitors FINAL: {took:.1f} s")
+        # One writer, and its appends return once written: no insert can commit late here.
+        store.late_commit_margin_s = 0
+        first, refresh_seconds, refresh_cpu = timed(lambda: store.refresh_report_cells(rules))
+        echo(
+            f"  first refresh of the report cells: {refresh_seconds:.1f} s, {refresh_cpu:.1f} "
+            f"CPU-s ({first.visitors:,} visitors, experiments {', '.join(first.experiments)}; "
+            f"{load_average()})"
+        )
+
+        known = [
+            str(r[0])
+            for r in session.rows(
+                f"SELECT DISTINCT visitor_id FROM {store.visitors_table} "
+                f"WHERE experiment = '{EXPERIMENT}' LIMIT {APPEND_VISITORS}"
+            )
+        ]
+        batch = _append_rows(APPEND_BATCH, known)
         started = time.perf_counter()
         for _ in range(APPEND_BATCHES):
             store.append(batch)
         append_seconds = time.perf_counter() - started
         appended = APPEND_BATCH * APPEND_BATCHES
-        echo(f"  append, batches of {APPEND_BATCH}: {appended / append_seconds:,.0f} events/s")
+        echo(
+            f"  append, batches of {APPEND_BATCH} ({len(known)} visitors): "
+            f"{appended / append_seconds:,.0f} events/s"
+        )
+        again, incremental_seconds, incremental_cpu = timed(
+            lambda: store.refresh_report_cells(rules)
+        )
+        echo(
+            f"  incremental refresh: {incremental_seconds:.2f} s, {incremental_cpu:.2f} CPU-s "
+            f"({again.visitors:,} changed visitors, margin {store.late_commit_margin_s:.0f} s; "
+            f"{load_average()})"
+        )
 
-        rules = counting_rules()
         metrics = ("form_submission", "cta_click", "engagement", "form_completion", "bounce",
                    "return_visit")  # fmt: skip
 
         def report_once(key: str) -> tuple[float, float]:
-            """One report's statistics (its three asks: one query): wall and CPU seconds."""
-            store._forget_recent()
-            started, cpu = time.perf_counter(), time.process_time()
-            store.arm_segment_sums(Scope(key, metrics, rules))
-            store.daily_sums(Scope(key, (metrics[0],), rules))
-            store.variant_sums(Scope(key, (metrics[0],), rules))
-            return time.perf_counter() - started, time.process_time() - cpu
+            """One report's statistics (its three asks of the cells, the first reading them):
+            wall and CPU seconds."""
+            store.forget_held_cells()
+            _, took, cpu = timed(
+                lambda: (
+                    store.arm_segment_sums(Scope(key, metrics, rules)),
+                    store.daily_sums(Scope(key, (metrics[0],), rules)),
+                    store.variant_sums(Scope(key, (metrics[0],), rules)),
+                )
+            )
+            return took, cpu
 
-        def report(key: str, when: str) -> ReportTiming:
+        def report(key: str) -> ReportTiming:
             runs = [report_once(key) for _ in range(report_runs)]
             timing = ReportTiming(
                 first_seconds=runs[0][0],
@@ -227,7 +264,7 @@ def measure(
                 median_cpu_seconds=statistics.median(r[1] for r in runs),
             )
             echo(
-                f"  report {key:<16} ({when}): {timing.median_seconds:.3f} s median of "
+                f"  report {key:<16} (the cells): {timing.median_seconds:.3f} s median of "
                 f"{report_runs} (first {timing.first_seconds:.3f} s), "
                 f"{timing.median_cpu_seconds:.3f} CPU-s median ({load_average()})"
             )
@@ -243,17 +280,8 @@ def measure(
 
         report_seconds = holdout_seconds = float("nan")
         if reports:
-            if unmerged_reports:
-                parts_now = storage("events_visitors")[3]
-                when = f"aggregate as inserted, {parts_now} parts"
-                report(EXPERIMENT, when)
-                report("global-holdout", when)
-            started = time.perf_counter()
-            session.command("OPTIMIZE TABLE persx.events_visitors FINAL")
-            echo(f"  OPTIMIZE TABLE events_visitors FINAL: {time.perf_counter() - started:.1f} s")
-            when = "aggregate merged, 1 part"
-            report_seconds = report(EXPERIMENT, when).median_seconds
-            holdout_seconds = report("global-holdout", when).median_seconds
+            report_seconds = report(EXPERIMENT).median_seconds
+            holdout_seconds = report("global-holdout").median_seconds
             sums = store.arm_segment_sums(Scope(EXPERIMENT, (metrics[0],), rules))
             counted = sum(s.visitors for s in sums.values())
             echo(f"  (the experiment counts {counted:,} visitors)")
@@ -265,12 +293,19 @@ def measure(
             f"  storage, raw events: {on_disk / rows:.1f} bytes per event on disk "
             f"({uncompressed / rows:.1f} uncompressed), {int(parts)} parts, {rows:,} rows"
         )
-        aggregate_rows, aggregate_disk, aggregate_raw, aggregate_parts = storage("events_visitors")
-        echo(
-            f"  storage, per-visitor aggregate: {aggregate_disk / rows:.1f} bytes per event on "
-            f"disk ({aggregate_raw / rows:.1f} uncompressed), {aggregate_parts} parts, "
-            f"{aggregate_rows:,} rows"
-        )
+        for label, table in (
+            ("per-visitor aggregate", "events_visitors"),
+            ("contributions", "events_contributions"),
+            ("cells", "events_cells"),
+        ):
+            held = storage(table)
+            echo(
+                f"  storage, {label}: {held[1] / rows:.1f} bytes per event on disk "
+                f"({held[2] / rows:.1f} uncompressed), {held[3]} parts, {held[0]:,} rows"
+            )
+        aggregate_rows, aggregate_disk = storage("events_visitors")[:2]
+        contributions_disk = storage("events_contributions")[1]
+        cells_rows = storage("events_cells")[0]
         return ClickHouseScale(
             events=events,
             visitors=visitors,
@@ -278,6 +313,10 @@ def measure(
             generated_events_per_second=events / generate_seconds,
             append_events=appended,
             append_events_per_second=appended / append_seconds,
+            refresh_seconds=refresh_seconds,
+            refresh_cpu_seconds=refresh_cpu,
+            incremental_refresh_seconds=incremental_seconds,
+            incremental_refresh_cpu_seconds=incremental_cpu,
             report_seconds=report_seconds,
             holdout_report_seconds=holdout_seconds,
             bytes_per_event=on_disk / rows,
@@ -285,6 +324,8 @@ def measure(
             parts=int(parts),
             aggregate_bytes_per_event=aggregate_disk / rows,
             aggregate_rows=aggregate_rows,
+            contributions_bytes_per_event=contributions_disk / rows,
+            cells_rows=cells_rows,
         )
     finally:
         session.close()
@@ -313,7 +354,9 @@ def main() -> None:
     parser.add_argument("--skip-reports", action="store_true", help="ingestion and storage only")
     parser.add_argument("--report-runs", type=int, default=REPORT_RUNS, help="runs per report")
     parser.add_argument(
-        "--merged-only", action="store_true", help="reports only once the aggregate is merged"
+        "--optimize",
+        action="store_true",
+        help="merge the aggregate into one part (OPTIMIZE … FINAL) before the first refresh",
     )
     parser.add_argument(
         "--backfill",
@@ -325,7 +368,7 @@ def main() -> None:
 
     argv = ["bench/clickhouse_scale.py", f"--events={args.events}"]
     argv += ["--skip-reports"] if args.skip_reports else []
-    argv += [f"--report-runs={args.report_runs}"] + (["--merged-only"] if args.merged_only else [])
+    argv += [f"--report-runs={args.report_runs}"] + (["--optimize"] if args.optimize else [])
     argv += ["--backfill"] if args.backfill else []
     with recorded_run(argv):
         print(f"== ClickHouse scale, chDB in-process ({load_average()}) ==", flush=True)
@@ -334,7 +377,7 @@ def main() -> None:
             echo=lambda line: print(line, flush=True),
             reports=not args.skip_reports,
             report_runs=args.report_runs,
-            unmerged_reports=not args.merged_only,
+            optimize=args.optimize,
             backfill=args.backfill,
         )
         print(f"== done ({load_average()}) ==", flush=True)

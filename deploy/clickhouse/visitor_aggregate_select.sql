@@ -29,7 +29,10 @@ SELECT
     -- The blocks shown (time, variant): the global holdout's "personalized" metric.
     groupUniqArrayStateIf((occurred_at, toString(variant)), type = 'exposure' AND variant != '')
         AS shown,
-    max(occurred_at) AS last_at
+    max(occurred_at) AS last_at,
+    -- When the row was written (the server's clock): the report cells' refresh takes the
+    -- visitors changed since its watermark (persx/eventstore/clickhouse_sql.py).
+    max(now64(6, 'UTC')) AS changed_at
 FROM {source}
 WHERE visitor_id != ''
 GROUP BY visitor_id, experiment

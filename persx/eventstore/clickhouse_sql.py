@@ -1,21 +1,27 @@
-"""The ClickHouse SQL that computes the reports' sufficient statistics from raw events.
+"""The ClickHouse SQL of the report cells: computed from the per-visitor aggregate by a
+periodic refresh, read by the reports.
 
-It counts what the relational rollup (``persx/analytics/rollup_sql.py``) counts, over the
-whole history at query time instead of incrementally:
+They count what the relational rollup (``persx/analytics/rollup_sql.py``) counts, and are
+kept the rollup's way: incrementally, by a job (``ClickHouseEventStore.refresh_report_cells``,
+run by ``manage.py persx_rollup``), so a report reads a few thousand precomputed rows
+instead of doing per-visitor work over every visitor.
 
-1. One pass over the events grouped by visitor (the table's sort order, so the grouping
-   streams): the visitor's first exposure to the experiment (ties broken by arrival, then
+1. ``changed_*``: the visitors whose aggregate rows were written since the last refresh's
+   watermark (``changed_at``, the server's clock at insert), and the experiments they
+   entered (the global holdout always).
+2. ``contributions_insert``, per experiment: for each of those visitors, one pass over its
+   aggregate rows: its first exposure to the experiment (ties broken by arrival, then
    event id) with its arm, industry, variant (the would-be variant for a control visitor)
    and consent; the global holdout also enters every profiled visitor exposed outside it,
-   in the "rest" arm. Only entered visitors in counted consent states stay, each with the
-   events the metrics read (an array) and their page-view and interaction counts.
-2. Per visitor, one tuple per metric (``ARRAY JOIN``): its first day, number of events and
+   in the "rest" arm. Then what the visitor adds to the cells, one tuple per metric
+   (metric, day, visitors, converters, Σ value): its first day, whether it converted and
    Σ value after the exposure; bounce (exactly one page view, no interaction, ever), form
    completion (started and submitted the form), and the denominators (every entered
-   visitor, per metric, on the entry day).
-3. ``cells``: those summed by (day, arm, industry, variant, metric): the rollup's rows.
-
-``visitors_sql`` (listings: visitors per arm of several experiments) reads exposures only.
+   visitor, per metric, on the entry day). Written with the refresh's number into a
+   ReplacingMergeTree keyed by (rules, experiment, visitor): the newest refresh wins.
+3. ``cells_insert``: the experiment's contributions of counted visitors summed by (day,
+   arm, industry, variant, metric): the rollup's rows, as a new set; older sets go.
+4. ``cells_select`` / ``visitors_per_arm_select``: what the reports read (the newest set).
 
 The same text runs through ``clickhouse-connect`` (a server or cluster) and chDB (ClickHouse
 in-process, for tests and the bench): the statements take server-side parameters
@@ -25,9 +31,10 @@ are inlined (checked to hold no quote).
 
 from __future__ import annotations
 
+import hashlib
+
 from persx.eventstore.port import CountingRules
 
-ENTERED_PARAMETERS = "{experiments:Array(String)}"
 AGGREGATE_EXPOSURE = "exposure"  # the event types deploy/clickhouse/visitor_aggregate_select.sql
 AGGREGATE_PAGE_VIEW = "page_view"  # names
 CONSENTS = "{counted:Array(String)}"
@@ -70,32 +77,43 @@ def _first(experiment: str, rules: CountingRules) -> str:
     )
 
 
-def _entered(table: str, rules: CountingRules) -> str:
-    """First entry per (experiment, visitor) of the asked experiments, counted ones."""
-    _check_aggregate_rules(rules)
-    holdout = _literal(rules.holdout_experiment)
-    entries = (
-        f"SELECT experiment, minMerge(armed) AS first FROM {table} "
-        f"WHERE has({ENTERED_PARAMETERS}, experiment) AND experiment != {holdout} "
-        f"GROUP BY experiment, visitor_id "
-        f"UNION ALL "
-        f"SELECT {holdout} AS experiment, first FROM (SELECT {_first(holdout, rules)} "
-        f"FROM {table} WHERE has({ENTERED_PARAMETERS}, {holdout}) GROUP BY visitor_id)"
-    )
-    return (
-        f"SELECT experiment, first.4 AS arm FROM ({entries}) "
-        f"WHERE first.1 != {ZERO} AND has({CONSENTS}, first.7)"
-    )
-
-
 EXPERIMENT = "{experiment:String}"
+RULES_KEY = "{rules_key:String}"
+REFRESH = "{refresh:UInt64}"
+SINCE = "fromUnixTimestamp64Micro({since:Int64}, 'UTC')"
 
 
-def _visitors(table: str, rules: CountingRules) -> str:
-    """Each entered visitor of the experiment, from the per-visitor aggregate (one row per
-    visitor after merging its rows): its first entry and its events as the metrics read
-    them, ``evs`` (type, time, value, variant): every fact, the blocks shown, and one
-    page view per day with a page view (the only page-view fact a metric reads)."""
+def rules_key(rules: CountingRules) -> str:
+    """The counting rules' fingerprint: contributions and cells are kept per rules (a change
+    of consent mode, say, makes the next refresh a full one). Only rules the aggregate can
+    count have one."""
+    _check_aggregate_rules(rules)
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
+
+
+def changed_visitors(table: str) -> str:
+    """The visitors whose aggregate rows were written at or after ``since``."""
+    return f"SELECT DISTINCT visitor_id FROM {table} WHERE changed_at >= {SINCE}"
+
+
+def changed_count_select(table: str) -> str:
+    return f"SELECT count() FROM ({changed_visitors(table)})"
+
+
+def changed_experiments_select(table: str) -> str:
+    """The experiments the changed visitors were exposed to (the holdout is added apart)."""
+    return (
+        f"SELECT DISTINCT experiment FROM {table} WHERE experiment != '' "
+        f"AND visitor_id IN ({changed_visitors(table)}) ORDER BY experiment"
+    )
+
+
+def _visitors(table: str, rules: CountingRules, changed_only: bool) -> str:
+    """Each entered visitor of the experiment (all of them, or those changed since
+    ``since``), from the per-visitor aggregate (one row per visitor after merging its
+    rows): its first entry and its events as the metrics read them, ``evs`` (type, time,
+    value, variant): every fact, the blocks shown, and one page view per day with a page
+    view (the only page-view fact a metric reads)."""
     _check_aggregate_rules(rules)
     facts = "arrayMap(f -> (f.2, f.3, f.4, ''), groupUniqArrayMerge(facts))"
     shown = f"arrayMap(x -> ({_literal(rules.exposure)}, x.1, 0., x.2), groupUniqArrayMerge(shown))"
@@ -103,16 +121,17 @@ def _visitors(table: str, rules: CountingRules) -> str:
         f"arrayMap(d -> ({_literal(rules.page_view)}, toDateTime64(d, 6, 'UTC'), 0., ''), "
         f"groupUniqArrayMerge(page_view_days))"
     )
+    where = f"WHERE visitor_id IN ({changed_visitors(table)}) " if changed_only else ""
     return (
-        f"SELECT {_first(EXPERIMENT, rules)}, first.1 AS first_at, "
+        f"SELECT visitor_id, {_first(EXPERIMENT, rules)}, first.1 AS first_at, "
         f"toDate(first_at, 'UTC') AS first_day, "
-        f"first.4 AS arm, first.5 AS industry, first.6 AS variant, "
+        f"first.4 AS arm, first.5 AS industry, first.6 AS variant, first.7 AS consent, "
+        f"max(last_at) AS seen_at, "
         f"arrayConcat({facts}, {shown}, {days}) AS evs, "
         f"length(groupUniqArrayMerge(2)(page_view_ids)) AS page_views, "
         f"toUInt64(arrayExists(e -> e.1 IN {_array(rules.interaction_types)}, evs)) "
         f"AS interactions "
-        f"FROM {table} GROUP BY visitor_id "
-        f"HAVING first_at != {ZERO} AND has({CONSENTS}, first.7)"
+        f"FROM {table} {where}GROUP BY visitor_id HAVING first_at != {ZERO}"
     )
 
 
@@ -142,8 +161,11 @@ def _metric_conditions(rules: CountingRules) -> list[tuple[str, str, bool]]:
 
 
 def _contributions(rules: CountingRules) -> str:
-    """Per entered visitor, one tuple (metric, day, events, Σ value, is denominator) per
-    metric: what the rollup's VisitorConversion rows and denominators hold."""
+    """Per entered visitor, what it adds to the cells: tuples (metric, day, visitors,
+    converters, Σ value), from one (metric, day, events, Σ value, is denominator) per
+    metric (what the rollup's VisitorConversion rows and denominators hold): a denominator
+    adds a visitor on the entry day, a form start a visitor to form completion on its day,
+    any other metric with events a converter and its Σ value on its first day."""
     conditions = _metric_conditions(rules)
     names = [name for name, _, _ in conditions]
     matched = [f"arrayFilter(e -> {cond}, evs)" for _, cond, _ in conditions]
@@ -169,34 +191,77 @@ def _contributions(rules: CountingRules) -> str:
     for metric in (*rules.all_visitor_metrics, rules.personalized):
         counted = "1" if metric != rules.personalized else f"{EXPERIMENT} = {holdout}"
         items.append(f"({_literal(metric)}, first_day, toUInt64({counted}), toFloat64(0), 1)")
-    return "[" + ", ".join(items) + "]"
-
-
-def cells_sql(table: str, rules: CountingRules) -> str:
-    """The WITH clause defining ``cells`` (day, arm, industry, variant, metric, v, c, s, q)
-    of one experiment, for the parameters ``experiment`` and ``counted``: the
-    rollup's rows, numerators by the conversion's day and denominators by the entry day."""
     start = _literal(rules.form_start)
-    numerator = f"x.5 = 0 AND x.1 = {start}"
+    as_cells = (
+        f"(if(x.1 = {start}, {_literal(rules.form_completion)}, x.1), x.2, "
+        f"toUInt8(x.5 = 1 OR x.1 = {start}), toUInt8(x.5 = 0 AND x.1 != {start}), "
+        f"if(x.5 = 0, x.4, 0.))"
+    )
+    return f"arrayMap(x -> {as_cells}, arrayFilter(x -> x.3 > 0, [{', '.join(items)}]))"
+
+
+def contributions_insert(
+    visitors: str, contributions: str, rules: CountingRules, changed_only: bool = True
+) -> str:
+    """Rewrite the contributions to one experiment of its visitors changed since ``since``
+    (of every entered visitor without ``changed_only``: the first refresh under these
+    rules), numbered ``refresh``."""
+    counted = f"has({CONSENTS}, consent)"
     return (
-        f"WITH cells AS (SELECT x.2 AS day, arm, industry, variant, "
-        f"if(x.1 = {start}, {_literal(rules.form_completion)}, x.1) AS metric, "
-        f"countIf(x.5 = 1 OR {numerator}) AS v, countIf(x.5 = 0 AND x.1 != {start}) AS c, "
-        f"sumIf(x.4, x.5 = 0) AS s, sumIf(x.4 * x.4, x.5 = 0) AS q "
-        f"FROM ({_visitors(table, rules)}) "
-        f"ARRAY JOIN {_contributions(rules)} AS x WHERE x.3 > 0 "
-        f"GROUP BY day, arm, industry, variant, metric) "
+        f"INSERT INTO {contributions} (rules_key, experiment, visitor_id, refresh, counted, "
+        f"arm, industry, variant, last_at, x) "
+        f"SELECT {RULES_KEY}, {EXPERIMENT}, visitor_id, {REFRESH}, {counted}, arm, industry, "
+        f"variant, seen_at, {_contributions(rules)} "
+        f"FROM ({_visitors(visitors, rules, changed_only)})"
     )
 
 
-def cells_query(table: str, rules: CountingRules) -> str:
-    """Every cell of one experiment: (day, arm, industry, variant, metric, v, c, s, q)."""
-    return f"{cells_sql(table, rules)}SELECT * FROM cells"
-
-
-def visitors_sql(table: str, rules: CountingRules) -> str:
-    """Counted visitors per (experiment, arm) for the parameters ``experiments``, ``counted``."""
+def cells_insert(contributions: str, cells: str) -> str:
+    """One experiment's cells from its counted visitors' contributions, as set ``refresh``:
+    (day, arm, industry, variant, metric, visitors, converters, Σ value, Σ value²), the
+    rollup's rows, numerators by the conversion's day and denominators by the entry day."""
     return (
-        f"SELECT experiment, arm, count() FROM ({_entered(table, rules)}) "
-        f"GROUP BY experiment, arm ORDER BY experiment, arm"
+        f"INSERT INTO {cells} (rules_key, experiment, refresh, day, arm, industry, variant, "
+        f"metric, v, c, s, q) "
+        f"SELECT {RULES_KEY}, {EXPERIMENT}, {REFRESH}, x.day AS day, arm, industry, variant, "
+        f"x.metric AS metric, sum(x.v), sum(x.c), sum(x.s), sum(x.s * x.s) "
+        f"FROM {contributions} FINAL ARRAY JOIN x "
+        f"WHERE rules_key = {RULES_KEY} AND experiment = {EXPERIMENT} AND counted "
+        f"GROUP BY day, arm, industry, variant, metric"
+    )
+
+
+def older_cells_delete(cells: str) -> str:
+    """The experiment's sets older than ``refresh`` (the reports read the newest)."""
+    return (
+        f"DELETE FROM {cells} WHERE rules_key = {RULES_KEY} AND experiment = {EXPERIMENT} "
+        f"AND refresh < {REFRESH}"
+    )
+
+
+def _newest(cells: str, experiments: str) -> str:
+    return (
+        f"(experiment, refresh) IN (SELECT experiment, max(refresh) FROM {cells} "
+        f"WHERE rules_key = {RULES_KEY} AND {experiments} GROUP BY experiment)"
+    )
+
+
+def cells_select(cells: str) -> str:
+    """Every cell of one experiment's newest set: (day, arm, industry, variant, metric, v,
+    c, s, q), in one read (the set and its number come from one snapshot of the table)."""
+    mine = f"rules_key = {RULES_KEY} AND experiment = {EXPERIMENT}"
+    return (
+        f"SELECT day, arm, industry, variant, metric, v, c, s, q FROM {cells} "
+        f"WHERE {mine} AND refresh = (SELECT max(refresh) FROM {cells} WHERE {mine})"
+    )
+
+
+def visitors_per_arm_select(cells: str, rules: CountingRules) -> str:
+    """Counted visitors per (experiment, arm) for the parameter ``experiments``: the
+    denominators of the first every-visitor metric, as the relational store counts them."""
+    asked = "has({experiments:Array(String)}, experiment)"
+    return (
+        f"SELECT experiment, arm, sum(v) FROM {cells} WHERE rules_key = {RULES_KEY} "
+        f"AND {asked} AND metric = {_literal(rules.all_visitor_metrics[0])} "
+        f"AND {_newest(cells, asked)} GROUP BY experiment, arm ORDER BY experiment, arm"
     )

@@ -1,11 +1,14 @@
 """The ClickHouse adapter of the event store port (:class:`~persx.eventstore.port.EventStore`).
 
 Raw events go into one table (``deploy/clickhouse/``); a materialized view keeps a
-per-visitor aggregate of them up to date at every insert (``events_visitors``), and the
-reports' sufficient statistics are computed from that aggregate in ClickHouse SQL when
-asked (:mod:`persx.eventstore.clickhouse_sql`): O(visitors), not O(events), and no rollup
-job to keep up to date. It talks to a :class:`~persx.eventstore.sessions.
-Session`: a server or cluster through ``clickhouse-connect``, or chDB in-process.
+per-visitor aggregate of them up to date at every insert (``events_visitors``). The
+reports read precomputed cells (``events_cells``): :meth:`ClickHouseEventStore.
+refresh_report_cells`, run by ``manage.py persx_rollup`` like the relational rollup,
+recomputes from the aggregate the contributions of the visitors changed since its last
+watermark and sums them into each touched experiment's cells
+(:mod:`persx.eventstore.clickhouse_sql`). A report is as fresh as the last refresh. It
+talks to a :class:`~persx.eventstore.sessions.Session`: a server or cluster through
+``clickhouse-connect``, or chDB in-process.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from persx.eventstore import clickhouse_sql
 from persx.eventstore.port import ArmSegmentMetric, ArmVariant, CountingRules, Scope, Sums
 from persx.eventstore.raw_rows import COLUMNS, clickhouse_row
 from persx.eventstore.schema import (
+    CELLS_TABLE,
+    CONTRIBUTIONS_TABLE,
     DEFAULT_DATABASE,
     EVENTS_TABLE,
+    REFRESHES_TABLE,
     VISITORS_TABLE,
     backfill_statement,
     schema_statements,
@@ -76,7 +82,24 @@ def _added(held: Sums | None, more: Sums) -> Sums:
     )
 
 
-CELLS_FRESH_S = 10.0
+LATE_COMMIT_MARGIN_S = 60
+"""A refresh takes the visitors changed since its predecessor's watermark minus this: an
+insert stamped just before a refresh began but written after it read is taken by the
+next one (refreshing a visitor again changes nothing)."""
+
+
+CELLS_HELD_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class CellsRefresh:
+    """What one refresh of the report cells did."""
+
+    number: int  # the refresh's number: the server's clock at its start, in µs
+    full: bool  # every entered visitor (the first refresh under these counting rules)
+    visitors: int  # visitors whose aggregate changed since the last watermark
+    experiments: tuple[str, ...]  # whose contributions and cells were rewritten
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +121,12 @@ class ClickHouseEventStore:
         self.session = session
         self.table = f"{database}.{EVENTS_TABLE}"
         self.visitors_table = f"{database}.{VISITORS_TABLE}"
+        self.contributions_table = f"{database}.{CONTRIBUTIONS_TABLE}"
+        self.cells_table = f"{database}.{CELLS_TABLE}"
+        self.refreshes_table = f"{database}.{REFRESHES_TABLE}"
+        self.late_commit_margin_s = LATE_COMMIT_MARGIN_S
         self._lock = threading.Lock()
-        self._recent: dict[tuple[str, CountingRules], tuple[float, list[Cell]]] = {}
+        self._held: dict[tuple[str, str], tuple[float, list[Cell]]] = {}  # the sets read
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -113,7 +140,6 @@ class ClickHouseEventStore:
         if not rows:
             return 0
         values = [clickhouse_row(r) for r in rows]
-        self._forget_recent()
         try:
             self.session.insert(self.table, COLUMNS, values)
         except Exception as exc:  # either client's error: the store did not take the rows
@@ -125,15 +151,26 @@ class ClickHouseEventStore:
 
     def forget_visitors(self, visitor_ids: Sequence[str]) -> None:
         """An erasure: lightweight deletes (rows hidden at once, removed at the next merge)
-        of the raw events and of the visitors' aggregate rows."""
+        of the raw events, the visitors' aggregate rows and their contributions; the cells
+        of the experiments they counted in are summed again at once (the report does not
+        wait for the next refresh to forget them)."""
         ids = [v for v in visitor_ids if v]
-        self._forget_recent()
-        if ids:
-            for table in (self.table, self.visitors_table):
-                self.session.command(
-                    f"DELETE FROM {table} WHERE has({{ids:Array(String)}}, visitor_id)",
-                    {"ids": ids},
-                )
+        if not ids:
+            return
+        touched = self.session.rows(
+            f"SELECT DISTINCT rules_key, experiment FROM {self.contributions_table} "
+            f"WHERE has({{ids:Array(String)}}, visitor_id)",
+            {"ids": ids},
+        )
+        for table in (self.table, self.visitors_table, self.contributions_table):
+            self.session.command(
+                f"DELETE FROM {table} WHERE has({{ids:Array(String)}}, visitor_id)",
+                {"ids": ids},
+            )
+        number = self._server_micros()
+        for key, experiment in touched:
+            self._sum_cells(str(key), str(experiment), number)
+        self.forget_held_cells()
 
     def visitor_events(self, visitor_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every stored event of these visitors (an export), oldest first."""
@@ -169,33 +206,31 @@ class ClickHouseEventStore:
     # --- statistics ----------------------------------------------------------------------
 
     def _cells(self, scope: Scope) -> list[Cell]:
-        """Every metric's cells of the scope's experiment (the methods pick the asked
-        metrics): one query per report.
-
-        A report asks three times (by segment, by day, by variant); the cells of the first
-        answer the other two while they are younger than ``CELLS_FRESH_S`` (and no write
-        of this process came in between). Rollup-based reports are minutes old by design.
-        """
-        key = (scope.experiment, scope.rules)
+        """Every metric's cells of the scope's experiment from its newest refreshed set (the
+        methods pick the asked metrics): a few thousand rows. A report asks three times (by
+        segment, by day, by variant); the first read answers the others while it is younger
+        than ``CELLS_HELD_S`` and this process neither refreshed nor erased meanwhile."""
+        key = (clickhouse_sql.rules_key(scope.rules), scope.experiment)
         now = time.monotonic()
         with self._lock:
-            held = self._recent.get(key)
-            if held is not None and now - held[0] < CELLS_FRESH_S:
+            held = self._held.get(key)
+            if held is not None and now - held[0] < CELLS_HELD_S:
                 return held[1]
         rows = self.session.rows(
-            clickhouse_sql.cells_query(self.visitors_table, scope.rules),
-            {"experiment": scope.experiment, "counted": list(scope.rules.counted_consents)},
+            clickhouse_sql.cells_select(self.cells_table),
+            {"rules_key": key[0], "experiment": scope.experiment},
         )
         cells = [
             Cell(_day(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), _sums(r[5:])) for r in rows
         ]
         with self._lock:
-            self._recent = {key: (now, cells)}
+            self._held[key] = (now, cells)
         return cells
 
-    def _forget_recent(self) -> None:
+    def forget_held_cells(self) -> None:
+        """Read the cells again at the next ask."""
         with self._lock:
-            self._recent = {}
+            self._held.clear()
 
     def arm_segment_sums(self, scope: Scope) -> dict[ArmSegmentMetric, Sums]:
         out: dict[ArmSegmentMetric, Sums] = {}
@@ -227,8 +262,8 @@ class ClickHouseEventStore:
         if not experiments:
             return out
         rows = self.session.rows(
-            clickhouse_sql.visitors_sql(self.visitors_table, rules),
-            {"experiments": list(experiments), "counted": list(rules.counted_consents)},
+            clickhouse_sql.visitors_per_arm_select(self.cells_table, rules),
+            {"experiments": list(experiments), "rules_key": clickhouse_sql.rules_key(rules)},
         )
         for experiment, arm, visitors in rows:
             out[str(experiment)][str(arm)] = int(visitors)
@@ -241,6 +276,85 @@ class ClickHouseEventStore:
 
     def backfill_aggregate(self) -> None:
         """Fill the per-visitor aggregate from every stored raw event (events stored before
-        the materialized view existed); safe to repeat, and while writers append."""
-        self._forget_recent()
+        the materialized view existed); safe to repeat, and while writers append. The next
+        refresh of the report cells then takes every visitor again."""
         self.session.command(backfill_statement(self.table.split(".")[0]))
+
+    # --- the report cells ----------------------------------------------------------------
+
+    def _server_micros(self) -> int:
+        return int(self.session.rows("SELECT toUnixTimestamp64Micro(now64(6, 'UTC'))")[0][0])
+
+    def _sum_cells(self, key: str, experiment: str, number: int) -> None:
+        """One experiment's cells summed again from its contributions, as set ``number``."""
+        parameters = {"rules_key": key, "experiment": experiment, "refresh": number}
+        self.session.command(
+            clickhouse_sql.cells_insert(self.contributions_table, self.cells_table), parameters
+        )
+        self.session.command(clickhouse_sql.older_cells_delete(self.cells_table), parameters)
+
+    def last_refresh(self, rules: CountingRules) -> tuple[int, datetime] | None:
+        """The newest refresh under these rules: its watermark (µs) and when it finished."""
+        rows = self.session.rows(
+            f"SELECT toUnixTimestamp64Micro(watermark), toUnixTimestamp64Micro(finished_at) "
+            f"FROM {self.refreshes_table} WHERE rules_key = {{k:String}} "
+            f"ORDER BY refresh DESC LIMIT 1",
+            {"k": clickhouse_sql.rules_key(rules)},
+        )
+        if not rows:
+            return None
+        watermark, finished = rows[0]
+        return int(watermark), EPOCH + timedelta(microseconds=int(finished))
+
+    def cells_refreshed_at(self, rules: CountingRules) -> datetime | None:
+        """When the report cells were last refreshed: what the reports are as fresh as."""
+        last = self.last_refresh(rules)
+        return last[1] if last else None
+
+    def refresh_report_cells(self, rules: CountingRules) -> CellsRefresh:
+        """Bring the report cells up to date: the contributions of every visitor whose
+        aggregate rows were written since the last watermark (all of them the first time
+        under these rules), then each touched experiment's cells summed again. Safe to
+        repeat; run periodically (``manage.py persx_rollup``), one at a time."""
+        started = time.perf_counter()
+        key = clickhouse_sql.rules_key(rules)
+        number = self._server_micros()
+        last = self.last_refresh(rules)
+        full = last is None
+        since = 0 if last is None else max(0, last[0] - int(self.late_commit_margin_s * 1_000_000))
+        parameters: dict[str, Any] = {"since": since}
+        visitors = int(
+            self.session.rows(clickhouse_sql.changed_count_select(self.visitors_table), parameters)[
+                0
+            ][0]
+        )
+        experiments: tuple[str, ...] = ()
+        if visitors:
+            changed = self.session.rows(
+                clickhouse_sql.changed_experiments_select(self.visitors_table), parameters
+            )
+            names = {str(r[0]) for r in changed} | {rules.holdout_experiment}
+            experiments = tuple(sorted(names))
+        for experiment in experiments:
+            self.session.command(
+                clickhouse_sql.contributions_insert(
+                    self.visitors_table, self.contributions_table, rules, changed_only=not full
+                ),
+                {
+                    **parameters,
+                    "rules_key": key,
+                    "experiment": experiment,
+                    "refresh": number,
+                    "counted": list(rules.counted_consents),
+                },
+            )
+            self._sum_cells(key, experiment, number)
+        self.session.command(
+            f"INSERT INTO {self.refreshes_table} (rules_key, refresh, watermark, visitors, "
+            f"experiments, finished_at) VALUES ({{k:String}}, {{n:UInt64}}, "
+            f"fromUnixTimestamp64Micro({{n:Int64}}, 'UTC'), {{v:UInt64}}, {{e:UInt32}}, "
+            f"now64(6, 'UTC'))",
+            {"k": key, "n": number, "v": visitors, "e": len(experiments)},
+        )
+        self.forget_held_cells()
+        return CellsRefresh(number, full, visitors, experiments, time.perf_counter() - started)

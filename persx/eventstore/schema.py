@@ -5,7 +5,8 @@ Distributed table over them) with the database, the table and the retention fill
 the raw events table and the per-visitor aggregate the reports read (``…_visitors``, an
 AggregatingMergeTree fed by a materialized view whose body is
 ``visitor_aggregate_select.sql``; :func:`backfill_statement` fills it from raw events
-stored before the view existed).
+stored before the view existed), and the report cells precomputed from that aggregate
+(``…_contributions``, ``…_cells``, ``…_refreshes``: see ``single_node.sql``).
 Retention follows ``PERSX['EVENTS_RETENTION_MONTHS']`` as PostgreSQL's partitions do: the
 current month and that many before it are kept; ClickHouse drops older parts by TTL
 (``ttl_only_drop_parts``: whole parts, no row-by-row rewrite).
@@ -20,6 +21,9 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "deploy" / "clickhouse"
 DEFAULT_DATABASE = "persx"
 EVENTS_TABLE = "events"
 VISITORS_TABLE = f"{EVENTS_TABLE}_visitors"
+CONTRIBUTIONS_TABLE = f"{EVENTS_TABLE}_contributions"  # the report cells' refresh writes
+CELLS_TABLE = f"{EVENTS_TABLE}_cells"  # these three; the reports read the cells
+REFRESHES_TABLE = f"{EVENTS_TABLE}_refreshes"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -89,7 +89,8 @@ EXPECTED = {
 
 
 def sums(store: ClickHouseEventStore) -> dict[tuple[str, str, str], Sums]:
-    store._forget_recent()
+    """The report's sums once the cells are refreshed (as ``persx_rollup`` does)."""
+    store.refresh_report_cells(counting_rules())
     return store.arm_segment_sums(Scope(EXPERIMENT, METRICS, counting_rules()))
 
 

@@ -4,8 +4,9 @@ The history goes into the suite's database (SQLite in the first pass of ``make t
 PostgreSQL in its PostgreSQL + Redis pass, which ``scripts/test_services.py`` requires
 under CI=true) and into ClickHouse (chDB: the real ClickHouse engine in-process). The
 relational side is read through the rollups (``rebuild_rollups``), the ClickHouse side
-from its per-visitor aggregate (kept by a materialized view at every insert) at query
-time, whether the events arrive in one insert or backwards in many; every number of both
+from its report cells, refreshed from its per-visitor aggregate (kept by a materialized
+view at every insert), whether the events arrive in one insert or backwards in many, and
+whether the cells were refreshed once or once per insert; every number of both
 reports (counts, lifts, intervals, p-values, chances to win, series, variants) must agree
 to 1e-9.
 
@@ -31,6 +32,7 @@ from django.test import override_settings
 
 from persx.analytics import report_queries
 from persx.analytics.reports import build_report
+from persx.analytics.rollup_statistics import counting_rules
 from persx.analytics.services import rebuild_rollups
 from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.events.event_row import EVENT_COLUMNS
@@ -191,6 +193,7 @@ def reports_on_both_stores(
     Event.objects.bulk_create(history)
     rebuild_rollups()
     append(clickhouse_rows(history))
+    columnar.refresh_report_cells(counting_rules())  # what persx_rollup does
     designs = [report_queries.find_design(EXPERIMENT), report_queries.holdout_design()]
     keys = [EXPERIMENT, HOLDOUT_EXPERIMENT]
     relational = [build_report(d) for d in designs if d is not None]
@@ -248,6 +251,8 @@ def test_the_same_reports_when_events_arrive_backwards_in_many_inserts(
         backwards = sorted(rows, key=lambda row: row[occurred], reverse=True)
         for start in range(0, len(backwards), 37):
             columnar.append(backwards[start : start + 37])
+            if start % (37 * 5) == 0:  # refreshes in between: each takes the changed visitors
+                columnar.refresh_report_cells(counting_rules())
 
     relational, on_clickhouse, relational_visitors, clickhouse_visitors = reports_on_both_stores(
         columnar, append
@@ -274,6 +279,7 @@ def test_a_replayed_event_counts_once_and_an_erasure_removes_a_visitor(
     rows = clickhouse_rows(log.rows)
     columnar.append(rows)
     columnar.append(rows[1:2])  # "a"'s engagement again, same event id
+    columnar.refresh_report_cells(counting_rules())
     design = report_queries.holdout_design()
     with clickhouse_settings():
         scope = report_queries._scope(dataclasses.replace(design, key=EXPERIMENT), ("engagement",))
