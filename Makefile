@@ -31,11 +31,12 @@ run: seed
 	$(MANAGE) collectstatic --noinput -v 0
 	@$(MANAGE) demo_banner --port $(PORT)
 	@# Background jobs run from the task queue (persx/jobs): one worker for the periodic
-	@# jobs, one for draft batches (so a long batch never holds up the monitor); the health
+	@# jobs, one for draft batches and email sends (so a long batch or send never holds up
+	@# the monitor); the health
 	@# monitor (a pass a minute) and the bandit update (every 10 minutes) are queued by their
 	@# --every loops, so the dashboard and the bandits stay alive. All stop with the server.
 	@$(MANAGE) persx_worker --queue-name default > var/worker.log 2>&1 & worker=$$!; \
-	$(MANAGE) persx_worker --queue-name drafts > var/drafts.log 2>&1 & drafts=$$!; \
+	$(MANAGE) persx_worker --queue-name drafts,email > var/drafts.log 2>&1 & drafts=$$!; \
 	$(MANAGE) persx_monitor --every 60 --enqueue > var/monitor.log 2>&1 & monitor=$$!; \
 	$(MANAGE) persx_bandit_update --every 600 --enqueue > var/bandit.log 2>&1 & bandits=$$!; \
 	trap 'kill $$worker $$drafts $$monitor $$bandits 2>/dev/null' EXIT INT TERM; \

@@ -1,6 +1,7 @@
-"""Long sends run on the job queue (``persx.jobs``, queue ``default``: the worker that
-``make run`` and production already run), so a send started in the admin goes on after the
-page is closed; a task whose worker died runs again and picks up where the send stopped (the
+"""Long sends run on the job queue (``persx.jobs``) on a queue of their own, ``email``: a
+send of many thousands of messages paced by the mail server takes hours and must not hold
+up the periodic jobs (rollups, monitor passes) on ``default``. A send started in the admin
+goes on after the page is closed; a task whose worker died runs again and picks up where the send stopped (the
 claim step keeps that from sending anything twice)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from persx.email_delivery.models import EmailSend
 from persx.email_delivery.sending import run_send
 from persx.jobs.enqueue import JOBS_BACKEND
 
-EMAIL_QUEUE = "default"
+EMAIL_QUEUE = "email"
 
 
 @task(backend=JOBS_BACKEND, queue_name=EMAIL_QUEUE)

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",  # django-csp: the Content-Security-Policy header (persx/http/content_security_policy.py)
     "ninja",  # serves the /api/docs Swagger UI from its own static files (works offline)
+    # Last: its ready() turns garbage collection back on after every app's (persx/startup).
+    "persx.startup",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +153,8 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "jobs": {
         "BACKEND": "django_tasks.backends.database.DatabaseBackend",
-        "QUEUES": ["default", "drafts"],  # drafts: the studio's long batches, apart
+        # drafts: the studio's long batches, email: sends; each apart from the periodic jobs
+        "QUEUES": ["default", "drafts", "email"],
     },
 }
 

@@ -356,7 +356,10 @@ def test_the_admin_starts_a_send_on_the_job_queue_and_shows_its_progress(
     assert smtp_sink.handler.received == []  # queued, not sent in the request
     status = admin_client.get(f"/cms/measurement/email/{send.pk}/status.json").json()
     assert (status["done"], status["total"], status["finished"]) == (3, 6, False)
-    run_queued_tasks(monkeypatch, "default")
+    run_queued_tasks(monkeypatch, "default")  # the periodic jobs' worker leaves it waiting
+    waiting = admin_client.get(f"/cms/measurement/email/{send.pk}/status.json").json()
+    assert (waiting["done"], waiting["finished"]) == (3, False)
+    run_queued_tasks(monkeypatch, "email")
     status = admin_client.get(f"/cms/measurement/email/{send.pk}/status.json").json()
     assert status["finished"]
     assert (status["sent"], status["skipped"], status["failed"]) == (3, 3, 0)
