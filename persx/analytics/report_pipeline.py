@@ -11,13 +11,22 @@ share one deal.
 
 Beside each unadjusted row stands its CUPED-adjusted row (``adjusted=True``) for the five
 per-visitor metrics and for pipeline value per account (raw): the covariate is the same
-pre-exposure prediction as the conversion analysis
-(:func:`persx.analytics.report_adjustment.predicted_outcomes` over
-:mod:`~persx.analytics.unit_rows`: prior page views, industry, persona, company size,
-landing page), fitted for each metric on the matured control visitors' outcomes of the other
-fold, then :func:`~persx.engine.statistics.adjusted_lift` at the row's unit. Maturing
-visitors are in neither the fit nor the sums. The account-capped metric has no adjusted row
-(its capping is per account total, not per visitor).
+pre-exposure prediction as the conversion analysis (prior page views, industry, persona,
+company size, landing page; shrunk cell means,
+:func:`~persx.engine.statistics.cross_fitted_predictions`), fitted for each metric on the
+matured control visitors' outcomes of the other fold, then
+:func:`~persx.engine.statistics.adjusted_lift` at the row's unit. Maturing visitors are in
+neither the fit nor the sums. The account-capped metric has no adjusted row (its capping is
+per account total, not per visitor).
+
+Nothing here is per visitor except the visitors the CRM knows about: the database counts
+the experiment's visitors (per arm and industry for the unadjusted rows,
+:class:`~persx.analytics.pipeline_exposures.RolledUpExposures`; per pre-exposure cell for
+the adjusted ones, :func:`~persx.analytics.pipeline_exposures.matured_cells`), visitors
+alike in arm, attributes and fold share one prediction, and the sums are per cell
+(:func:`~persx.engine.statistics.group_sums`); a visitor with an account link, a lead or a
+matched outcome has a cell of their own, and at account level their account's sums.
+``tests/web/test_pipeline_cells_sql.py`` holds this to the per-visitor formulation.
 """
 
 from __future__ import annotations
@@ -25,14 +34,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
 from persx.analytics.account_links import accounts_of
-from persx.analytics.models import ExperimentVisitor
-from persx.analytics.report_adjustment import predicted_outcomes
+from persx.analytics.pipeline_exposures import (
+    PreExposureCell,
+    RolledUpExposures,
+    matured_cells,
+)
 from persx.analytics.report_model import (
     ALL_INDUSTRIES,
     ALPHA,
@@ -40,18 +52,18 @@ from persx.analytics.report_model import (
     PipelineRow,
     PipelineSection,
 )
-from persx.analytics.unit_rows import unit_rows
 from persx.engine.statistics import (
     AccountSums,
     ClusteredLift,
     TTestResult,
     account_sums,
     adjusted_lift,
+    cross_fitted_predictions,
+    group_sums,
 )
 from persx.outcomes.pipeline_metrics import (
     ALL,
     VISITOR_METRICS,
-    MaturedUnit,
     PipelineCell,
     PipelineCells,
     account_lift,
@@ -137,28 +149,89 @@ def _row(
     )
 
 
+def _codes(values: Sequence[str]) -> npt.NDArray[np.int64]:
+    return np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)[1]
+
+
 @dataclass(frozen=True, slots=True)
 class _Covariates:
-    """The matured visitors with a pre-exposure row, and per metric their outcomes and
-    cross-fitted predictions (the CUPED covariate), in the same order."""
+    """The matured visitors by pre-exposure cell and, per metric and cell (same order), the
+    outcomes' Σy and Σy² and the cross-fitted prediction (the CUPED covariate) of each of
+    the cell's visitors; ``accounts`` names the account of a cell of one that has one."""
 
-    units: tuple[MaturedUnit, ...]
-    outcomes: dict[str, npt.NDArray[np.float64]]
+    cells: tuple[PreExposureCell, ...]
+    visitors: npt.NDArray[np.float64]
+    totals: dict[str, npt.NDArray[np.float64]]
+    squares: dict[str, npt.NDArray[np.float64]]
     predicted: dict[str, npt.NDArray[np.float64]]
+    accounts: tuple[str | None, ...]
 
 
 def _covariates(design: Design, cells: PipelineCells) -> _Covariates:
-    rows = {r.visitor_id: r for r in unit_rows(design.key, design.primary_metric)}
-    units = tuple(u for u in cells.matured_units if u.visitor_id in rows)
-    facts = [rows[u.visitor_id] for u in units]
-    fitting = np.array([u.arm == design.control for u in units], dtype=bool)
-    accounts = accounts_of(design.key)
-    outcomes = {m: np.array([u.values[m] for u in units], dtype=float) for m in VISITOR_METRICS}
-    predicted = {
-        m: predicted_outcomes(facts, y, fitting, accounts) if units else y
-        for m, y in outcomes.items()
+    window = timedelta(days=cells.window_days)
+    counted = tuple(matured_cells(design.key, cells.as_of - window))
+    units = {u.visitor_id: u for u in cells.matured_units}
+    own = [units.get(c.visitor_id) if c.visitor_id else None for c in counted]
+    visitors = np.array([c.visitors for c in counted], dtype=float)
+    totals = {
+        m: np.array([u.values[m] if u else 0.0 for u in own], dtype=float) for m in VISITOR_METRICS
     }
-    return _Covariates(units, outcomes, predicted)
+    squares = {m: y * y for m, y in totals.items()}  # a cell with a value is a cell of one
+    pre_exposure = accounts_of(design.key)
+    sizes = [
+        pre_exposure[c.visitor_id].size if c.visitor_id in pre_exposure else "" for c in counted
+    ]
+    predicted: dict[str, npt.NDArray[np.float64]] = {}
+    if counted:
+        levels = np.column_stack(  # most predictive first (report_adjustment's order)
+            [
+                [c.band for c in counted],
+                _codes([c.industry for c in counted]),
+                _codes([c.persona for c in counted]),
+                _codes(sizes),
+                _codes([c.landing_page for c in counted]),
+            ]
+        ).astype(np.int64)
+        fitting = np.array([c.arm == design.control for c in counted], dtype=float)
+        folds = np.array([c.fold for c in counted], dtype=np.int64)
+        for m, y in totals.items():
+            weights, sums = visitors * fitting, y * fitting
+            x = cross_fitted_predictions(levels, folds, weights, sums)
+            fallback = float(sums.sum() / weights.sum()) if weights.sum() > 0 else 0.0
+            predicted[m] = np.where(np.isnan(x), fallback, x)
+    return _Covariates(
+        cells=counted,
+        visitors=visitors,
+        totals=totals,
+        squares=squares,
+        predicted=predicted,
+        accounts=tuple(u.account if u else None for u in own),
+    )
+
+
+def _add(first: AccountSums, second: AccountSums) -> AccountSums:
+    """The sums of two disjoint sets of accounts."""
+    return AccountSums(*(x + y for x, y in zip(first.arrays(), second.arrays(), strict=True)))
+
+
+def _arm_sums(
+    covariates: _Covariates, metric: str, unit: str, mask: npt.NDArray[np.bool_]
+) -> AccountSums:
+    """One arm's sums over the cells in ``mask``: every visitor an account of one, except
+    at account level the cells of one with an account, grouped by it."""
+    clustered = np.array(
+        [unit == "account" and a is not None for a in covariates.accounts], dtype=bool
+    )
+    alone = mask & ~clustered
+    y, x = covariates.totals[metric], covariates.predicted[metric]
+    sums = group_sums(
+        covariates.visitors[alone], y[alone], covariates.squares[metric][alone], x[alone]
+    )
+    together = mask & clustered
+    if not together.any():
+        return sums
+    ids = [a for a, keep in zip(covariates.accounts, together, strict=True) if keep]
+    return _add(sums, account_sums(ids, y[together], x[together]))
 
 
 def _adjusted_row(
@@ -171,30 +244,21 @@ def _adjusted_row(
     maturing: tuple[int, int],
 ) -> PipelineRow:
     """The CUPED-adjusted estimate of ``metric`` at ``unit``, matured visitors only."""
-    chosen = np.array(
-        [
-            u.arm in (design.control, arm) and segment[0] in (ALL_INDUSTRIES, u.industry)
-            for u in covariates.units
-        ],
-        dtype=bool,
+    in_segment = np.array(
+        [segment[0] in (ALL_INDUSTRIES, c.industry) for c in covariates.cells], dtype=bool
     )
-    members = [u for u, keep in zip(covariates.units, chosen, strict=True) if keep]
-    y = covariates.outcomes[metric][chosen]
-    x = covariates.predicted[metric][chosen]
-    treated = np.array([u.arm == arm for u in members], dtype=bool)
-    ids = [u.account if unit == "account" else None for u in members]
-
-    def sums(mask: npt.NDArray[np.bool_]) -> AccountSums:
-        kept = [account for account, keep in zip(ids, mask, strict=True) if keep]
-        return account_sums(kept, y[mask], x[mask])
+    arms = np.array([c.arm for c in covariates.cells], dtype=object)
+    control = in_segment & (arms == design.control)
+    treated = in_segment & (arms == arm)
 
     lift: tuple[float | None, float | None, float | None] = (None, None, None)
     means: tuple[float | None, float | None] = (None, None)
     reduction, disagree, note = None, False, ""
-    c_sums, t_sums = sums(~treated), sums(treated)
+    c_sums = _arm_sums(covariates, metric, unit, control)
+    t_sums = _arm_sums(covariates, metric, unit, treated)
     if float(np.asarray(c_sums.accounts)) < 2 or float(np.asarray(t_sums.accounts)) < 2:
         note = "too few matured visitors to adjust"
-    elif not y[~treated].any():
+    elif not covariates.squares[metric][control].any():
         note = "no control pipeline yet"
     else:
         try:
@@ -221,8 +285,8 @@ def _adjusted_row(
         metric_family="pipeline",
         unit=unit,
         adjusted=True,
-        control_visitors=int((~treated).sum()),
-        treatment_visitors=int(treated.sum()),
+        control_visitors=int(covariates.visitors[control].sum()),
+        treatment_visitors=int(covariates.visitors[treated].sum()),
         control_maturing=maturing[0],
         treatment_maturing=maturing[1],
         control_value=means[0],
@@ -254,10 +318,7 @@ def pipeline_section(
     design: Design, segments: Sequence[tuple[str, str]], as_of: datetime
 ) -> PipelineSection | None:
     """The pipeline rows of every treatment arm and segment; None without visitors."""
-    exposures = ExperimentVisitor.objects.filter(experiment=design.key).only(
-        "visitor_id", "arm", "industry", "first_exposed_at"
-    )
-    cells: PipelineCells = pipeline_cells(design.key, as_of, exposures)
+    cells: PipelineCells = pipeline_cells(design.key, as_of, RolledUpExposures(design.key))
     if not cells.cells:
         return None
     covariates = _covariates(design, cells)

@@ -1,9 +1,9 @@
 """Pipeline metrics of an experiment as sufficient statistics per arm and segment, for the
 reports (docs/outcomes.md, docs/statistics.md).
 
-Call :func:`pipeline_cells` with the experiment's exposed units (the analytics rollup's
-``ExperimentVisitor`` rows satisfy :class:`ExposedUnit`) and a date; it answers, per arm and
-per segment (each industry, and :data:`ALL` for the whole arm):
+Call :func:`pipeline_cells` with the experiment's :class:`Exposures` (the analytics
+rollup's, :class:`persx.analytics.pipeline_exposures.RolledUpExposures`) and a date; it
+answers, per arm and per segment (each industry, and :data:`ALL` for the whole arm):
 
 - ``visitors``: units whose attribution window has closed (first exposure + N days ≤ as_of);
 - ``maturing``: units whose window is still open. They are in no sum (their pipeline may
@@ -28,6 +28,13 @@ amounts are in); outcomes in other currencies still count for the rates and are 
 as ``other_currency_outcomes``. Several outcomes of one CRM record (its stages, see
 ``record_id``) count the record's amount once, at its furthest stage (qualified lead <
 opportunity < won or lost; the latest when tied).
+
+Most visitors have no outcome and no account: their values are all zero and each is an
+account of one, so they enter the sums as counts. The exposures give the counts per arm and
+industry (matured and maturing, counted by the database) and, one by one, only the units
+the CRM knows something about (:mod:`persx.outcomes.crm_visitors`: an account link, a lead
+or a matched outcome); the outcomes read are theirs and their accounts'. Python work and
+queries follow those units, not the experiment's visitors.
 """
 
 from __future__ import annotations
@@ -85,6 +92,31 @@ class ExposedUnit(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ExposureCount:
+    """The units of one arm and industry first exposed by ``as_of``: those whose window
+    closed (``matured``) and the others (``maturing``)."""
+
+    arm: str
+    industry: str
+    matured: int
+    maturing: int
+
+
+class Exposures(Protocol):
+    """An experiment's exposed units, as counts plus the few the CRM knows about."""
+
+    def counts(self, as_of: datetime, matured_by: datetime) -> Iterable[ExposureCount]:
+        """Per arm and industry with a unit exposed by ``as_of``: units first exposed by
+        ``matured_by`` (matured) and after it (maturing)."""
+        ...
+
+    def with_crm_facts(self, as_of: datetime) -> Iterable[ExposedUnit]:
+        """The units exposed by ``as_of`` that may have an account or outcomes: at least
+        every one with an account link, a lead or a matched outcome (more is harmless)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class PipelineCell:
     arm: str
     segment: str  # an industry slug, or ALL
@@ -128,7 +160,10 @@ class PipelineCells:
     account_cap: float  # the cap of pipeline value per account
     other_currency_outcomes: int
     cells: list[PipelineCell]
-    matured_units: tuple[MaturedUnit, ...] = ()  # ordered by visitor id
+    # The matured units the CRM knows about (Exposures.with_crm_facts), ordered by visitor
+    # id: every matured unit with an account or a value other than zero is among them; the
+    # other matured units of a cell (cell.visitors minus these) are all zeros, without account.
+    matured_units: tuple[MaturedUnit, ...] = ()
 
     def cell(self, arm: str, segment: str = ALL) -> PipelineCell | None:
         return next((c for c in self.cells if c.arm == arm and c.segment == segment), None)
@@ -193,7 +228,7 @@ def _outcomes_of(units: dict[str, _Unit], accounts: set[str]) -> list[Outcome]:
 def pipeline_cells(
     experiment_key: str,
     as_of: datetime,
-    exposures: Iterable[ExposedUnit],
+    exposures: Exposures,
     *,
     currency: str | None = None,
     cap_percentile: float = DEFAULT_CAP_PERCENTILE,
@@ -201,8 +236,10 @@ def pipeline_cells(
     """Per arm and segment, the pipeline metrics' sufficient statistics (see the module)."""
     days = attribution_days(experiment_key)
     window = timedelta(days=days)
+    matured_by = as_of - window  # exposed at t: matured when t + window <= as_of
+    counts = list(exposures.counts(as_of, matured_by))
     units: dict[str, _Unit] = {}
-    for e in exposures:
+    for e in exposures.with_crm_facts(as_of):
         if e.visitor_id and e.first_exposed_at <= as_of:
             units[e.visitor_id] = _Unit(
                 e.visitor_id,
@@ -210,7 +247,7 @@ def pipeline_cells(
                 e.industry,
                 e.first_exposed_at,
                 None,
-                e.first_exposed_at + window <= as_of,
+                e.first_exposed_at <= matured_by,
             )
     for visitor_id, account in _accounts_of_visitors(units).items():
         units[visitor_id].account = account
@@ -252,6 +289,8 @@ def pipeline_cells(
         if outcome.stage in REVENUE_STAGES:
             unit.revenue += amount
 
+    # The caps are percentiles of the positive values: the units counted only (all zeros,
+    # no account) cannot move them.
     matured = [u for u in units.values() if u.matured]
     visitor_cap = positive_percentile_cap([u.pipeline for u in matured] or [0.0], cap_percentile)
     account_totals: dict[str, float] = defaultdict(float)
@@ -259,13 +298,18 @@ def pipeline_cells(
         account_totals[unit.account or f"visitor:{unit.visitor_id}"] += unit.pipeline
     account_cap = positive_percentile_cap(list(account_totals.values()) or [0.0], cap_percentile)
 
-    groups: dict[tuple[str, str], list[_Unit]] = defaultdict(list)
-    for unit in units.values():
-        groups[(unit.arm, ALL)].append(unit)
-        groups[(unit.arm, unit.industry)].append(unit)
+    counted: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for count in counts:
+        for segment in (ALL, count.industry):
+            counted[(count.arm, segment)][0] += count.matured
+            counted[(count.arm, segment)][1] += count.maturing
+    members: dict[tuple[str, str], list[_Unit]] = defaultdict(list)
+    for unit in matured:
+        members[(unit.arm, ALL)].append(unit)
+        members[(unit.arm, unit.industry)].append(unit)
     cells = [
-        _cell(arm, segment, members, visitor_cap, account_cap)
-        for (arm, segment), members in sorted(groups.items())
+        _cell(arm, segment, n, n_maturing, members[(arm, segment)], visitor_cap, account_cap)
+        for (arm, segment), (n, n_maturing) in sorted(counted.items())
     ]
     return PipelineCells(
         experiment=experiment_key,
@@ -296,17 +340,44 @@ def pipeline_cells(
     )
 
 
+def _with_zeros(values: list[float], n: int) -> ValueSums:
+    """The sums of ``values`` and ``n - len(values)`` zeros."""
+    sums = value_sums(values)
+    return ValueSums(n, sums.total, sums.total_sq)
+
+
+def _accounts_with_zeros(
+    account_ids: list[str | None], values: list[float], zeros: int
+) -> AccountSums:
+    """:func:`account_sums` of the listed visitors and ``zeros`` visitors without account
+    and value (each an account of one visitor: k, ΣN and ΣN² grow by one each)."""
+    if not account_ids:
+        return AccountSums(zeros, float(zeros), 0.0, float(zeros), 0.0, 0.0)
+    listed = account_sums(account_ids, values)
+    k, n, y, nn, yy, ny, x, xx, nx, xy = (float(a) for a in listed.arrays())
+    return AccountSums(int(k) + zeros, n + zeros, y, nn + zeros, yy, ny, x, xx, nx, xy)
+
+
 def _cell(
-    arm: str, segment: str, members: list[_Unit], visitor_cap: float, account_cap: float
+    arm: str,
+    segment: str,
+    visitors: int,
+    maturing: int,
+    listed: list[_Unit],
+    visitor_cap: float,
+    account_cap: float,
 ) -> PipelineCell:
-    matured = [u for u in members if u.matured]
-    pipeline = [u.pipeline for u in matured]
-    account_ids = [u.account for u in matured]
-    accounts = account_sums(account_ids, pipeline) if matured else None
+    """One cell's sums: ``visitors`` matured units, of which ``listed`` are known one by one
+    and the others count zero in every metric, each an account of its own."""
+    visitors = max(visitors, len(listed))  # a unit rolled up between the two reads
+    zeros = visitors - len(listed)
+    pipeline = [u.pipeline for u in listed]
+    account_ids = [u.account for u in listed]
+    accounts = _accounts_with_zeros(account_ids, pipeline, zeros) if visitors else None
     accounts_capped = None
-    if matured:
+    if visitors:
         totals: dict[str | None, float] = defaultdict(float)
-        for unit in matured:
+        for unit in listed:
             if unit.account:
                 totals[unit.account] += unit.pipeline
         # Capping an account's total: scale its visitors' values so the total is the cap.
@@ -314,19 +385,21 @@ def _cell(
             u.pipeline * min(1.0, account_cap / totals[u.account])
             if u.account and totals[u.account] > account_cap
             else min(u.pipeline, account_cap)
-            for u in matured
+            for u in listed
         ]
-        accounts_capped = account_sums(account_ids, capped_values)
+        accounts_capped = _accounts_with_zeros(account_ids, capped_values, zeros)
     return PipelineCell(
         arm=arm,
         segment=segment,
-        visitors=len(matured),
-        maturing=len(members) - len(matured),
-        qualified_leads=value_sums([float(u.reached_ql) for u in matured]),
-        opportunities=value_sums([float(u.reached_opportunity) for u in matured]),
-        pipeline_value=value_sums(pipeline),
-        pipeline_value_capped=value_sums(capped(pipeline, visitor_cap) if matured else []),
-        won_revenue=value_sums([u.revenue for u in matured]),
+        visitors=visitors,
+        maturing=maturing,
+        qualified_leads=_with_zeros([float(u.reached_ql) for u in listed], visitors),
+        opportunities=_with_zeros([float(u.reached_opportunity) for u in listed], visitors),
+        pipeline_value=_with_zeros(pipeline, visitors),
+        pipeline_value_capped=_with_zeros(
+            [float(v) for v in capped(pipeline, visitor_cap)] if listed else [], visitors
+        ),
+        won_revenue=_with_zeros([u.revenue for u in listed], visitors),
         accounts=accounts,
         accounts_capped=accounts_capped,
     )

@@ -1,6 +1,7 @@
 """Pipeline metrics per arm (persx/outcomes/pipeline_metrics.py) on a small planted
 experiment whose sums are worked out by hand below, with the analytics rollup's
-ExperimentVisitor rows as the exposures."""
+ExperimentVisitor rows as the exposures (counted in SQL, the visitors the CRM knows about
+read one by one: persx/analytics/pipeline_exposures.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from persx.analytics.models import ExperimentVisitor
+from persx.analytics.pipeline_exposures import RolledUpExposures
 from persx.engine.statistics.winsorize import ValueSums
 from persx.leads.models import Lead
 from persx.outcomes.models import Integration
@@ -52,7 +54,7 @@ def store(*outcomes: dict[str, object]) -> None:
 
 
 @pytest.fixture
-def planted() -> list[ExperimentVisitor]:
+def planted() -> RolledUpExposures:
     """Control: c1, c2 (acme.example), c3 matured, c4 maturing. Treatment: t1, t5
     (globex.example), t2 (gmail: no account), t3, t4 matured; t6 maturing."""
     ids = {
@@ -113,22 +115,25 @@ def planted() -> list[ExperimentVisitor]:
             "currency": "EUR",
         }
     )
-    return [
-        exposed("c1", "control", day(0)),
-        exposed("c2", "control", day(0), "healthcare"),
-        exposed("c3", "control", day(0)),
-        exposed("c4", "control", day(55)),  # 55 + 30 > 61 days to AS_OF: maturing
-        exposed("t1", "treatment", day(1)),
-        exposed("t5", "treatment", day(2)),
-        exposed("t2", "treatment", day(1)),
-        exposed("t3", "treatment", day(1)),
-        exposed("t4", "treatment", day(1)),
-        exposed("t6", "treatment", day(50)),
-    ]
+    ExperimentVisitor.objects.bulk_create(
+        [
+            exposed("c1", "control", day(0)),
+            exposed("c2", "control", day(0), "healthcare"),
+            exposed("c3", "control", day(0)),
+            exposed("c4", "control", day(55)),  # 55 + 30 > 61 days to AS_OF: maturing
+            exposed("t1", "treatment", day(1)),
+            exposed("t5", "treatment", day(2)),
+            exposed("t2", "treatment", day(1)),
+            exposed("t3", "treatment", day(1)),
+            exposed("t4", "treatment", day(1)),
+            exposed("t6", "treatment", day(50)),
+        ]
+    )
+    return RolledUpExposures("exp-p")
 
 
 def test_pipeline_sums_per_arm_with_maturing_cohorts_counted_apart(
-    planted: list[ExperimentVisitor],
+    planted: RolledUpExposures,
 ) -> None:
     result = pipeline_cells("exp-p", AS_OF, planted)
     assert (result.window_days, result.currency, result.other_currency_outcomes) == (30, "EUR", 1)
@@ -189,7 +194,7 @@ def test_pipeline_sums_per_arm_with_maturing_cohorts_counted_apart(
 
 
 def test_the_window_is_the_experiments_own_and_an_open_window_is_never_a_zero(
-    planted: list[ExperimentVisitor],
+    planted: RolledUpExposures,
 ) -> None:
     assert attribution_days("exp-p") == 30
     set_attribution_days("exp-p", 45)

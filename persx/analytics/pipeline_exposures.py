@@ -1,0 +1,139 @@
+"""An experiment's exposed visitors as the pipeline section needs them: counted by the
+database, except the few the CRM knows about (docs/scaling.md, "Reports at 1 M and 10 M
+events").
+
+:class:`RolledUpExposures` gives :func:`persx.outcomes.pipeline_metrics.pipeline_cells` the
+rollup's ``ExperimentVisitor`` rows of one experiment as counts per arm and industry
+(matured and maturing: one grouped query) and, one by one, only the visitors in
+:data:`~persx.outcomes.crm_visitors.CRM_VISITORS_SQL` (an account link, a lead or a matched
+outcome: one query joined to that small set). Every other visitor has no account and no
+pipeline, so a count is all the sums need of them.
+
+:func:`matured_cells` does the same for the section's regression adjustment: the matured
+visitors counted by pre-exposure cell (arm, industry, persona, landing page,
+prior-engagement band, cross-fitting fold, as :mod:`~persx.analytics.unit_cells` counts
+them for the conversion analysis), each visitor the CRM knows about in a row of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connections, router
+from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
+
+from persx.analytics.models import ExperimentVisitor
+from persx.analytics.unit_cells import BAND_LIMIT, FOLDS
+from persx.events.event_types import EventType
+from persx.events.models import Event
+from persx.outcomes.crm_visitors import CRM_VISITORS_SQL
+from persx.outcomes.pipeline_metrics import ExposureCount
+
+EV = ExperimentVisitor._meta.db_table
+EVENTS = Event._meta.db_table
+PAGE_VIEW = EventType.PAGE_VIEW.value  # a constant: the only value inlined in the SQL
+
+
+class RolledUpExposures:
+    """One experiment's exposures from the rollup (satisfies
+    :class:`persx.outcomes.pipeline_metrics.Exposures`)."""
+
+    def __init__(self, experiment: str) -> None:
+        self.experiment = experiment
+
+    def counts(self, as_of: datetime, matured_by: datetime) -> list[ExposureCount]:
+        rows = (
+            ExperimentVisitor.objects.filter(
+                experiment=self.experiment, first_exposed_at__lte=as_of
+            )
+            .exclude(visitor_id="")
+            .values("arm", "industry")
+            .annotate(
+                matured=Count("pk", filter=Q(first_exposed_at__lte=matured_by)),
+                maturing=Count("pk", filter=Q(first_exposed_at__gt=matured_by)),
+            )
+            .order_by("arm", "industry")
+        )
+        return [
+            ExposureCount(r["arm"], r["industry"], int(r["matured"]), int(r["maturing"]))
+            for r in rows
+        ]
+
+    def with_crm_facts(self, as_of: datetime) -> list[ExperimentVisitor]:
+        return list(
+            ExperimentVisitor.objects.filter(
+                experiment=self.experiment,
+                first_exposed_at__lte=as_of,
+                visitor_id__in=RawSQL(CRM_VISITORS_SQL, []),
+            )
+            .exclude(visitor_id="")
+            .only("visitor_id", "arm", "industry", "first_exposed_at")
+            .order_by("visitor_id")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PreExposureCell:
+    """Matured visitors of one arm alike in everything known before their first exposure;
+    ``visitor_id`` names the visitor of a row of one (a visitor the CRM knows about)."""
+
+    arm: str
+    industry: str
+    persona: str
+    landing_page: str  # the page of the first exposure
+    band: int  # unit_cells.engagement_band of the page views before the first exposure
+    fold: int  # unit_cells.fold_of the visitor id
+    visitor_id: str  # "" for a cell of visitors the CRM knows nothing about
+    visitors: int
+
+
+# The last hex digit of MD5(visitor id), grouped as it is (16 values); Python maps it to the
+# fold as unit_cells.fold_of does.
+_CELLS_SQL = f"""
+SELECT arm, industry, persona, page,
+       CASE WHEN prior = 0 THEN 0 WHEN prior = 1 THEN 1 WHEN prior < {BAND_LIMIT} THEN 2
+            ELSE 3 END AS band,
+       digit, own, COUNT(*)
+FROM (
+    SELECT ev.arm AS arm, ev.industry AS industry, ev.persona AS persona,
+           COALESCE(MAX(f.page), '') AS page, COUNT(p.id) AS prior,
+           substr(md5(ev.visitor_id), 32, 1) AS digit,
+           CASE WHEN MAX(crm.visitor_id) IS NULL THEN '' ELSE ev.visitor_id END AS own
+    FROM {EV} ev
+    LEFT JOIN {EVENTS} f
+           ON f.id = ev.first_event_id AND f.occurred_at = ev.first_exposed_at
+    LEFT JOIN {EVENTS} p
+           ON p.visitor_id = ev.visitor_id AND p.type = '{PAGE_VIEW}'
+          AND p.occurred_at < ev.first_exposed_at
+    LEFT JOIN ({CRM_VISITORS_SQL}) AS crm ON crm.visitor_id = ev.visitor_id
+    WHERE ev.experiment = %s AND ev.first_exposed_at <= %s AND ev.visitor_id <> ''
+    GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona
+) AS visitors
+GROUP BY arm, industry, persona, page, band, digit, own
+ORDER BY arm, industry, persona, page, band, digit, own
+"""
+
+
+def matured_cells(experiment: str, matured_by: datetime) -> list[PreExposureCell]:
+    """The visitors of ``experiment`` first exposed by ``matured_by``, counted by
+    pre-exposure cell (see the module). One query."""
+    connection = connections[router.db_for_read(ExperimentVisitor)]
+    cutoff = connection.ops.adapt_datetimefield_value(matured_by)
+    with connection.cursor() as cursor:
+        cursor.execute(_CELLS_SQL, [experiment, cutoff])
+        rows = cursor.fetchall()
+    return [
+        PreExposureCell(
+            arm=arm,
+            industry=industry,
+            persona=persona,
+            landing_page=page or "",
+            band=int(band),
+            fold=int(digit, 16) % FOLDS,
+            visitor_id=own or "",
+            visitors=int(visitors),
+        )
+        for arm, industry, persona, page, band, digit, own, visitors in rows
+    ]
