@@ -23,6 +23,10 @@ first. Each part
 prints its median wall time, the first call's, the CPU of this process and of the
 PostgreSQL backend, and the first call's four slowest SQL statements with their wall time.
 
+The pipeline section is timed with CRM facts for about 1% of ``pli-contact``'s visitors
+(``--crm-per-mille``; ``bench/pipeline_crm.py``: leads, account links, outcomes), planted
+once before the parts are timed, whenever the section is among them.
+
 Each run's output is kept under ``bench/results/`` (``bench/record.py``);
 :func:`measure` returns the figures for ``bench/run.py``.
 """
@@ -142,9 +146,7 @@ def _parts() -> dict[str, Callable[[], object]]:
         "report pli-contact": lambda: build_report(design),
         "pli-contact: rollup counts only": lambda: build_report(design, with_adjustment=False),
         "pli-contact: adjusted estimates": lambda: adjusted_estimates(design, segments(design)),
-        "pli-contact: pipeline section": lambda: pipeline_section(
-            design, segments(design), timezone.now()
-        ),
+        PIPELINE_PART: lambda: pipeline_section(design, segments(design), timezone.now()),
         "report global-holdout": lambda: build_report(holdout),
         "global-holdout: rollup counts only": lambda: build_report(holdout, with_adjustment=False),
         "global-holdout: adjusted estimates": lambda: adjusted_estimates(
@@ -154,6 +156,7 @@ def _parts() -> dict[str, Callable[[], object]]:
     }
 
 
+PIPELINE_PART = "pli-contact: pipeline section"
 GOAL_PARTS = ("report pli-contact", "report global-holdout", "personalization overview")
 CELLS_REFRESH = "adjustment cells refresh (per rollup run)"
 ONCE = {CELLS_REFRESH}  # timed by one call after the first, whatever --rounds says
@@ -166,6 +169,7 @@ def measure(
     keep: bool = False,
     rounds: int = 5,
     only: Sequence[str] = GOAL_PARTS,
+    crm_per_mille: int = 10,
 ) -> list[dict[str, Any]]:
     """Report latencies at ``events`` events (fields of ``bench/goals.Goal``) of the parts
     named in ``only`` (:func:`_parts`), each with its slowest queries. Needs Django set up
@@ -187,6 +191,10 @@ def measure(
             f"({stored / run.seconds:,.0f} events/s)",
             flush=True,
         )
+    if PIPELINE_PART in only and crm_per_mille:
+        from bench.pipeline_crm import plant_crm
+
+        print(f"  CRM facts: {plant_crm(per_mille=crm_per_mille):,} visitors with a lead")
     parts = _parts()
     figures: list[dict[str, Any]] = []
     for label in only:
@@ -234,6 +242,13 @@ def main() -> None:
         help="comma-separated parts to time (the report pages' goals by default); 'all' "
         "adds each page's parts: rollup counts only, adjusted estimates, pipeline section",
     )
+    parser.add_argument(
+        "--crm-per-mille",
+        type=int,
+        default=10,
+        help="visitors of pli-contact (per thousand) given CRM facts before the pipeline "
+        "section is timed (planted once; 0: none)",
+    )
     args = parser.parse_args()
     from bench.record import recorded_run
 
@@ -241,7 +256,14 @@ def main() -> None:
         prepare_database()
         print(f"== PostgreSQL reports at scale (load average {_load()}) ==", flush=True)
         only = list(_parts()) if args.parts == "all" else args.parts.split(",")
-        measure(args.events, reuse=args.reuse, keep=args.keep, rounds=args.rounds, only=only)
+        measure(
+            args.events,
+            reuse=args.reuse,
+            keep=args.keep,
+            rounds=args.rounds,
+            only=only,
+            crm_per_mille=args.crm_per_mille,
+        )
         print(f"== done (load average {_load()}) ==", flush=True)
 
 
