@@ -18,6 +18,12 @@ One step takes the events with ``lo < id <= hi`` and:
    add); a cell left with no visitor and no conversion is deleted, as a rebuild would not
    have it.
 
+A step can run as ``N`` *partitions* on ``N`` PostgreSQL connections at once
+(:class:`Partition`): each takes only the visitors whose ``hashtext(visitor_id)`` falls in
+its share, so every visitor-level row belongs to exactly one partition, and the daily cells,
+which only add, are merged one partition at a time (a transaction-level advisory lock
+around the merge: no two partitions update the same cells concurrently, so no deadlock).
+
 So a step's work is proportional to the visitors it touches, never to the size of the
 rollup tables. Each statement is an ``INSERT … SELECT`` / ``DELETE`` over a whole id range
 (no per-visitor statement, no per-event Python). The big tables are only read through the
@@ -86,6 +92,32 @@ SUMMED = "visitors, conversions, value_sum, value_sum_sq"
 Statement = tuple[str, Sequence[int] | None]
 
 
+# The advisory lock the partitions of a step take to merge their deltas one at a time.
+MERGE_LOCK_KEY = 0x70657273_78726D  # "persx" "rm" (rollup merge): any constant bigint
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """The share ``index`` of ``count`` of a step's visitors (``count == 1``: all of them)."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"partition {self.index} of {self.count}")
+
+    def of(self, column: str) -> str:
+        """``AND`` a condition keeping the rows of this partition's visitors ('' for all)."""
+        if self.count == 1:
+            return ""
+        # PostgreSQL only (the caller runs partitions there): hashtext is its text hash.
+        return f" AND mod(hashtext({column}) & 2147483647, {self.count}) = {self.index}"
+
+
+WHOLE = Partition()
+
+
 def _quoted(values: tuple[str, ...]) -> str:
     for value in values:
         if "'" in value:  # constants only; never user input
@@ -142,21 +174,23 @@ def _bound(statements: list[str], params: Sequence[int]) -> list[Statement]:
     return [(sql, params if "%s" in sql else None) for sql in statements]
 
 
-def collect(dialect: Dialect, lo: int, hi: int) -> list[Statement]:
-    """The step's visitors and exposures."""
+def collect(dialect: Dialect, lo: int, hi: int, partition: Partition = WHOLE) -> list[Statement]:
+    """The step's visitors and exposures (of the partition's visitors)."""
     exposure = dialect.not_indexed("type")
+    mine = partition.of("visitor_id")
     statements = [
         *dialect.temp_table(
             VISITORS,
             f"SELECT DISTINCT visitor_id FROM {EVENTS} "
-            f"WHERE id > %s AND id <= %s AND visitor_id <> ''",
+            f"WHERE id > %s AND id <= %s AND visitor_id <> ''{mine}",
             "visitor_id",
         ),
         *dialect.temp_table(
             EXPOSURES,
             f"SELECT id, visitor_id, industry, persona, consent, occurred_at, experiment, arm, "
             f"COALESCE(NULLIF(would_be, ''), variant) AS variant FROM {EVENTS} "
-            f"WHERE id > %s AND id <= %s AND {exposure} = '{EXPOSURE}' AND visitor_id <> ''",
+            f"WHERE id > %s AND id <= %s AND {exposure} = '{EXPOSURE}' AND visitor_id <> ''"
+            f"{mine}",
         ),
     ]
     return _bound(statements, (lo, hi))
@@ -223,14 +257,17 @@ def add_new_rows(counted: tuple[str, ...]) -> list[str]:
     ]
 
 
-def merge_delta() -> list[str]:
+def merge_delta(partition: Partition = WHOLE) -> list[str]:
     """Add the delta to the daily cells (a cell it does not change is not written), then
-    drop the touched cells left with no visitor and no conversion (a rebuild has none)."""
+    drop the touched cells left with no visitor and no conversion (a rebuild has none).
+    A partition first waits for the others' merges (the lock is held until its commit)."""
     changed = " OR ".join(f"SUM(d.{c}) <> 0" for c in SUMMED.split(", "))
     summed = ", ".join(f"SUM(d.{c})" for c in SUMMED.split(", "))
     added = ", ".join(f"{c} = {DR}.{c} + excluded.{c}" for c in SUMMED.split(", "))
     cell = ", ".join(f"d.{c}" for c in CELL.split(", "))
+    lock = [f"SELECT pg_advisory_xact_lock({MERGE_LOCK_KEY})"] if partition.count > 1 else []
     return [
+        *lock,
         f"INSERT INTO {DR} ({CELL}, {SUMMED}) SELECT {cell}, {summed} FROM {DELTA} d "
         f"WHERE true GROUP BY {cell} HAVING {changed} "
         f"ON CONFLICT (experiment, metric, day, arm, industry, variant) DO UPDATE SET {added}",
@@ -315,7 +352,9 @@ _EV_ONE = "MIN(ev.experiment), MIN(ev.visitor_id)"
 _EV_ONE_TAIL = "MIN(ev.arm), MIN(ev.industry), MIN(ev.variant), MIN(ev.consent)"
 
 
-def load_visitor_histories(dialect: Dialect, lo: int, hi: int) -> list[Statement]:
+def load_visitor_histories(
+    dialect: Dialect, lo: int, hi: int, partition: Partition = WHOLE
+) -> list[Statement]:
     """The step's visitors' experiment rows (after the upsert), and the history of those
     with one: the step's events by id range, and (``lo > 0``) their earlier events through
     the visitor index. Later events (``id > hi``) are a later step's."""
@@ -329,6 +368,7 @@ def load_visitor_histories(dialect: Dialect, lo: int, hi: int) -> list[Statement
     columns = "e.visitor_id, e.type, e.variant, e.occurred_at, e.value"
     history = (
         f"SELECT {columns} FROM {EVENTS} e WHERE e.id > %s AND e.id <= %s AND e.visitor_id <> ''"
+        f"{partition.of('e.visitor_id')}"
     )
     params: tuple[int, ...] = (lo, hi)
     if lo > 0:

@@ -3,7 +3,11 @@
 ``update_rollups()`` folds the events stored since the last run into the rollups;
 ``rebuild_rollups()`` empties them and folds every event again. Both work in steps of
 ``batch_size`` event ids, one transaction per step (see :mod:`persx.analytics.rollup_sql`),
-and both give the same tables for the same events. ``refresh_stale_rollups()`` is the
+and both give the same tables for the same events. On PostgreSQL, outside a caller's
+transaction, a step runs as ``partitions`` disjoint shares of its visitors on as many
+connections at once (threads); the watermark advances only after every share committed,
+and a share committed by a run that failed later is folded again harmlessly (a fold is
+idempotent). ``refresh_stale_rollups()`` is the
 reports' on-load update (rollups older than a setting, and events waiting).
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -41,6 +46,9 @@ SQLITE_CACHE_KIB = -262_144  # negative: KiB
 # ranking, the per-visitor groupings), set for the step's transaction only; the default
 # 4 MB spills them to disk. One rollup runs at a time (the state row's lock).
 POSTGRES_STEP_WORK_MEM = "256MB"
+# PostgreSQL: connections a step runs on at once, each with a disjoint share of its visitors
+# (the database host's cores are the limit; 1: one connection, as on SQLite).
+DEFAULT_PARTITIONS = 2
 
 # (events done, events to do) after each step.
 Progress = Callable[[int, int], None]
@@ -53,6 +61,7 @@ class RollupRun:
     last_id: int  # the new watermark
     seconds: float
     rebuilt: bool
+    partitions: int = 1  # connections each step ran on
 
     @property
     def events_per_second(self) -> float:
@@ -69,24 +78,56 @@ def _execute(statements: Iterable[str]) -> None:
             cursor.execute(statement)
 
 
-def _fold(lo: int, hi: int) -> None:
-    """Fold the events with ``lo < id <= hi`` into the rollups (caller holds a transaction)."""
+def _fold(
+    lo: int,
+    hi: int,
+    counted: tuple[str, ...],
+    partition: rollup_sql.Partition = rollup_sql.WHOLE,
+) -> None:
+    """Fold the events with ``lo < id <= hi`` of ``partition``'s visitors into the rollups
+    (caller holds a transaction)."""
     dialect = _dialect()
-    counted = _counted()
     with connection.cursor() as cursor:
         if dialect.vendor == "postgresql":
             cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_STEP_WORK_MEM}'")
+            if partition.count > 1:
+                # A partition's commit need not wait for its WAL flush: the watermark's
+                # transaction commits after it (synchronously), and WAL is flushed in order,
+                # so a crash cannot keep the watermark and lose a partition's rows; it can
+                # lose both, and the next run folds the step again.
+                cursor.execute("SET LOCAL synchronous_commit = off")
         for statement, params in (
-            *rollup_sql.collect(dialect, lo, hi),
+            *rollup_sql.collect(dialect, lo, hi, partition),
             *_unbound(rollup_sql.subtract_current_rows(dialect, counted)),
             (rollup_sql.upsert_experiment_visitors(dialect), None),
-            *rollup_sql.load_visitor_histories(dialect, lo, hi),
+            *rollup_sql.load_visitor_histories(dialect, lo, hi, partition),
             *_unbound(rollup_sql.derive_conversions(dialect)),
             *_unbound(rollup_sql.add_new_rows(counted)),
-            *_unbound(rollup_sql.merge_delta()),
+            *_unbound(rollup_sql.merge_delta(partition)),
             *_unbound(rollup_sql.drop_temp_tables(dialect)),
         ):
             cursor.execute(statement, params)
+
+
+def _fold_partition(
+    lo: int, hi: int, counted: tuple[str, ...], partition: rollup_sql.Partition
+) -> None:
+    """One partition in its own transaction on this thread's own connection."""
+    try:
+        with transaction.atomic():
+            _fold(lo, hi, counted, partition)
+    finally:
+        connection.close()  # the thread's connection (and its temp tables)
+
+
+def _fold_partitions(lo: int, hi: int, counted: tuple[str, ...], count: int) -> None:
+    """Fold a step as ``count`` partitions at once, each committed on its own; raises the
+    first failure after every partition ended."""
+    shares = [rollup_sql.Partition(index, count) for index in range(count)]
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="persx-rollup") as pool:
+        futures = [pool.submit(_fold_partition, lo, hi, counted, share) for share in shares]
+    for future in futures:
+        future.result()
 
 
 def _unbound(statements: list[str]) -> list[rollup_sql.Statement]:
@@ -130,14 +171,24 @@ def _state_for_update() -> RollupState:
 
 
 def _run(
-    rebuild: bool, batch_size: int, progress: Progress | None, until_id: int | None
+    rebuild: bool,
+    batch_size: int,
+    progress: Progress | None,
+    until_id: int | None,
+    partitions: int,
 ) -> RollupRun:
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
+    if partitions < 1:
+        raise ValueError("partitions must be positive")
+    # Other connections see committed rows only: inside a caller's transaction (a test, a
+    # request) the step stays on this connection; SQLite has one writer anyway.
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        partitions = 1
     # SQLite: a 256 MB page cache for this connection while rolling up (default 2 MB), so
     # the index updates of a big step stay in memory.
     with sqlite_pragma("cache_size", SQLITE_CACHE_KIB):
-        return _run_steps(rebuild, batch_size, progress, until_id)
+        return _run_steps(rebuild, batch_size, progress, until_id, partitions)
 
 
 def _step_end(lo: int, batch_size: int, top: int) -> int:
@@ -155,7 +206,11 @@ def _step_end(lo: int, batch_size: int, top: int) -> int:
 
 
 def _run_steps(
-    rebuild: bool, batch_size: int, progress: Progress | None, until_id: int | None
+    rebuild: bool,
+    batch_size: int,
+    progress: Progress | None,
+    until_id: int | None,
+    partitions: int,
 ) -> RollupRun:
     started = time.perf_counter()
     with transaction.atomic():
@@ -174,13 +229,18 @@ def _run_steps(
     first = max(0, watermark - reread)
     total = max(0, top - first)
     lo = first
+    counted = _counted()
     if progress:
         progress(0, total)
     while lo < top:
         hi = _step_end(lo, batch_size, top)
         with transaction.atomic():
             state = _state_for_update()  # one run at a time (row lock on PostgreSQL)
-            _fold(lo, hi)
+            if partitions > 1:
+                # Committed before the watermark's transaction (which holds the lock).
+                _fold_partitions(lo, hi, counted, partitions)
+            else:
+                _fold(lo, hi, counted)
             state.events_processed += max(0, hi - max(lo, state.last_event_id))
             state.last_event_id = max(state.last_event_id, hi)
             state.updated_at = timezone.now()
@@ -196,6 +256,7 @@ def _run_steps(
         last_id=max(top, watermark),
         seconds=time.perf_counter() - started,
         rebuilt=rebuild,
+        partitions=partitions,
     )
 
 
@@ -203,9 +264,10 @@ def update_rollups(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     until_id: int | None = None,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> RollupRun:
     """Fold the events stored since the last run (id above the watermark) into the rollups."""
-    return _run(False, batch_size, progress, until_id)
+    return _run(False, batch_size, progress, until_id, partitions)
 
 
 def refresh_stale_rollups(max_age_seconds: float) -> RollupRun | None:
@@ -225,7 +287,9 @@ def refresh_stale_rollups(max_age_seconds: float) -> RollupRun | None:
 
 
 def rebuild_rollups(
-    batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    partitions: int = DEFAULT_PARTITIONS,
 ) -> RollupRun:
     """Empty the rollups and fold every stored event again."""
-    return _run(True, batch_size, progress, None)
+    return _run(True, batch_size, progress, None, partitions)

@@ -1,0 +1,98 @@
+"""A step split into partitions (disjoint shares of its visitors, one PostgreSQL connection
+each, at once) must end where one connection ends, row for row, and a run that failed after
+some partitions committed must be fixed by the next run.
+
+The history is the oracle's planted one (late exposures: shuffled ids; several steps per
+visitor) with page views and form starts added (bounces, returns, form completions), stored
+in five parts with an incremental run after each. The tests are transactional: partitions
+run on other connections, which see committed rows only (inside a transaction the rollup
+stays on one connection). A transactional test empties every table when it ends, so the
+module saves the seeded database first and loads it back afterwards for the other tests.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from persx.analytics import rollup_sql, services
+from persx.analytics.models import ExperimentVisitor
+from persx.analytics.services import rebuild_rollups, update_rollups
+from persx.events.models import Event
+from tests.web.test_analytics_rollups import snapshot
+from tests.web.test_rollup_oracle import _event, oracle, planted_history, rolled_up, same
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded_database_kept(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        saved = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        # Empty again without re-creating content types (the saved ones come back as saved).
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(saved)
+
+
+def _history(seed: int) -> list[Event]:
+    history = planted_history(seed=seed)
+    rng = random.Random(seed)
+    for visitor in sorted({e.visitor_id for e in history}):
+        when = min(e.occurred_at for e in history if e.visitor_id == visitor)
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.choice(("page_view", "page_view", "form_start"))
+            offset = timedelta(days=rng.randint(0, 9), minutes=rng.randint(0, 600))
+            history.append(_event(kind, visitor, when + offset))
+    rng.shuffle(history)
+    return history
+
+
+def _one_connection_rebuild() -> tuple[list[tuple[object, ...]], ...]:
+    run = rebuild_rollups(batch_size=1000, partitions=1)
+    assert run.partitions == 1
+    return snapshot()
+
+
+def test_partitioned_steps_end_where_one_connection_ends() -> None:
+    history = _history(seed=11)
+    fifth = len(history) // 5
+    for part in range(5):
+        Event.objects.bulk_create(history[part * fifth : (part + 1) * fifth if part < 4 else None])
+        run = update_rollups(batch_size=97, partitions=3)
+        assert run.partitions == 3  # really split (not the in-transaction fallback)
+    partitioned = snapshot()
+    stored = list(Event.objects.filter(visitor_id__startswith="oracle"))
+    assert same(rolled_up(), oracle(stored))
+    metrics = {row[5] for row in partitioned[2]}
+    assert {"bounce", "return_visit", "form_completion", "personalized"} <= metrics
+    assert partitioned == _one_connection_rebuild()
+    assert rebuild_rollups(batch_size=200, partitions=2).partitions == 2
+    assert snapshot() == partitioned
+
+
+def test_a_run_that_failed_after_one_partition_committed_is_fixed_by_the_next_run() -> None:
+    Event.objects.bulk_create(_history(seed=5))
+    top = Event.objects.order_by("-id").values_list("id", flat=True).first()
+    assert top is not None
+    counted = services._counted()
+    # What a crash leaves: partition 0 of 2 committed (on a connection of its own), the
+    # other not, and the watermark not advanced.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(services._fold_partition, 0, top, counted, rollup_sql.Partition(0, 2)).result()
+    half = ExperimentVisitor.objects.count()
+    run = update_rollups(partitions=2)
+    assert run.first_id == 0
+    assert run.partitions == 2
+    assert 0 < half < ExperimentVisitor.objects.count()  # the crash left a part
+    after_rerun = snapshot()
+    assert after_rerun == _one_connection_rebuild()
+    assert connection.vendor == "postgresql"
