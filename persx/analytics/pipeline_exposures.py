@@ -6,8 +6,8 @@ events").
 rollup's ``ExperimentVisitor`` rows of one experiment as counts per arm and industry
 (matured and maturing: one grouped query) and, one by one, only the visitors in
 :data:`~persx.outcomes.crm_visitors.CRM_VISITORS_SQL` (an account link, a lead or a matched
-outcome: one query joined to that small set). Every other visitor has no account and no
-pipeline, so a count is all the sums need of them.
+outcome: that small set first, then their rows by the (visitor, experiment) index). Every
+other visitor has no account and no pipeline, so a count is all the sums need of them.
 
 :func:`matured_cells` does the same for the section's regression adjustment: the matured
 visitors counted by pre-exposure cell (arm, industry, persona, landing page,
@@ -22,7 +22,6 @@ from datetime import datetime
 
 from django.db import connections, router
 from django.db.models import Count, Q
-from django.db.models.expressions import RawSQL
 
 from persx.analytics.models import ExperimentVisitor
 from persx.analytics.unit_cells import BAND_LIMIT, FOLDS
@@ -34,6 +33,7 @@ from persx.outcomes.pipeline_metrics import ExposureCount
 EV = ExperimentVisitor._meta.db_table
 EVENTS = Event._meta.db_table
 PAGE_VIEW = EventType.PAGE_VIEW.value  # a constant: the only value inlined in the SQL
+IDS_PER_QUERY = 900  # visitor ids in one IN list (under SQLite's bound on parameters)
 
 
 class RolledUpExposures:
@@ -62,16 +62,21 @@ class RolledUpExposures:
         ]
 
     def with_crm_facts(self, as_of: datetime) -> list[ExperimentVisitor]:
-        return list(
-            ExperimentVisitor.objects.filter(
+        """The CRM's visitors first, then their rows by the (visitor, experiment) index:
+        joined in one statement, PostgreSQL hashes the small set and scans every row of
+        the experiment instead (0.36 s of 0.49 s at 1 M events)."""
+        connection = connections[router.db_for_read(ExperimentVisitor)]
+        with connection.cursor() as cursor:
+            cursor.execute(CRM_VISITORS_SQL)
+            known = sorted(visitor for (visitor,) in cursor.fetchall() if visitor)
+        rows: list[ExperimentVisitor] = []
+        for start in range(0, len(known), IDS_PER_QUERY):
+            rows += ExperimentVisitor.objects.filter(
                 experiment=self.experiment,
                 first_exposed_at__lte=as_of,
-                visitor_id__in=RawSQL(CRM_VISITORS_SQL, []),
-            )
-            .exclude(visitor_id="")
-            .only("visitor_id", "arm", "industry", "first_exposed_at")
-            .order_by("visitor_id")
-        )
+                visitor_id__in=known[start : start + IDS_PER_QUERY],
+            ).only("visitor_id", "arm", "industry", "first_exposed_at")
+        return sorted(rows, key=lambda row: row.visitor_id)
 
 
 @dataclass(frozen=True, slots=True)
