@@ -4,7 +4,9 @@ On PostgreSQL (and SQLite) the rollup keeps the per-day cells up to date
 (:mod:`persx.analytics.services`), so a report's sufficient statistics are three grouped
 queries on it, whatever the number of events. The columnar store computes the same cells
 from raw events (:mod:`persx.eventstore.clickhouse_store`); :func:`counting_rules` hands it
-the rules this app's rollup SQL inlines, so both count the same thing.
+the rules this app's rollup SQL inlines, so both count the same thing, and
+:func:`refresh_columnar_cells` (run by ``persx_rollup`` with the rollup) brings its cells up
+to date.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from persx.events.experiment_metrics import (
     PERSONALIZED,
     RETURN_WINDOW_DAYS,
 )
+from persx.eventstore.clickhouse_store import CellsRefresh
 from persx.eventstore.port import ArmSegmentMetric, ArmVariant, CountingRules, Scope, Sums
+from persx.eventstore.selection import columnar_store
 from persx.privacy.consent import counted_states
 from persx.privacy.mode import consent_mode
 
@@ -110,3 +114,10 @@ class RollupStatistics:
         for row in rows:
             out[row["experiment"]][row["arm"]] = int(row["v"] or 0)
         return out
+
+
+def refresh_columnar_cells() -> CellsRefresh | None:
+    """On the ClickHouse event store, refresh its report cells with these counting rules
+    (the visitors changed since its last refresh); ``None`` on the relational store."""
+    store = columnar_store()
+    return None if store is None else store.refresh_report_cells(counting_rules())

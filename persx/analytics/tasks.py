@@ -10,15 +10,21 @@ from typing import Any
 from django_tasks import task
 
 from persx.analytics.bandit_services import update_running_bandits
+from persx.analytics.rollup_statistics import refresh_columnar_cells
 from persx.analytics.services import DEFAULT_BATCH_SIZE, update_rollups
 from persx.jobs.enqueue import JOBS_BACKEND
 
 
 @task(backend=JOBS_BACKEND)
 def fold_new_events(batch_size: int = DEFAULT_BATCH_SIZE) -> dict[str, Any]:
-    """Fold events stored since the last run into the rollups."""
+    """Fold events stored since the last run into the rollups (and refresh the ClickHouse
+    report cells when it is the event store)."""
     run = update_rollups(batch_size)
-    return {"events": run.events, "watermark": run.last_id, "seconds": round(run.seconds, 3)}
+    cells = refresh_columnar_cells()
+    done = {"events": run.events, "watermark": run.last_id, "seconds": round(run.seconds, 3)}
+    if cells is not None:
+        done["cells_visitors"] = cells.visitors
+    return done
 
 
 @task(backend=JOBS_BACKEND)
