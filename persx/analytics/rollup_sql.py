@@ -486,6 +486,40 @@ def recompute_daily_cells(counted: tuple[str, ...]) -> list[str]:
     ]
 
 
+# The visitor tables' secondary indexes (by experiment and day): no step reads them (steps go
+# by visitor, through the unique indexes); the erasure and the reports' per-visitor queries do.
+_SECONDARY_INDEXES = tuple(
+    (
+        model._meta.db_table,
+        str(index.name),
+        ", ".join(model._meta.get_field(field).column for field in index.fields),
+    )
+    for model in (ExperimentVisitor, VisitorConversion)
+    for index in model._meta.indexes
+)
+
+
+def drop_secondary_indexes(dialect: Dialect) -> list[str]:
+    """PostgreSQL, before a rebuild: its inserts then maintain the unique indexes only."""
+    if dialect.vendor != "postgresql":
+        return []
+    return [f"DROP INDEX IF EXISTS {name}" for _, name, _ in _SECONDARY_INDEXES]
+
+
+def create_missing_secondary_indexes(present: set[str]) -> list[str]:
+    """The indexes a rebuild dropped (or a failed rebuild left dropped), built in one pass
+    each; ``present``: the index names that exist."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
+        for table, name, columns in _SECONDARY_INDEXES
+        if name not in present
+    ]
+
+
+def secondary_index_names() -> tuple[str, ...]:
+    return tuple(name for _, name, _ in _SECONDARY_INDEXES)
+
+
 def empty_rollups(dialect: Dialect) -> list[str]:
     """Empty the rollup tables for a rebuild: one statement each, not a delete per row
     (PostgreSQL: ``TRUNCATE``, which also returns their space at once)."""

@@ -191,6 +191,21 @@ def _run(
         return _run_steps(rebuild, batch_size, progress, until_id, partitions)
 
 
+def _restore_secondary_indexes() -> None:
+    """Build the secondary indexes a rebuild dropped (also after a rebuild that failed: the
+    next run builds them). PostgreSQL only; a catalog read when nothing is missing."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
+            [list(rollup_sql.secondary_index_names())],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    with transaction.atomic():
+        _execute(rollup_sql.create_missing_secondary_indexes(present))
+
+
 def _step_end(lo: int, batch_size: int, top: int) -> int:
     """The id that closes a step of ``batch_size`` *existing* events after ``lo``.
 
@@ -217,6 +232,7 @@ def _run_steps(
         state = _state_for_update()
         if rebuild:
             _execute(rollup_sql.empty_rollups(_dialect()))
+            _execute(rollup_sql.drop_secondary_indexes(_dialect()))
             state.last_event_id = 0
             state.events_processed = 0
             state.rebuilt_at = timezone.now()
@@ -248,6 +264,7 @@ def _run_steps(
         lo = hi
         if progress:
             progress(hi - first, total)
+    _restore_secondary_indexes()  # before the adjusted cells' queries, which read them
     with transaction.atomic():  # the adjusted estimates' cells, at the new watermark
         refresh_adjustment_cells(_state_for_update().last_event_id)
     return RollupRun(

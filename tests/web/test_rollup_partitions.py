@@ -7,40 +7,33 @@ visitor) with page views and form starts added (bounces, returns, form completio
 in five parts with an incremental run after each. The tests are transactional: partitions
 run on other connections, which see committed rows only (inside a transaction the rollup
 stays on one connection). A transactional test empties every table when it ends, so the
-module saves the seeded database first and loads it back afterwards for the other tests.
+module saves the seeded database first and loads it back afterwards
+(``tests/web/committed_rows.py``).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from persx.analytics import rollup_sql, services
 from persx.analytics.models import ExperimentVisitor
 from persx.analytics.services import rebuild_rollups, update_rollups
 from persx.events.models import Event
+from tests.web import committed_rows
 from tests.web.test_analytics_rollups import snapshot
 from tests.web.test_rollup_oracle import _event, oracle, planted_history, rolled_up, same
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def seeded_database_kept(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        saved = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        # Empty again without re-creating content types (the saved ones come back as saved).
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connection.creation.deserialize_db_from_string(saved)
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded_database_kept"),
+]
+seeded_database_kept = committed_rows.seeded_database_kept  # the module's fixture
 
 
 def _history(seed: int) -> list[Event]:
