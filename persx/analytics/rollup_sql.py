@@ -492,7 +492,12 @@ _SECONDARY_INDEXES = tuple(
     (
         model._meta.db_table,
         str(index.name),
-        ", ".join(model._meta.get_field(field).column for field in index.fields),
+        ", ".join(
+            str(field.column)
+            for name in index.fields
+            for field in model._meta.concrete_fields
+            if field.name == name
+        ),
     )
     for model in (ExperimentVisitor, VisitorConversion)
     for index in model._meta.indexes
