@@ -49,14 +49,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks.backends.database",
     "wagtail.contrib.forms",
-    "wagtail.contrib.redirects",
+    "persx.startup.wagtail_apps.RedirectsWithoutApiConfig",  # wagtail.contrib.redirects
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
-    "wagtail.snippets",
-    "wagtail.documents",
-    "wagtail.images",
+    "persx.startup.wagtail_apps.SnippetsWithoutApiConfig",  # wagtail.snippets
+    "persx.startup.wagtail_apps.DocumentsWithoutApiConfig",  # wagtail.documents
+    "persx.startup.wagtail_apps.ImagesWithoutApiConfig",  # wagtail.images
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
