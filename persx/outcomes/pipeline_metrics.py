@@ -214,10 +214,25 @@ def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
+CREDITED_FIELDS = (
+    "integration_id",
+    "outcome_id",
+    "record_id",
+    "stage",
+    "amount",
+    "currency",
+    "occurred_at",
+    "visitor_id",
+    "account",
+)
+
+
 def _outcomes_of(units: dict[str, _Unit], accounts: set[str]) -> list[Outcome]:
     visitor_ids = sorted(units)
     found: dict[int, Outcome] = {}
-    matched = Outcome.objects.filter(match_status=MatchStatus.MATCHED)
+    matched = Outcome.objects.filter(match_status=MatchStatus.MATCHED).only(
+        *CREDITED_FIELDS  # what crediting reads: no emails, keys or receipt times
+    )
     for chunk in _chunks(visitor_ids):
         found |= {o.pk: o for o in matched.filter(visitor_id__in=chunk)}
     for chunk in _chunks(sorted(accounts)):
