@@ -126,7 +126,11 @@ def variant_counts(design: Design) -> dict[tuple[str, str], Counts]:
 
 
 def rollup_state() -> tuple[datetime | None, int]:
-    """When the rollups were last updated, and the last event id they hold."""
+    """When the rollups were last updated, and the last event id they hold (on ClickHouse:
+    when its report cells were last refreshed, what the report is as fresh as; no id)."""
+    columnar = columnar_store()
+    if columnar is not None:
+        return columnar.cells_refreshed_at(counting_rules()), 0
     state = RollupState.objects.filter(name=STATE_NAME).first()
     return (state.updated_at, state.last_event_id) if state else (None, 0)
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
+from persx.analytics import report_queries
 from persx.analytics.rollup_statistics import counting_rules
 from persx.events.event_row import EVENT_COLUMNS
 from persx.eventstore.clickhouse_store import LATE_COMMIT_MARGIN_S, ClickHouseEventStore
@@ -261,7 +262,12 @@ def test_persx_rollup_refreshes_the_cells(columnar: ClickHouseEventStore) -> Non
     with override_settings(
         PERSX={**settings.PERSX, "EVENT_STORE": "clickhouse", "CLICKHOUSE_URL": "chdb://"}
     ):
+        assert report_queries.rollup_state() == (None, 0)  # never refreshed
         call_command("persx_rollup", stdout=out)
+        # The report's footer shows when the cells were refreshed: what it is as fresh as.
+        refreshed = columnar.cells_refreshed_at(counting_rules())
+        assert refreshed is not None
+        assert report_queries.rollup_state() == (refreshed, 0)
     assert "Refreshed the ClickHouse report cells: 2 changed visitors, 2 experiments" in (
         out.getvalue()
     )
