@@ -294,6 +294,14 @@ def test_the_cluster_schema_aggregates_per_shard_and_distributes() -> None:
     assert "FROM persx.events_local" in text  # each shard's view reads its own raw rows
     assert "Distributed('main', persx, events_visitors_local, cityHash64(visitor_id))" in text
     assert "TTL toStartOfMonth(last_at) + INTERVAL 14 MONTH DELETE" in text
+    # The report cells: contributions per shard beside their visitors' aggregate rows.
+    assert (
+        "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/persx/events_contributions_local',"
+        " '{replica}', refresh)" in text
+    )
+    assert "Distributed('main', persx, events_contributions_local, cityHash64(visitor_id))" in text
+    assert "Distributed('main', persx, events_cells_local, cityHash64(experiment))" in text
+    assert "ADD COLUMN IF NOT EXISTS changed_at" in text
     single = "\n".join(schema_statements("persx", None))
     assert "ENGINE = AggregatingMergeTree" in single
     assert "TTL" not in single

@@ -3,9 +3,10 @@
 ``manage.py persx_clickhouse_schema`` creates the single-node table in the database named
 by ``PERSX['CLICKHOUSE_URL']``; ``--cluster NAME`` the replicated tables and the
 Distributed table over them on that cluster; ``--print`` shows the statements instead.
-Both create the per-visitor aggregate the reports read and the materialized view feeding
-it; ``--backfill`` then fills the aggregate from the raw events already stored (an
-upgrade from a version without it; safe to repeat, and while events keep arriving).
+Both create the per-visitor aggregate, the materialized view feeding it, and the tables of
+the report cells refreshed from it by ``persx_rollup``; ``--backfill`` then fills the
+aggregate from the raw events already stored (an upgrade from a version without it; safe
+to repeat, and while events keep arriving; the next refresh then takes every visitor).
 Retention follows ``PERSX['EVENTS_RETENTION_MONTHS']``.
 """
 
