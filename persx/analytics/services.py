@@ -46,6 +46,7 @@ SQLITE_CACHE_KIB = -262_144  # negative: KiB
 # ranking, the per-visitor groupings), set for the step's transaction only; the default
 # 4 MB spills them to disk. One rollup runs at a time (the state row's lock).
 POSTGRES_STEP_WORK_MEM = "256MB"
+POSTGRES_STEP_STATISTICS = 10
 # PostgreSQL: connections a step runs on at once, each with a disjoint share of its visitors
 # (the database host's cores are the limit; 1: one connection, as on SQLite).
 DEFAULT_PARTITIONS = 2
@@ -90,6 +91,10 @@ def _fold(
     with connection.cursor() as cursor:
         if dialect.vendor == "postgresql":
             cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_STEP_WORK_MEM}'")
+            # The step analyzes its temp tables (join orders, hash sizes): a sample of
+            # 300 x this many rows (default 100) is plenty for that, and it is a fixed cost
+            # per temp table that each partition pays again.
+            cursor.execute(f"SET LOCAL default_statistics_target = {POSTGRES_STEP_STATISTICS}")
             if partition.count > 1:
                 # A partition's commit need not wait for its WAL flush: the watermark's
                 # transaction commits after it (synchronously), and WAL is flushed in order,
