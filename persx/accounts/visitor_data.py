@@ -9,7 +9,6 @@ from django.db import models
 from django.http import HttpRequest
 
 from persx.accounts.models import ExperimentUnitPin, VisitorAccountLink
-from persx.accounts.services import erase_links
 from persx.privacy.holders import DataSubject
 
 
@@ -48,4 +47,7 @@ class AccountLinksHeld:
         }
 
     def erase(self, subject: DataSubject) -> int:
+        # Imported here: every process's start imports this module (apps.py), the erasure is rare.
+        from persx.accounts.services import erase_links
+
         return erase_links(subject.visitor_ids)

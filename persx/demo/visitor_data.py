@@ -7,7 +7,6 @@ from django.db import models
 from django.http import HttpRequest
 
 from persx.demo.models import SimulatedVisitor
-from persx.demo.simulation_records import forget_simulation_markers
 from persx.privacy.holders import DataSubject
 
 
@@ -26,4 +25,7 @@ class SimulationMarkersHeld:
         )
 
     def erase(self, subject: DataSubject) -> int:
+        # Imported here: every process's start imports this module (apps.py), the erasure is rare.
+        from persx.demo.simulation_records import forget_simulation_markers
+
         return forget_simulation_markers(subject.visitor_ids)

@@ -11,7 +11,6 @@ from django.http import HttpRequest
 
 from persx.inference.artefact import signals_to_json
 from persx.inference.models import InferenceExample
-from persx.inference.services import forget_examples
 from persx.inference.visitor_signals import signals_of
 from persx.privacy.holders import DataSubject
 
@@ -42,4 +41,7 @@ class InferenceHeld:
         }
 
     def erase(self, subject: DataSubject) -> int:
+        # Imported here: every process's start imports this module (apps.py), the erasure is rare.
+        from persx.inference.services import forget_examples
+
         return forget_examples(set(subject.visitor_ids))

@@ -8,7 +8,6 @@ from django.db import models
 from django.http import HttpRequest
 
 from persx.leads.models import Lead, leads_of
-from persx.leads.services import erase_leads
 from persx.privacy.holders import DataSubject
 
 
@@ -42,4 +41,7 @@ class LeadsHeld:
         ]
 
     def erase(self, subject: DataSubject) -> int:
+        # Imported here: every process's start imports this module (apps.py), the erasure is rare.
+        from persx.leads.services import erase_leads
+
         return erase_leads(subject.visitor_ids, subject.email)

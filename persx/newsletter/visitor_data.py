@@ -12,7 +12,6 @@ from django.db import models
 from django.http import HttpRequest
 
 from persx.newsletter.models import Contact, contacts_of, normalized_email
-from persx.newsletter.services import erase_contacts
 from persx.privacy.holders import DataSubject
 
 
@@ -58,4 +57,7 @@ class ContactsHeld:
         ]
 
     def erase(self, subject: DataSubject) -> int:
+        # Imported here: every process's start imports this module (apps.py), the erasure is rare.
+        from persx.newsletter.services import erase_contacts
+
         return erase_contacts(subject.visitor_ids, subject.email)

@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from persx.privacy.holders import DataSubject
 from persx.profiles.mappers import profile_to_fields, record_to_profile
 from persx.profiles.models import VisitorProfileRecord
-from persx.profiles.services import erase_records
 from persx.visitors.state import visitor
 
 
@@ -44,4 +43,7 @@ class ProfilesHeld:
         }
 
     def erase(self, subject: DataSubject) -> int:
+        # Imported here: every process's start imports this module (apps.py), the erasure is rare.
+        from persx.profiles.services import erase_records
+
         return erase_records(subject.visitor_ids)
