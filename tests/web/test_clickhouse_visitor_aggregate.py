@@ -13,6 +13,7 @@ store's.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -272,6 +273,27 @@ def test_persx_rollup_refreshes_the_cells(columnar: ClickHouseEventStore) -> Non
         out.getvalue()
     )
     assert read(columnar) == EXPECTED
+
+
+def test_a_store_from_before_the_cells_upgrades_as_the_readme_says(
+    columnar: ClickHouseEventStore,
+) -> None:
+    """deploy/clickhouse/README.md: drop the view, run the schema again, then refresh."""
+    view = f"{columnar.visitors_table}_mv"
+    columnar.session.command(f"DROP TABLE {view}")
+    columnar.session.command(f"ALTER TABLE {columnar.visitors_table} DROP COLUMN changed_at")
+    old_select = backfill_statement("persx").split(" ", 3)[3]  # the view's body, as now
+    old_select = re.sub(r",\s*(--[^\n]*\s*)*max\(now64\(6, 'UTC'\)\) AS changed_at", "", old_select)
+    assert "changed_at" not in old_select
+    columnar.session.command(
+        f"CREATE MATERIALIZED VIEW {view} TO {columnar.visitors_table} AS {old_select}"
+    )
+    events = history()
+    columnar.append(events[:7])  # a's events, through the view of before
+    columnar.session.command(f"DROP VIEW {view}")
+    columnar.create_schema(retention_months=None)
+    columnar.append(events[7:])  # b's, through the new view
+    assert sums(columnar) == EXPECTED
 
 
 def test_the_store_refuses_rules_the_aggregate_does_not_count(
