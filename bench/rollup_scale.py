@@ -14,7 +14,8 @@ Run (own database; created and migrated if missing; its events and rollups are e
 
 Beside each wall figure: the CPU seconds of every PostgreSQL backend of the bench's database
 (``/proc``; the bench runs on the database host; a step's partitions run on connections of
-their own, sampled every 20 ms while they live, so a backend's last 20 ms can be missed), so
+their own, sampled every 20 ms while they live, with the parallel workers they lead, so a
+process's last 20 ms can be missed), so
 a run on a busy machine still says what the rollup costs. ``--partitions`` sets the
 connections per step (default: the service's).
 
@@ -60,19 +61,29 @@ class DatabaseBackendsCpu:
         self._thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
 
     def _backends(self) -> dict[int, float]:
-        found: dict[int, float] = {}
+        """Each backend of the database and each parallel worker one of them leads."""
+        titles: dict[int, bytes] = {}
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+            if entry.name.isdigit():
+                try:
+                    title = (entry / "cmdline").read_bytes()
+                except OSError:  # ended meanwhile
+                    continue
+                if title.startswith(b"postgres: "):
+                    titles[int(entry.name)] = title
+        ours = {pid for pid, title in titles.items() if self._tag in title}
+        ours |= {
+            pid
+            for pid, title in titles.items()
+            if any(f"parallel worker for PID {leader}".encode() in title for leader in ours)
+        }
+        found: dict[int, float] = {}
+        for pid in ours:
             try:
-                if not (entry / "cmdline").read_bytes().startswith(b"postgres: "):
-                    continue
-                if self._tag not in (entry / "cmdline").read_bytes():
-                    continue
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:  # ended meanwhile
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
                 continue
-            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
         return found
 
     def _sample_until_stopped(self) -> None:
