@@ -188,12 +188,15 @@ def _run(
         raise ValueError("partitions must be positive")
     # Other connections see committed rows only: inside a caller's transaction (a test, a
     # request) the step stays on this connection; SQLite has one writer anyway.
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    alone = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if not alone:
         partitions = 1
     # SQLite: a 256 MB page cache for this connection while rolling up (default 2 MB), so
     # the index updates of a big step stay in memory.
     with sqlite_pragma("cache_size", SQLITE_CACHE_KIB):
-        return _run_steps(rebuild, batch_size, progress, until_id, partitions)
+        # Dropping indexes inside a caller's transaction would hold them locked (and a lock
+        # per rebuild) until its commit: there the rebuild keeps them.
+        return _run_steps(rebuild, batch_size, progress, until_id, partitions, alone)
 
 
 def _restore_secondary_indexes() -> None:
@@ -231,13 +234,15 @@ def _run_steps(
     progress: Progress | None,
     until_id: int | None,
     partitions: int,
+    drop_indexes: bool,
 ) -> RollupRun:
     started = time.perf_counter()
     with transaction.atomic():
         state = _state_for_update()
         if rebuild:
             _execute(rollup_sql.empty_rollups(_dialect()))
-            _execute(rollup_sql.drop_secondary_indexes(_dialect()))
+            if drop_indexes:
+                _execute(rollup_sql.drop_secondary_indexes(_dialect()))
             state.last_event_id = 0
             state.events_processed = 0
             state.rebuilt_at = timezone.now()
