@@ -57,7 +57,10 @@ def make_experiment(key: str) -> Experiment:
 def visitor(
     log: EventLog, key: str, name: str, arm: str, views: int, converts: bool, day: int
 ) -> None:
-    start = timezone.now().replace(microsecond=0) - timedelta(days=day, hours=3)
+    # Noon of a past UTC day (day 0: yesterday), whatever the time of day the test runs at:
+    # "now minus a few hours" put day 0 on yesterday between midnight and 03:00 UTC.
+    midnight = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = midnight - timedelta(days=day, hours=12)
     for i in range(views):  # history before the first exposure
         log.add("page_view", name, start + timedelta(minutes=i), page=f"/blog/{i}/")
     exposed = start + timedelta(minutes=30)
@@ -168,21 +171,23 @@ def test_exports_say_unit_family_and_adjustment(admin_client) -> None:  # type: 
 
 def test_when_will_we_know_follows_the_power_formula() -> None:
     make_experiment("exp-when")
-    planted_history("exp-when", per_arm=300, seed=5)  # 60 visitors a day over 10 days
+    # 60 new visitors a day on the 10 days before today; the average covers today too
+    # (no visitor yet): 600 over 11 days.
+    planted_history("exp-when", per_arm=300, seed=5)
     report = build_report(find_design("exp-when"))  # type: ignore[arg-type]
     pooled = next(f for f in report.forecast if f.segment == ALL_INDUSTRIES)
     comparison = report.primary()
     assert comparison is not None
     today = timezone.now().date()
-    assert report.traffic_days == 10
-    assert pooled.daily_visitors == pytest.approx(60.0)
+    assert report.traffic_days == 11
+    assert pooled.daily_visitors == pytest.approx(600 / 11)
     assert pooled.horizon == quarter_end(today)
     expected = time_to_power(
         comparison.control.rate or 0.0,
         TARGET_PLI,
         comparison.control.visitors,
         comparison.treatment.visitors,
-        60.0,
+        600 / 11,
         (pooled.horizon - today).days,
         variance_factor=pooled.variance_factor,
     )
