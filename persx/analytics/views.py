@@ -145,6 +145,7 @@ class ReportDetailView(MeasurementScreen):
                 "json_url": reverse("persx_analytics_report_json", args=[design.key]),
                 "elapsed_ms": self.elapsed_ms,
                 "freshness": self.freshness,
+                "counted_by_clickhouse": config().event_store == "clickhouse",
                 "target": percent(TARGET_PLI, 0, signed=True),
             }
         )

@@ -25,6 +25,7 @@ from django.test import override_settings
 
 from persx.analytics import report_queries
 from persx.analytics.rollup_statistics import counting_rules
+from persx.engine.deciding.experiments import HOLDOUT_EXPERIMENT
 from persx.events.event_row import EVENT_COLUMNS
 from persx.eventstore.clickhouse_store import LATE_COMMIT_MARGIN_S, ClickHouseEventStore
 from persx.eventstore.port import Scope, Sums
@@ -269,6 +270,10 @@ def test_persx_rollup_refreshes_the_cells(columnar: ClickHouseEventStore) -> Non
         refreshed = columnar.cells_refreshed_at(counting_rules())
         assert refreshed is not None
         assert report_queries.rollup_state() == (refreshed, 0)
+        report = StringIO()
+        call_command("persx_report", HOLDOUT_EXPERIMENT, stdout=report)
+        assert "counted from ClickHouse report cells" in report.getvalue()
+        assert "rollups up to event" not in report.getvalue()
     assert "Refreshed the ClickHouse report cells: 2 changed visitors, 2 experiments" in (
         out.getvalue()
     )

@@ -15,6 +15,7 @@ from persx.analytics.report_queries import all_designs
 from persx.analytics.report_wording import lift_interval
 from persx.analytics.reports import report_for
 from persx.charts.number_format import count, p_value, percent, probability
+from persx.config import config
 
 
 def _pipeline_value(value: float | None, visitors: int) -> str:
@@ -57,7 +58,12 @@ def render_text(report: ExperimentReport, arm: str) -> str:
         f"Control: {control.label if control else design.control} · Treatment: "
         f"{', '.join(t.label for t in design.treatments) or 'none'} · Primary metric: "
         f"{design.primary_metric} · sequential N* = {design.tuning_n:,}",
-        f"Visitors: {count(report.visitors)} · rollups up to event #{report.last_event_id:,}",
+        f"Visitors: {count(report.visitors)} · "
+        + (
+            "counted from ClickHouse report cells"
+            if config().event_store == "clickhouse"
+            else f"rollups up to event #{report.last_event_id:,}"
+        ),
         f"Unit: {report.unit} · metric family: conversion · tables are unadjusted unless "
         "marked adjusted",
         consent_scope_text(),
