@@ -123,17 +123,27 @@ def measure(
     from django.db import connection
 
     from bench.reporting import _print_progress
-    from persx.analytics.services import DEFAULT_PARTITIONS, rebuild_rollups, update_rollups
+    from persx.analytics.services import (
+        DEFAULT_PARTITIONS,
+        REBUILD_PARTITIONS,
+        rebuild_rollups,
+        update_rollups,
+    )
     from persx.demo.simulation_records import ensure_simulation_experiment
 
+    rebuild_shares = REBUILD_PARTITIONS if partitions is None else partitions
     shares = DEFAULT_PARTITIONS if partitions is None else partitions
     database = str(connection.settings_dict["NAME"])
     ensure_simulation_experiment()
     _empty()
     stored = _generate(events, salt="base")
-    print(f"  partitions per step       : {shares}", flush=True)
+    print(
+        f"  partitions per step       : rebuild {rebuild_shares}, incremental {shares}", flush=True
+    )
     with DatabaseBackendsCpu(database) as backends:
-        run = rebuild_rollups(progress=_print_progress("events rolled up"), partitions=shares)
+        run = rebuild_rollups(
+            progress=_print_progress("events rolled up"), partitions=rebuild_shares
+        )
     cpu = backends.seconds
     rate = stored / run.seconds
     print(

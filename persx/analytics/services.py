@@ -48,8 +48,13 @@ SQLITE_CACHE_KIB = -262_144  # negative: KiB
 POSTGRES_STEP_WORK_MEM = "256MB"
 POSTGRES_STEP_STATISTICS = 10
 # PostgreSQL: connections a step runs on at once, each with a disjoint share of its visitors
-# (the database host's cores are the limit; 1: one connection, as on SQLite).
-DEFAULT_PARTITIONS = 2
+# (the database host's cores are the limit; 1: one connection, as on SQLite). Measured on
+# 2 quiet cores (bench/results/20261208T020110Z-8a91b4a.txt, …020404Z-8a91b4a.txt): a
+# rebuild on 2 connections took 22.9 s instead of 30.2 s; an incremental run 53.9 s instead
+# of 49.9 s (each share scans the step's id range again: +58% PostgreSQL CPU), so
+# incremental runs keep one connection and rebuilds take two.
+DEFAULT_PARTITIONS = 1
+REBUILD_PARTITIONS = 2
 
 # (events done, events to do) after each step.
 Progress = Callable[[int, int], None]
@@ -316,7 +321,7 @@ def refresh_stale_rollups(max_age_seconds: float) -> RollupRun | None:
 def rebuild_rollups(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
-    partitions: int = DEFAULT_PARTITIONS,
+    partitions: int = REBUILD_PARTITIONS,
 ) -> RollupRun:
     """Empty the rollups and fold every stored event again."""
     return _run(True, batch_size, progress, None, partitions)

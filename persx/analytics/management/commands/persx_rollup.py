@@ -13,6 +13,7 @@ from persx.analytics.rollup_statistics import refresh_columnar_cells
 from persx.analytics.services import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_PARTITIONS,
+    REBUILD_PARTITIONS,
     rebuild_rollups,
     update_rollups,
 )
@@ -39,9 +40,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--partitions",
             type=int,
-            default=DEFAULT_PARTITIONS,
+            default=None,
             help="PostgreSQL: connections each step runs on at once, each with a disjoint "
-            f"share of the step's visitors (default {DEFAULT_PARTITIONS}; 1: one connection).",
+            f"share of the step's visitors (default {DEFAULT_PARTITIONS}, with --rebuild "
+            f"{REBUILD_PARTITIONS}; 1: one connection).",
         )
         parser.add_argument(
             "--enqueue",
@@ -56,7 +58,8 @@ class Command(BaseCommand):
         if batch_size < 1:
             self.stderr.write("--batch-size must be positive")
             raise SystemExit(2)
-        partitions = int(options["partitions"])
+        default = REBUILD_PARTITIONS if rebuild else DEFAULT_PARTITIONS
+        partitions = default if options["partitions"] is None else int(options["partitions"])
         if partitions < 1:
             self.stderr.write("--partitions must be positive")
             raise SystemExit(2)
