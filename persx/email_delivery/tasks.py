@@ -1,8 +1,8 @@
 """Long sends run on the job queue (``persx.jobs``) on a queue of their own, ``email``: a
 send of many thousands of messages paced by the mail server takes hours and must not hold
 up the periodic jobs (rollups, monitor passes) on ``default``. A send started in the admin
-goes on after the page is closed; a task whose worker died runs again and picks up where the send stopped (the
-claim step keeps that from sending anything twice)."""
+goes on after the page is closed; a task whose worker died runs again and picks up where
+the send stopped (the claim step keeps that from sending anything twice)."""
 
 from __future__ import annotations
 
