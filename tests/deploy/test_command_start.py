@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.fresh_interpreter import REPO_ROOT
+from tests.engine.fresh_interpreter import REPO_ROOT, last_line_of_fresh_run
 
 WAGTAIL_CONFIGS = {
     "persx.startup.wagtail_apps.RedirectsWithoutApiConfig": "wagtail.contrib.redirects",
@@ -103,17 +103,7 @@ print(json.dumps({
 
 def _registrations(wagtail_own: bool, env: dict[str, str]) -> dict[str, Any]:
     script = f"WAGTAIL_OWN = {wagtail_own}\nCONFIGS = {WAGTAIL_CONFIGS!r}\n{REGISTRATIONS}"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO_ROOT,
-        env={**env, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(last_line_of_fresh_run(script, env))
     assert isinstance(result, dict)
     return result
 

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ import pytest
 from django.urls import get_resolver
 
 from persx.access.lazy_view import lazy_view, load_view
-from tests.engine.fresh_interpreter import REPO_ROOT
+from tests.engine.fresh_interpreter import last_line_of_fresh_run
 
 HEAVY = (
     "anthropic",
@@ -136,17 +134,8 @@ print(json.dumps({"status": statuses[0], "body": body.decode(), "imported": impo
 def _fresh(script: str, env: dict[str, str]) -> dict[str, object]:
     forbidden = json.dumps([*HEAVY, *ADMIN_ONLY])
     optional = json.dumps(OPTIONAL)
-    done = subprocess.run(
-        [sys.executable, "-c", f"FORBIDDEN = {forbidden!r}\nOPTIONAL = {optional!r}\n{script}"],
-        cwd=REPO_ROOT,
-        env={**env, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    preamble = f"FORBIDDEN = {forbidden!r}\nOPTIONAL = {optional!r}\n"
+    result = json.loads(last_line_of_fresh_run(preamble + script, env))
     assert isinstance(result, dict)
     return result
 

@@ -30,3 +30,20 @@ def run_in_fresh_interpreters(
         )
         results.append(json.loads(out.stdout))
     return results
+
+
+def last_line_of_fresh_run(script: str, env: dict[str, str]) -> str:
+    """Run ``script`` in a fresh interpreter at the repository root with ``env`` (the
+    repository on its path); the last line it printed. A failed run fails the test with
+    the tail of its standard error."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,  # generous: a busy machine; only a hung start reaches it
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.site_process import ROOT
+from tests.engine.fresh_interpreter import last_line_of_fresh_run
 from tests.web.conftest import variants
 from tests.web.live_site import gunicorn_site, prepare_site_database, site_env
 
@@ -60,17 +58,7 @@ print(json.dumps([name for name in sys.modules if name.split(".")[0] in HEAVY]))
 
 
 def _fresh(script: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{script}"],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.strip().splitlines()[-1]
+    return last_line_of_fresh_run(f"HEAVY = {HEAVY!r}\n{script}", env)
 
 
 def test_a_worker_serves_a_personalized_page_without_the_heavy_libraries(
