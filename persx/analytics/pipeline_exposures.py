@@ -24,15 +24,10 @@ from django.db import connections, router
 from django.db.models import Count, Q
 
 from persx.analytics.models import ExperimentVisitor
-from persx.analytics.unit_cells import BAND_LIMIT, FOLDS
-from persx.events.event_types import EventType
-from persx.events.models import Event
+from persx.analytics.unit_cells import BAND_SQL, FOLDS, pre_exposure_sql
 from persx.outcomes.crm_visitors import CRM_VISITORS_SQL
 from persx.outcomes.pipeline_metrics import ExposureCount
 
-EV = ExperimentVisitor._meta.db_table
-EVENTS = Event._meta.db_table
-PAGE_VIEW = EventType.PAGE_VIEW.value  # a constant: the only value inlined in the SQL
 IDS_PER_QUERY = 900  # visitor ids in one IN list (under SQLite's bound on parameters)
 
 
@@ -96,26 +91,15 @@ class PreExposureCell:
 
 # The last hex digit of MD5(visitor id), grouped as it is (16 values); Python maps it to the
 # fold as unit_cells.fold_of does.
+_MATURED_VISITORS = pre_exposure_sql(
+    columns="""substr(md5(ev.visitor_id), 32, 1) AS digit,
+           CASE WHEN MAX(crm.visitor_id) IS NULL THEN '' ELSE ev.visitor_id END AS own""",
+    joins=f"LEFT JOIN ({CRM_VISITORS_SQL}) AS crm ON crm.visitor_id = ev.visitor_id",
+    where="AND ev.first_exposed_at <= %s AND ev.visitor_id <> ''",
+)
 _CELLS_SQL = f"""
-SELECT arm, industry, persona, page,
-       CASE WHEN prior = 0 THEN 0 WHEN prior = 1 THEN 1 WHEN prior < {BAND_LIMIT} THEN 2
-            ELSE 3 END AS band,
-       digit, own, COUNT(*)
-FROM (
-    SELECT ev.arm AS arm, ev.industry AS industry, ev.persona AS persona,
-           COALESCE(MAX(f.page), '') AS page, COUNT(p.id) AS prior,
-           substr(md5(ev.visitor_id), 32, 1) AS digit,
-           CASE WHEN MAX(crm.visitor_id) IS NULL THEN '' ELSE ev.visitor_id END AS own
-    FROM {EV} ev
-    LEFT JOIN {EVENTS} f
-           ON f.id = ev.first_event_id AND f.occurred_at = ev.first_exposed_at
-    LEFT JOIN {EVENTS} p
-           ON p.visitor_id = ev.visitor_id AND p.type = '{PAGE_VIEW}'
-          AND p.occurred_at < ev.first_exposed_at
-    LEFT JOIN ({CRM_VISITORS_SQL}) AS crm ON crm.visitor_id = ev.visitor_id
-    WHERE ev.experiment = %s AND ev.first_exposed_at <= %s AND ev.visitor_id <> ''
-    GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona
-) AS visitors
+SELECT arm, industry, persona, page, {BAND_SQL} AS band, digit, own, COUNT(*)
+FROM ({_MATURED_VISITORS}) AS visitors
 GROUP BY arm, industry, persona, page, band, digit, own
 ORDER BY arm, industry, persona, page, band, digit, own
 """

@@ -60,32 +60,50 @@ _FOLD_SQL = (
     + " END"
 )
 
-_BAND_SQL = (
+BAND_SQL = (
     f"CASE WHEN prior = 0 THEN 0 WHEN prior = 1 THEN 1 WHEN prior < {BAND_LIMIT} THEN 2 ELSE 3 END"
 )
 
-_CELLS_SQL = f"""
-SELECT arm, industry, persona, page, {_BAND_SQL} AS band,
-       fold, linked, COUNT(*), SUM(converted)
-FROM (
-    SELECT ev.arm AS arm, ev.industry AS industry, ev.persona AS persona,
-           COALESCE(MAX(f.page), '') AS page, COUNT(p.id) AS prior,
-           {_FOLD_SQL} AS fold,
-           CASE WHEN MAX(l.visitor_id) IS NULL THEN '' ELSE ev.visitor_id END AS linked,
-           CASE WHEN MAX(c.visitor_id) IS NULL THEN 0 ELSE 1 END AS converted
+
+def pre_exposure_sql(
+    columns: str = "", joins: str = "", where: str = "", through_event: bool = False
+) -> str:
+    """What every count by pre-exposure cell starts from: one row per visitor of an
+    experiment (alias ``ev``: :class:`ExperimentVisitor`) with ``visitor_id, arm, industry,
+    persona``, ``page`` (of the first exposure) and ``prior`` (page views before it, up to
+    an event id with ``through_event``), plus ``columns`` (aggregates over ``joins``).
+    Parameters in order: the last event id (``through_event``), those of ``joins``, the
+    experiment, those of ``where`` (``AND …`` over ``ev``)."""
+    through = "AND p.id <= %s" if through_event else ""
+    extra = f", {columns}" if columns else ""
+    return f"""
+    SELECT ev.visitor_id AS visitor_id, ev.arm AS arm, ev.industry AS industry,
+           ev.persona AS persona, COALESCE(MAX(f.page), '') AS page, COUNT(p.id) AS prior
+           {extra}
     FROM {EV} ev
     LEFT JOIN {EVENTS} f
            ON f.id = ev.first_event_id AND f.occurred_at = ev.first_exposed_at
     LEFT JOIN {EVENTS} p
            ON p.visitor_id = ev.visitor_id AND p.type = '{PAGE_VIEW}'
-          AND p.occurred_at < ev.first_exposed_at
-    LEFT JOIN {VC} c
+          AND p.occurred_at < ev.first_exposed_at {through}
+    {joins}
+    WHERE ev.experiment = %s {where}
+    GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona"""
+
+
+_LINKED_AND_CONVERTED = pre_exposure_sql(
+    columns=f"""{_FOLD_SQL} AS fold,
+           CASE WHEN MAX(l.visitor_id) IS NULL THEN '' ELSE ev.visitor_id END AS linked,
+           CASE WHEN MAX(c.visitor_id) IS NULL THEN 0 ELSE 1 END AS converted""",
+    joins=f"""LEFT JOIN {VC} c
            ON c.visitor_id = ev.visitor_id AND c.experiment = ev.experiment AND c.metric = %s
     LEFT JOIN (SELECT DISTINCT l.visitor_id, l.linked_at FROM {LINKS} l) AS l
-           ON l.visitor_id = ev.visitor_id AND l.linked_at <= ev.first_exposed_at
-    WHERE ev.experiment = %s
-    GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona
-) AS visitors
+           ON l.visitor_id = ev.visitor_id AND l.linked_at <= ev.first_exposed_at""",
+)
+_CELLS_SQL = f"""
+SELECT arm, industry, persona, page, {BAND_SQL} AS band,
+       fold, linked, COUNT(*), SUM(converted)
+FROM ({_LINKED_AND_CONVERTED}) AS visitors
 GROUP BY arm, industry, persona, page, band, fold, linked
 """
 
@@ -95,21 +113,10 @@ def visitor_facts_sql(visitors: int = 0) -> str:
     band, fold``, from the events with an id up to a watermark. Parameters: the watermark,
     the experiment, then (``visitors`` > 0) that many visitor ids to keep."""
     among = f"AND ev.visitor_id IN ({', '.join(['%s'] * visitors)})" if visitors else ""
+    facts = pre_exposure_sql(f"{_FOLD_SQL} AS fold", where=among, through_event=True)
     return f"""
-SELECT visitor_id, arm, industry, persona, page, {_BAND_SQL} AS band, fold
-FROM (
-    SELECT ev.visitor_id AS visitor_id, ev.arm AS arm, ev.industry AS industry,
-           ev.persona AS persona, COALESCE(MAX(f.page), '') AS page, COUNT(p.id) AS prior,
-           {_FOLD_SQL} AS fold
-    FROM {EV} ev
-    LEFT JOIN {EVENTS} f
-           ON f.id = ev.first_event_id AND f.occurred_at = ev.first_exposed_at
-    LEFT JOIN {EVENTS} p
-           ON p.visitor_id = ev.visitor_id AND p.type = '{PAGE_VIEW}'
-          AND p.occurred_at < ev.first_exposed_at AND p.id <= %s
-    WHERE ev.experiment = %s {among}
-    GROUP BY ev.visitor_id, ev.arm, ev.industry, ev.persona
-) AS visitors
+SELECT visitor_id, arm, industry, persona, page, {BAND_SQL} AS band, fold
+FROM ({facts}) AS visitors
 """
 
 
