@@ -10,7 +10,6 @@ held to the Python oracle of ``test_rollup_oracle`` (rules only, not the SQL).
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,12 @@ from persx.analytics.services import rebuild_rollups, update_rollups
 from persx.events.models import Event
 from tests.web.analytics_events import DAY0, EventLog, at
 from tests.web.test_analytics_rollups import snapshot, totals
-from tests.web.test_rollup_oracle import _event, oracle, planted_history, rolled_up, same
+from tests.web.test_rollup_oracle import (
+    history_with_visits,
+    oracle,
+    rolled_up,
+    same,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,17 +83,7 @@ def test_a_replaced_first_exposure_moves_the_visitor_across_the_consent_line() -
 
 
 def test_a_random_history_in_many_small_steps_ends_where_a_rebuild_ends() -> None:
-    history = planted_history(seed=7)
-    rng = random.Random(7)
-    # Page views and form starts (bounces, return visits, form completions) beside the
-    # oracle's metrics, for the same visitors and in the same shuffled order.
-    for visitor in sorted({e.visitor_id for e in history}):
-        when = min(e.occurred_at for e in history if e.visitor_id == visitor)
-        for _ in range(rng.randint(0, 3)):
-            kind = rng.choice(("page_view", "page_view", "form_start"))
-            offset = timedelta(days=rng.randint(0, 9), minutes=rng.randint(0, 600))
-            history.append(_event(kind, visitor, when + offset))
-    rng.shuffle(history)
+    history = history_with_visits(seed=7)
     fifth = len(history) // 5
     for part in range(5):
         Event.objects.bulk_create(history[part * fifth : (part + 1) * fifth if part < 4 else None])

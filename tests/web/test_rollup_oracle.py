@@ -55,6 +55,21 @@ def planted_history(seed: int = 18) -> list[Event]:
     return events
 
 
+def history_with_visits(seed: int) -> list[Event]:
+    """:func:`planted_history` with page views and form starts beside the oracle's metrics
+    (bounces, return visits, form completions), for the same visitors, shuffled."""
+    history = planted_history(seed=seed)
+    rng = random.Random(seed)
+    for visitor in sorted({e.visitor_id for e in history}):
+        when = min(e.occurred_at for e in history if e.visitor_id == visitor)
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.choice(("page_view", "page_view", "form_start"))
+            offset = timedelta(days=rng.randint(0, 9), minutes=rng.randint(0, 600))
+            history.append(_event(kind, visitor, when + offset))
+    rng.shuffle(history)
+    return history
+
+
 def _event(
     kind: str,
     visitor: str,

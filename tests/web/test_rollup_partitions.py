@@ -13,9 +13,7 @@ module saves the seeded database first and loads it back afterwards
 
 from __future__ import annotations
 
-import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -26,7 +24,7 @@ from persx.analytics.services import rebuild_rollups, update_rollups
 from persx.events.models import Event
 from tests.web import committed_rows
 from tests.web.test_analytics_rollups import snapshot
-from tests.web.test_rollup_oracle import _event, oracle, planted_history, rolled_up, same
+from tests.web.test_rollup_oracle import history_with_visits, oracle, rolled_up, same
 
 pytestmark = [
     pytest.mark.postgresql,
@@ -36,19 +34,6 @@ pytestmark = [
 seeded_database_kept = committed_rows.seeded_database_kept  # the module's fixture
 
 
-def _history(seed: int) -> list[Event]:
-    history = planted_history(seed=seed)
-    rng = random.Random(seed)
-    for visitor in sorted({e.visitor_id for e in history}):
-        when = min(e.occurred_at for e in history if e.visitor_id == visitor)
-        for _ in range(rng.randint(0, 3)):
-            kind = rng.choice(("page_view", "page_view", "form_start"))
-            offset = timedelta(days=rng.randint(0, 9), minutes=rng.randint(0, 600))
-            history.append(_event(kind, visitor, when + offset))
-    rng.shuffle(history)
-    return history
-
-
 def _one_connection_rebuild() -> tuple[list[tuple[object, ...]], ...]:
     run = rebuild_rollups(batch_size=1000, partitions=1)
     assert run.partitions == 1
@@ -56,7 +41,7 @@ def _one_connection_rebuild() -> tuple[list[tuple[object, ...]], ...]:
 
 
 def test_partitioned_steps_end_where_one_connection_ends() -> None:
-    history = _history(seed=11)
+    history = history_with_visits(seed=11)
     fifth = len(history) // 5
     for part in range(5):
         Event.objects.bulk_create(history[part * fifth : (part + 1) * fifth if part < 4 else None])
@@ -73,7 +58,7 @@ def test_partitioned_steps_end_where_one_connection_ends() -> None:
 
 
 def test_a_run_that_failed_after_one_partition_committed_is_fixed_by_the_next_run() -> None:
-    Event.objects.bulk_create(_history(seed=5))
+    Event.objects.bulk_create(history_with_visits(seed=5))
     top = Event.objects.order_by("-id").values_list("id", flat=True).first()
     assert top is not None
     counted = services._counted()
