@@ -525,6 +525,16 @@ def secondary_index_names() -> tuple[str, ...]:
     return tuple(name for _, name, _ in _SECONDARY_INDEXES)
 
 
+def analyze_rollups(dialect: Dialect) -> list[str]:
+    """PostgreSQL, after a rebuild: fresh planner statistics for the tables it refilled.
+    Autovacuum analyzes them only some time after the commit; until then the adjusted
+    cells' count (run right after) planned for the emptied tables and took a nested loop
+    per visitor: 396 s instead of 66 s at 10 M events."""
+    if dialect.vendor != "postgresql":
+        return []
+    return [f"ANALYZE {EV}, {VC}, {DR}"]
+
+
 def empty_rollups(dialect: Dialect) -> list[str]:
     """Empty the rollup tables for a rebuild: one statement each, not a delete per row
     (PostgreSQL: ``TRUNCATE``, which also returns their space at once)."""

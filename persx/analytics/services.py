@@ -280,6 +280,9 @@ def _run_steps(
         if progress:
             progress(hi - first, total)
     _restore_secondary_indexes()  # before the adjusted cells' queries, which read them
+    if rebuild:
+        with transaction.atomic():
+            _execute(rollup_sql.analyze_rollups(_dialect()))
     with transaction.atomic():  # the adjusted estimates' cells, at the new watermark
         refresh_adjustment_cells(_state_for_update().last_event_id)
     return RollupRun(

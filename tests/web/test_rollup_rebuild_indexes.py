@@ -49,3 +49,27 @@ def test_the_next_run_builds_the_indexes_a_failed_rebuild_left_dropped() -> None
     assert not names & _present()
     update_rollups()
     assert names <= _present()
+
+
+def test_a_rebuild_leaves_the_planner_statistics_of_what_it_wrote() -> None:
+    """The adjusted cells are counted right after a rebuild: planned without statistics of
+    the refilled tables (autovacuum analyzes them some time after), that count took a
+    nested loop per visitor (396 s instead of 66 s at 10 M events), so the rebuild analyzes
+    them itself."""
+    log = EventLog()
+    for i in range(40):
+        log.exposure(f"s{i}", at(0, i % 20), arm="control").event("cta_click", f"s{i}", at(0, 21))
+    log.save()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        started = cursor.fetchone()[0]
+    rebuild_rollups(batch_size=25)
+    tables = [f"persx_analytics_{m}" for m in ("experimentvisitor", "visitorconversion")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [tables],
+        )
+        analyzed = dict(cursor.fetchall())
+    assert set(analyzed) == set(tables)
+    assert all(when is not None and when >= started for when in analyzed.values()), analyzed
